@@ -1,0 +1,45 @@
+// searchlight: one executable with subcommands, in the style of git.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app/args.h"
+#include "app/exit_codes.h"
+#include "app/scan_command.h"
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGXFSZ, SIG_IGN);
+    std::vector<std::string> args = sl::app::normalize_args(argc, argv);
+
+    CLI::App app{"Searchlight finds the services on your own address space that answer without "
+                 "authentication.",
+                 "searchlight"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "searchlight 0.1.0");
+    app.footer(std::string("\n") + sl::app::kExitCodeHelp);
+    sl::app::ScanArgs scan_args;
+    CLI::App* scan = sl::app::add_scan_command(app, scan_args);
+
+    try {
+        std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        std::fputs(app.help().c_str(), stdout);
+        return sl::app::kExitOk;
+    } catch (const CLI::CallForAllHelp&) {
+        std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
+        return sl::app::kExitOk;
+    } catch (const CLI::CallForVersion&) {
+        std::fputs("searchlight 0.1.0\n", stdout);
+        return sl::app::kExitOk;
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "searchlight: error: %s\n", sl::app::one_line(e.what()).c_str());
+        return sl::app::kExitUsage;
+    }
+    if (scan->parsed()) return sl::app::run_scan(scan_args);
+    return sl::app::kExitUsage;
+}

@@ -1,0 +1,362 @@
+#include "app/scan_command.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include "app/exit_codes.h"
+#include "core/clock.h"
+#include "core/duration.h"
+#include "net/resolver.h"
+#include "net/tcp.h"
+#include "output/writer.h"
+#include "scan/connect_scanner.h"
+#include "scan/plan.h"
+#include "scan/port_spec.h"
+#include "scan/targets.h"
+
+namespace sl::app {
+
+namespace {
+
+constexpr int kStatusEveryMs = 250;
+constexpr size_t kDryRunPreview = 20;
+
+struct StateFilter {
+    bool open = false, closed = false, filtered = false;
+    bool wants(scan::PortState s) const {
+        return s == scan::PortState::kOpen     ? open
+               : s == scan::PortState::kClosed ? closed
+                                               : filtered;
+    }
+};
+
+// Everything a scan needs after the flags are checked. Built before anything is sent.
+struct ScanSetup {
+    scan::Scope scope;
+    std::optional<scan::ScanPlan> plan;  // empty when the scope is empty
+    scan::ScanOptions options;
+    StateFilter states;
+    output::Format format = output::Format::kNdjson;
+    uint64_t seed = 0;
+};
+
+void print_error(const std::string& message) {
+    std::fprintf(stderr, "searchlight: error: %s\n", message.c_str());
+}
+
+Result<scan::Shard> parse_shard(const std::string& text) {
+    unsigned index = 0, count = 0;
+    char extra = 0;
+    if (std::sscanf(text.c_str(), "%u/%u%c", &index, &count, &extra) != 2 || count == 0 ||
+        index >= count || count > 1'000'000 || text.find_first_not_of("0123456789/") != std::string::npos)
+        return make_error(fmt::format("bad --shard '{}': expected i/N with 0 <= i < N", text));
+    return scan::Shard{index, count};
+}
+
+Result<StateFilter> parse_states(const std::string& text) {
+    StateFilter f;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (item == "open") f.open = true;
+        else if (item == "closed") f.closed = true;
+        else if (item == "filtered") f.filtered = true;
+        else
+            return make_error(fmt::format("bad --states item '{}' at column {}: use open, closed "
+                                          "or filtered", item, start + 1));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return f;
+}
+
+Result<uint64_t> parse_seed(const std::string& text) {
+    if (text.empty()) {
+        std::random_device rd;
+        return (uint64_t{rd()} << 32) | rd();
+    }
+    if (text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+        return make_error(fmt::format("bad --seed '{}': expected a decimal number", text));
+    errno = 0;
+    uint64_t v = std::strtoull(text.c_str(), nullptr, 10);
+    if (errno == ERANGE) return make_error(fmt::format("bad --seed '{}': out of range", text));
+    return v;
+}
+
+Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
+    ScanSetup s;
+    auto ports = scan::parse_ports(a.ports);
+    if (!ports) return make_error(fmt::format("-p: {}", ports.error().message));
+    auto timeout = parse_duration(a.connect_timeout);
+    if (!timeout)
+        return make_error(fmt::format("bad --connect-timeout '{}': {}", a.connect_timeout,
+                                      timeout.error().message));
+    auto shard = parse_shard(a.shard);
+    if (!shard) return shard.error();
+    auto states = parse_states(a.states);
+    if (!states) return states.error();
+    auto seed = parse_seed(a.seed);
+    if (!seed) return seed.error();
+    std::string format_text = a.format.empty() ? (stdout_tty && a.output.empty() ? "table" : "ndjson") : a.format;
+    auto format = output::parse_format(format_text);
+    if (!format) return make_error(fmt::format("--format: {}", format.error().message));
+    if (a.targets.empty() && a.input_lists.empty())
+        return make_error("no targets: give addresses, CIDRs, ranges or hostnames, or -iL FILE");
+    scan::TargetInputs inputs{a.targets, a.input_lists, a.excludes, a.exclude_files};
+    auto scope = scan::build_scope(inputs, net::resolve_host);
+    if (!scope) return scope.error();
+    s.scope = std::move(*scope);
+    s.seed = *seed;
+    s.states = *states;
+    s.format = *format;
+    if (!s.scope.hosts.empty()) {
+        auto index = scan::HostIndex::create(s.scope.hosts);
+        if (!index) return index.error();
+        auto plan = scan::ScanPlan::create(std::move(*index), std::move(*ports), s.seed, *shard);
+        if (!plan) return plan.error();
+        s.plan.emplace(std::move(*plan));
+    }
+    uint64_t fd_limit = net::raise_fd_limit();
+    uint32_t cap = scan::default_max_inflight(fd_limit);
+    if (a.max_inflight > cap)
+        return make_error(fmt::format("--max-inflight {} is over what the fd limit allows ({})",
+                                      a.max_inflight, cap));
+    s.options.max_inflight = a.max_inflight ? a.max_inflight : cap;
+    s.options.threads = a.threads ? a.threads : std::max(1u, std::thread::hardware_concurrency());
+    s.options.attempt_timeout_ns = *timeout;
+    s.options.retries = a.retries;
+    s.options.rate = a.rate;
+    return s;
+}
+
+std::string count_text(U128 n) {
+    return (n >> 64) ? std::string("more than 2^64") : fmt::format("{}", static_cast<uint64_t>(n));
+}
+
+void print_pair(std::FILE* out, const scan::Pair& p) {
+    std::fprintf(out, "%s %u\n", p.ip.to_string().c_str(), p.port);
+}
+
+int run_dry_run(const ScanSetup& s, bool list) {
+    const auto& plan = *s.plan;
+    if (!list) {
+        std::printf("dry run: %s pairs = %s hosts x %zu ports; shard %u/%u has %s; seed %s\n",
+                    fmt::format("{}", plan.pair_count()).c_str(),
+                    fmt::format("{}", plan.hosts().host_count()).c_str(), plan.ports().size(),
+                    plan.shard().index, plan.shard().count,
+                    plan.shard().count == 1 ? "all of them" : fmt::format("about {}", plan.shard_pairs_estimate()).c_str(),
+                    fmt::format("{}", s.seed).c_str());
+        const auto& iv = s.scope.hosts.intervals();
+        std::printf("where: ");
+        for (size_t i = 0; i < iv.size() && i < kDryRunPreview; ++i)
+            std::printf("%s%s", i ? ", " : "", interval_to_string(iv[i]).c_str());
+        if (iv.size() > kDryRunPreview) std::printf(" and %zu more ranges", iv.size() - kDryRunPreview);
+        std::printf("\nexcluded: %s addresses; built-in blocklist: %s addresses\n",
+                    count_text(s.scope.excluded).c_str(), count_text(s.scope.blocklisted).c_str());
+        std::printf("first pairs in scan order:\n");
+    }
+    scan::ShardWalker walker(plan.group(), plan.shard(), 0);
+    uint64_t pair = 0;
+    size_t shown = 0;
+    while ((list || shown < kDryRunPreview) && walker.next(UINT64_MAX, &pair)) {
+        print_pair(stdout, plan.pair_at(pair));
+        ++shown;
+    }
+    return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+}
+
+// Hands results from the workers to the writer, keeping only the requested states.
+class FilteringSink : public scan::ResultSink {
+public:
+    FilteringSink(output::RecordWriter& w, StateFilter f) : writer_(w), filter_(f) {}
+    void on_results(std::span<const scan::PortResult> batch) override {
+        int64_t now = unix_ms();
+        for (const auto& r : batch)
+            if (filter_.wants(r.state)) writer_.port(r, now);
+    }
+
+private:
+    output::RecordWriter& writer_;
+    StateFilter filter_;
+};
+
+struct OutputFile {
+    std::FILE* stream = stdout;
+    bool owned = false;
+    ~OutputFile() {
+        if (owned) std::fclose(stream);
+    }
+};
+
+Result<std::unique_ptr<OutputFile>> open_output(const std::string& path) {
+    auto out = std::make_unique<OutputFile>();
+    if (path.empty() || path == "-") return out;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+    out->stream = ::fdopen(fd, "w");
+    out->owned = true;
+    return out;
+}
+
+// Waits for the scan, drawing the status line and watching for SIGINT/SIGTERM.
+int watch(int signal_fd, const scan::ScanProgress& progress, uint64_t total,
+          std::atomic<bool>& stop, bool show_status, int64_t started_ns) {
+    int caught = 0;
+    while (progress.workers_running.load() > 0) {
+        pollfd p{signal_fd, POLLIN, 0};
+        if (::poll(&p, 1, kStatusEveryMs) > 0) {
+            signalfd_siginfo info{};
+            if (::read(signal_fd, &info, sizeof info) == sizeof info) {
+                if (caught) _exit(info.ssi_signo == SIGTERM ? kExitSigterm : kExitSigint);
+                caught = static_cast<int>(info.ssi_signo);
+                stop.store(true);
+            }
+        }
+        if (show_status) {
+            double elapsed = static_cast<double>(monotonic_ns() - started_ns) / 1e9;
+            std::fprintf(stderr, "\r\x1b[K%s",
+                         output::status_line(progress.finished.load(), total,
+                                             progress.open.load(), elapsed).c_str());
+        }
+    }
+    if (show_status) std::fputs("\r\x1b[K", stderr);
+    return caught;
+}
+
+int run_live(const ScanSetup& s, const ScanArgs& a) {
+    auto out = open_output(a.output);
+    if (!out) {
+        print_error(out.error().message);
+        return kExitUsage;
+    }
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    int signal_fd = ::signalfd(-1, &mask, SFD_CLOEXEC);
+
+    output::RecordWriter writer((*out)->stream, s.format, new_scan_id());
+    writer.begin();
+    FilteringSink sink(writer, s.states);
+    scan::ScanProgress progress;
+    std::atomic<bool> stop{false};
+    Status result = Ok{};
+    int64_t started = monotonic_ns();
+    uint64_t total = s.plan ? s.plan->shard_pairs_estimate() : 0;
+    if (s.plan) progress.workers_running.store(1);
+    std::thread driver([&] {
+        if (s.plan) result = scan::run_connect_scan(*s.plan, s.options, sink, progress, stop);
+        progress.workers_running.store(0);
+    });
+    bool show_status = !a.quiet && ::isatty(STDERR_FILENO);
+    int caught = watch(signal_fd, progress, total, stop, show_status, started);
+    driver.join();
+    ::close(signal_fd);
+
+    output::ScanSummary summary{progress.finished.load(), progress.open.load(),
+                                progress.closed.load(), progress.filtered.load(),
+                                progress.attempts.load(),
+                                static_cast<double>(monotonic_ns() - started) / 1e9, caught != 0};
+    writer.summary(summary, unix_ms());
+    Status written = writer.end();
+    if (!a.quiet) std::fprintf(stderr, "searchlight: %s\n", output::summary_line(summary).c_str());
+    if (!result) {
+        print_error(result.error().message);
+        return kExitFailure;
+    }
+    if (!written) {
+        print_error(written.error().message);
+        return kExitFailure;
+    }
+    if (caught) return caught == SIGTERM ? kExitSigterm : kExitSigint;
+    return kExitOk;
+}
+
+}  // namespace
+
+CLI::App* add_scan_command(CLI::App& app, ScanArgs& a) {
+    CLI::App* cmd = app.add_subcommand(
+        "scan", "Discover open TCP ports on the given targets (TCP connect scan).");
+    cmd->footer(std::string(R"(
+Targets: 10.0.0.1  10.0.0.0/24  10.0.0.1-10.0.0.9  10.0.0.1-9  ::1  2001:db8::/120
+         host.example (resolved; an unresolvable name is a warning)  -iL FILE (# comments)
+Ports:   22,80,8000-8100  -  (all)  exposure (the catalogue's services)  top100 (nmap's)
+Never scanned: 0.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4, 255.255.255.255, ::, ff00::/8.
+IPv6 prefixes over 2^32 addresses are refused: give a hit list with -iL.
+
+Examples:
+  searchlight scan 10.20.0.0/16 -p exposure --exclude 10.20.99.0/24
+  searchlight scan -iL hosts.txt -p 1-1024 --rate 20000 --format json -o out.json
+  searchlight scan 10.0.0.0/8 -p 443 --shard 0/4 --seed 7     # one of four machines
+  searchlight scan 192.168.1.0/24 -p top100 --dry-run=list
+
+)") + kExitCodeHelp);
+    cmd->add_option("targets", a.targets, "Addresses, CIDRs, ranges or hostnames");
+    cmd->add_option("--input-list", a.input_lists, "Read targets from FILE (-iL FILE; - is stdin)")
+        ->type_name("FILE");
+    cmd->add_option("-p,--ports", a.ports, "Ports, ranges and profiles")->capture_default_str();
+    cmd->add_option("--exclude", a.excludes, "Addresses, CIDRs or ranges never to scan");
+    cmd->add_option("--exclude-file", a.exclude_files, "Read excludes from FILE")
+        ->type_name("FILE");
+    cmd->add_option("--rate", a.rate, "New connections per second; 0 = only --max-inflight limits")
+        ->capture_default_str()->check(CLI::Range(0.0, 1e9));
+    cmd->add_option("--threads", a.threads, "Worker threads (default: the number of cores)")
+        ->check(CLI::Range(1u, 256u));
+    cmd->add_option("--retries", a.retries, "Extra attempts after a timeout")
+        ->capture_default_str()->check(CLI::Range(0u, 10u));
+    cmd->add_option("--max-inflight", a.max_inflight,
+                    "Connections in flight (default: min(RLIMIT_NOFILE - 64, 8192))")
+        ->check(CLI::Range(1u, 1u << 20));
+    cmd->add_option("--connect-timeout", a.connect_timeout,
+                    "Time to wait for an answer per attempt (500ms, 5s, ...)")
+        ->capture_default_str();
+    cmd->add_option("--seed", a.seed, "Seed of the scan order (default: random)");
+    cmd->add_option("--shard", a.shard, "Scan only slice i of N (counted from 0)")
+        ->capture_default_str();
+    cmd->add_option("--states", a.states, "Port states to write: open,closed,filtered")
+        ->capture_default_str();
+    cmd->add_option("-o,--output", a.output, "Write records to FILE (mode 0600)")
+        ->type_name("FILE");
+    cmd->add_option("--format", a.format,
+                    "ndjson|json|table|csv (default: table on a TTY, else ndjson)");
+    cmd->add_flag("--dry-run", a.dry_run,
+                  "Print how many pairs would be probed, where, and the first 20; send nothing. "
+                  "--dry-run=list prints every pair in scan order");
+    cmd->add_flag("--dry-run-list", a.dry_run_list)->group("");
+    cmd->add_flag("-q,--quiet", a.quiet, "No status line and no summary line");
+    return cmd;
+}
+
+int run_scan(const ScanArgs& a) {
+    auto setup = prepare(a, ::isatty(STDOUT_FILENO));
+    if (!setup) {
+        print_error(setup.error().message);
+        return kExitUsage;
+    }
+    for (const auto& w : setup->scope.warnings)
+            std::fprintf(stderr, "searchlight: warning: %s\n", w.c_str());
+    if (a.dry_run || a.dry_run_list) {
+        if (!setup->plan) {
+            std::printf("dry run: 0 pairs (every target was excluded or unresolvable)\n");
+            return kExitOk;
+        }
+        return run_dry_run(*setup, a.dry_run_list);
+    }
+    return run_live(*setup, a);
+}
+
+}  // namespace sl::app

@@ -1,0 +1,36 @@
+// `searchlight scan`: flags, wiring of scope -> plan -> engine -> output, and the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sl::app {
+
+struct ScanArgs {
+    std::vector<std::string> targets;
+    std::vector<std::string> input_lists;
+    std::vector<std::string> excludes;
+    std::vector<std::string> exclude_files;
+    std::string ports = "exposure";
+    double rate = 5000;
+    uint32_t threads = 0;  // 0: the number of cores
+    uint32_t retries = 1;
+    uint32_t max_inflight = 0;  // 0: min(RLIMIT_NOFILE - 64, 8192)
+    std::string connect_timeout = "5s";
+    std::string seed;  // empty: random
+    std::string shard = "0/1";
+    std::string states = "open";
+    std::string output;
+    std::string format;  // empty: table on a TTY, else ndjson
+    bool dry_run = false;
+    bool dry_run_list = false;
+    bool quiet = false;
+};
+
+CLI::App* add_scan_command(CLI::App& app, ScanArgs& args);
+int run_scan(const ScanArgs& args);
+
+}  // namespace sl::app

@@ -1,0 +1,17 @@
+// Time helpers: a monotonic clock in nanoseconds, RFC 3339 timestamps and UUIDv7 scan ids.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sl {
+
+int64_t monotonic_ns();
+int64_t unix_ms();
+// RFC 3339 UTC with milliseconds, e.g. 2026-11-23T12:05:46.123Z.
+std::string rfc3339_ms(int64_t unix_ms);
+// A UUIDv7 string (RFC 9562): 48-bit unix milliseconds, then random bits.
+std::string uuid_v7(int64_t unix_ms, uint64_t random_hi, uint64_t random_lo);
+std::string new_scan_id();
+
+}  // namespace sl

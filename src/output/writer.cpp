@@ -1,0 +1,135 @@
+#include "output/writer.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+
+namespace sl::output {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+
+}  // namespace
+
+Result<Format> parse_format(std::string_view text) {
+    if (text == "ndjson") return Format::kNdjson;
+    if (text == "json") return Format::kJson;
+    if (text == "table") return Format::kTable;
+    if (text == "csv") return Format::kCsv;
+    return make_error(fmt::format("unknown format '{}' (use ndjson, json, table or csv)", text));
+}
+
+RecordWriter::RecordWriter(std::FILE* out, Format format, std::string scan_id)
+    : out_(out), format_(format), scan_id_(std::move(scan_id)) {}
+
+void RecordWriter::begin() {
+    std::lock_guard lock(mutex_);
+    if (format_ == Format::kJson) std::fputs("[", out_);
+    if (format_ == Format::kCsv) std::fputs("ip,port,transport,state,rtt_ms\n", out_);
+    if (format_ == Format::kTable)
+        std::fputs(fmt::format("{:<39} {:>5}  {:<8} {:>9}\n", "IP", "PORT", "STATE", "RTT(ms)")
+                       .c_str(),
+                   out_);
+}
+
+void RecordWriter::emit_json(const std::string& line) {
+    if (format_ == Format::kJson) {
+        std::fputs(first_ ? "\n" : ",\n", out_);
+        std::fputs(line.c_str(), out_);
+    } else {
+        std::fputs(line.c_str(), out_);
+        std::fputc('\n', out_);
+    }
+    first_ = false;
+}
+
+void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
+    std::string ip = r.ip.to_string();
+    std::lock_guard lock(mutex_);
+    switch (format_) {
+        case Format::kNdjson:
+        case Format::kJson: {
+            Json j;
+            j["type"] = "port";
+            j["scan_id"] = scan_id_;
+            j["time"] = rfc3339_ms(now_ms);
+            j["ip"] = ip;
+            j["port"] = r.port;
+            j["transport"] = "tcp";
+            j["state"] = scan::to_string(r.state);
+            j["rtt_ms"] = round3(r.rtt_ms);
+            emit_json(j.dump());
+            break;
+        }
+        case Format::kCsv:
+            std::fputs(fmt::format("{},{},tcp,{},{:.3f}\n", ip, r.port, scan::to_string(r.state),
+                                   r.rtt_ms)
+                           .c_str(),
+                       out_);
+            break;
+        case Format::kTable:
+            std::fputs(fmt::format("{:<39} {:>5}  {:<8} {:>9.3f}\n", ip, r.port,
+                                   scan::to_string(r.state), r.rtt_ms)
+                           .c_str(),
+                       out_);
+            break;
+    }
+}
+
+void RecordWriter::summary(const ScanSummary& s, int64_t now_ms) {
+    if (format_ != Format::kNdjson && format_ != Format::kJson) return;
+    Json j;
+    j["type"] = "summary";
+    j["scan_id"] = scan_id_;
+    j["time"] = rfc3339_ms(now_ms);
+    j["pairs"] = s.pairs;
+    j["open"] = s.open;
+    j["closed"] = s.closed;
+    j["filtered"] = s.filtered;
+    j["attempts"] = s.attempts;
+    j["seconds"] = round3(s.seconds);
+    j["interrupted"] = s.interrupted;
+    std::lock_guard lock(mutex_);
+    emit_json(j.dump());
+}
+
+Status RecordWriter::end() {
+    std::lock_guard lock(mutex_);
+    if (format_ == Format::kJson) std::fputs(first_ ? "]\n" : "\n]\n", out_);
+    if (std::fflush(out_) != 0 || std::ferror(out_)) return make_error("cannot write the output");
+    return Ok{};
+}
+
+std::string human_rate(double v) {
+    if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+    if (v >= 1e3) return fmt::format("{:.1f}k", v / 1e3);
+    return fmt::format("{:.0f}", v);
+}
+
+std::string status_line(uint64_t finished, uint64_t total, uint64_t open, double elapsed_s) {
+    double rate = elapsed_s > 0 ? static_cast<double>(finished) / elapsed_s : 0;
+    double pct = total > 0 ? 100.0 * static_cast<double>(finished) / static_cast<double>(total) : 100;
+    if (pct > 100) pct = 100;
+    std::string eta = "--:--";
+    if (rate > 0 && total > finished) {
+        auto secs = static_cast<uint64_t>(static_cast<double>(total - finished) / rate);
+        eta = fmt::format("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    }
+    return fmt::format("rate {}/s, {:.1f}% done, ETA {}, open {}", human_rate(rate), pct, eta,
+                       open);
+}
+
+std::string summary_line(const ScanSummary& s) {
+    double rate = s.seconds > 0 ? static_cast<double>(s.pairs) / s.seconds : 0;
+    return fmt::format("{} {} pairs in {:.2f} s ({}/s): {} open, {} closed, {} filtered",
+                       s.interrupted ? "interrupted after" : "scanned", s.pairs, s.seconds,
+                       human_rate(rate), s.open, s.closed, s.filtered);
+}
+
+}  // namespace sl::output

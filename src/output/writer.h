@@ -1,0 +1,54 @@
+// Record output: the NDJSON contract of DESIGN.md section 7, and its json, table and csv forms.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "scan/connect_scanner.h"
+
+namespace sl::output {
+
+enum class Format { kNdjson, kJson, kTable, kCsv };
+Result<Format> parse_format(std::string_view text);
+
+struct ScanSummary {
+    uint64_t pairs = 0;  // pairs finished
+    uint64_t open = 0;
+    uint64_t closed = 0;
+    uint64_t filtered = 0;
+    uint64_t attempts = 0;
+    double seconds = 0;
+    bool interrupted = false;
+};
+
+// Writes records to one stream. Thread safe: worker threads call it concurrently.
+class RecordWriter {
+public:
+    RecordWriter(std::FILE* out, Format format, std::string scan_id);
+    void begin();
+    void port(const scan::PortResult& r, int64_t unix_ms);
+    void summary(const ScanSummary& s, int64_t unix_ms);
+    // Closes the JSON array; returns an error if the stream failed at any point.
+    Status end();
+
+private:
+    void emit_json(const std::string& line);
+    std::mutex mutex_;
+    std::FILE* out_;
+    Format format_;
+    std::string scan_id_;
+    bool first_ = true;
+};
+
+// "1.2k/s"-style human numbers for the status line and summaries.
+std::string human_rate(double per_second);
+// The live status line: rate, % done, ETA and open count.
+std::string status_line(uint64_t finished, uint64_t total, uint64_t open, double elapsed_s);
+// The summary line printed on stderr at the end.
+std::string summary_line(const ScanSummary& s);
+
+}  // namespace sl::output
