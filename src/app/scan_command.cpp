@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "core/duration.h"
 #include "net/resolver.h"
 #include "net/tcp.h"
+#include "net/unique_fd.h"
 #include "output/writer.h"
 #include "scan/connect_scanner.h"
 #include "scan/plan.h"
@@ -212,12 +214,15 @@ Result<std::unique_ptr<OutputFile>> open_output(const std::string& path) {
 }
 
 // Waits for the scan, drawing the status line and watching for SIGINT/SIGTERM.
-int watch(int signal_fd, const scan::ScanProgress& progress, uint64_t total,
+// Returns the signal that interrupted the scan, or 0. done_fd becomes readable at the end.
+int watch(int signal_fd, int done_fd, const scan::ScanProgress& progress, uint64_t total,
           std::atomic<bool>& stop, bool show_status, int64_t started_ns) {
     int caught = 0;
-    while (progress.workers_running.load() > 0) {
-        pollfd p{signal_fd, POLLIN, 0};
-        if (::poll(&p, 1, kStatusEveryMs) > 0) {
+    while (true) {
+        pollfd p[2] = {{signal_fd, POLLIN, 0}, {done_fd, POLLIN, 0}};
+        ::poll(p, 2, kStatusEveryMs);
+        if (p[1].revents & POLLIN) break;
+        if (p[0].revents & POLLIN) {
             signalfd_siginfo info{};
             if (::read(signal_fd, &info, sizeof info) == sizeof info) {
                 if (caught) _exit(info.ssi_signo == SIGTERM ? kExitSigterm : kExitSigint);
@@ -257,13 +262,14 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     Status result = Ok{};
     int64_t started = monotonic_ns();
     uint64_t total = s.plan ? s.plan->shard_pairs_estimate() : 0;
-    if (s.plan) progress.workers_running.store(1);
+    net::UniqueFd done_fd(::eventfd(0, EFD_CLOEXEC));
     std::thread driver([&] {
         if (s.plan) result = scan::run_connect_scan(*s.plan, s.options, sink, progress, stop);
-        progress.workers_running.store(0);
+        uint64_t one = 1;
+        (void)!::write(done_fd.get(), &one, sizeof one);
     });
     bool show_status = !a.quiet && ::isatty(STDERR_FILENO);
-    int caught = watch(signal_fd, progress, total, stop, show_status, started);
+    int caught = watch(signal_fd, done_fd.get(), progress, total, stop, show_status, started);
     driver.join();
     ::close(signal_fd);
 
