@@ -9,6 +9,7 @@
 #include "app/args.h"
 #include "app/exit_codes.h"
 #include "app/scan_command.h"
+#include "core/text.h"
 
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
         std::fputs("searchlight 0.1.0\n", stdout);
         return sl::app::kExitOk;
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "searchlight: error: %s\n", sl::app::one_line(e.what()).c_str());
+        std::fprintf(stderr, "searchlight: error: %s\n",
+                     sl::escape_for_terminal(sl::app::one_line(e.what())).c_str());
         return sl::app::kExitUsage;
     }
     if (scan->parsed()) return sl::app::run_scan(scan_args);

@@ -19,6 +19,7 @@
 #include "app/exit_codes.h"
 #include "core/clock.h"
 #include "core/duration.h"
+#include "core/text.h"
 #include "net/resolver.h"
 #include "net/tcp.h"
 #include "net/unique_fd.h"
@@ -54,8 +55,9 @@ struct ScanSetup {
     uint64_t seed = 0;
 };
 
+// Messages quote user input (file lines, flags): escape it before it reaches a terminal.
 void print_error(const std::string& message) {
-    std::fprintf(stderr, "searchlight: error: %s\n", message.c_str());
+    std::fprintf(stderr, "searchlight: error: %s\n", escape_for_terminal(message).c_str());
 }
 
 Result<scan::Shard> parse_shard(const std::string& text) {
@@ -216,7 +218,7 @@ Result<std::unique_ptr<OutputFile>> open_output(const std::string& path) {
 // Waits for the scan, drawing the status line and watching for SIGINT/SIGTERM.
 // Returns the signal that interrupted the scan, or 0. done_fd becomes readable at the end.
 int watch(int signal_fd, int done_fd, const scan::ScanProgress& progress, uint64_t total,
-          std::atomic<bool>& stop, bool show_status, int64_t started_ns) {
+          std::atomic<bool>& stop, output::RecordWriter* status, int64_t started_ns) {
     int caught = 0;
     while (true) {
         pollfd p[2] = {{signal_fd, POLLIN, 0}, {done_fd, POLLIN, 0}};
@@ -230,14 +232,13 @@ int watch(int signal_fd, int done_fd, const scan::ScanProgress& progress, uint64
                 stop.store(true);
             }
         }
-        if (show_status) {
+        if (status) {
             double elapsed = static_cast<double>(monotonic_ns() - started_ns) / 1e9;
-            std::fprintf(stderr, "\r\x1b[K%s",
-                         output::status_line(progress.finished.load(), total,
-                                             progress.open.load(), elapsed).c_str());
+            status->draw_status(output::status_line(progress.finished.load(), total,
+                                                    progress.open.load(), elapsed));
         }
     }
-    if (show_status) std::fputs("\r\x1b[K", stderr);
+    if (status) status->clear_status();
     return caught;
 }
 
@@ -269,7 +270,8 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
         (void)!::write(done_fd.get(), &one, sizeof one);
     });
     bool show_status = !a.quiet && ::isatty(STDERR_FILENO);
-    int caught = watch(signal_fd, done_fd.get(), progress, total, stop, show_status, started);
+    int caught = watch(signal_fd, done_fd.get(), progress, total, stop,
+                       show_status ? &writer : nullptr, started);
     driver.join();
     ::close(signal_fd);
 
@@ -354,7 +356,7 @@ int run_scan(const ScanArgs& a) {
         return kExitUsage;
     }
     for (const auto& w : setup->scope.warnings)
-            std::fprintf(stderr, "searchlight: warning: %s\n", w.c_str());
+            std::fprintf(stderr, "searchlight: warning: %s\n", escape_for_terminal(w).c_str());
     if (a.dry_run || a.dry_run_list) {
         if (!setup->plan) {
             std::printf("dry run: 0 pairs (every target was excluded or unresolvable)\n");

@@ -49,9 +49,25 @@ void RecordWriter::emit_json(const std::string& line) {
     first_ = false;
 }
 
+void RecordWriter::draw_status(const std::string& line) {
+    std::lock_guard lock(mutex_);
+    std::fprintf(stderr, "\r\x1b[K%s", line.c_str());
+    status_shown_ = true;
+}
+
+void RecordWriter::clear_status() {
+    std::lock_guard lock(mutex_);
+    if (status_shown_) std::fputs("\r\x1b[K", stderr);
+    status_shown_ = false;
+}
+
 void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
     std::string ip = r.ip.to_string();
     std::lock_guard lock(mutex_);
+    if (status_shown_) {
+        std::fputs("\r\x1b[K", stderr);
+        status_shown_ = false;
+    }
     switch (format_) {
         case Format::kNdjson:
         case Format::kJson: {

@@ -34,6 +34,10 @@ public:
     void summary(const ScanSummary& s, int64_t unix_ms);
     // Closes the JSON array; returns an error if the stream failed at any point.
     Status end();
+    // The live status line on stderr. Records written while it is shown clear it first, so
+    // a table on the same terminal is never garbled; the next draw shows it again.
+    void draw_status(const std::string& line);
+    void clear_status();
 
 private:
     void emit_json(const std::string& line);
@@ -42,6 +46,7 @@ private:
     Format format_;
     std::string scan_id_;
     bool first_ = true;
+    bool status_shown_ = false;
 };
 
 // "1.2k/s"-style human numbers for the status line and summaries.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 
 namespace sl::scan {
 
@@ -44,13 +45,13 @@ Result<uint32_t> parse_number(std::string_view s) {
     return n;
 }
 
-Status add_item(std::string_view item, std::vector<uint16_t>& out) {
-    if (item == "exposure") {
-        out.insert(out.end(), kExposurePorts.begin(), kExposurePorts.end());
-        return Ok{};
-    }
-    if (item == "top100") {
-        out.insert(out.end(), kTop100Ports.begin(), kTop100Ports.end());
+using PortSet = std::bitset<65536>;
+
+Status add_item(std::string_view item, PortSet& out) {
+    if (item == "exposure" || item == "top100") {
+        for (uint16_t p : item == "exposure" ? std::span<const uint16_t>(kExposurePorts)
+                                             : std::span<const uint16_t>(kTop100Ports))
+            out.set(p);
         return Ok{};
     }
     uint32_t lo = 0;
@@ -71,7 +72,7 @@ Status add_item(std::string_view item, std::vector<uint16_t>& out) {
         lo = *first;
         hi = *last;
     }
-    for (uint32_t p = lo; p <= hi; ++p) out.push_back(static_cast<uint16_t>(p));
+    for (uint32_t p = lo; p <= hi; ++p) out.set(p);
     return Ok{};
 }
 
@@ -81,20 +82,22 @@ std::span<const uint16_t> exposure_ports() { return kExposurePorts; }
 std::span<const uint16_t> top100_ports() { return kTop100Ports; }
 
 Result<std::vector<uint16_t>> parse_ports(std::string_view text) {
-    std::vector<uint16_t> ports;
+    PortSet set;
     if (text.empty()) return make_error("empty port list");
     size_t start = 0;
     while (true) {
         size_t comma = text.find(',', start);
         std::string_view item = text.substr(start, comma - start);
-        if (auto s = add_item(item, ports); !s)
+        if (auto s = add_item(item, set); !s)
             return make_error(fmt::format("bad port item '{}' at column {}: {}", item, start + 1,
                                           s.error().message));
         if (comma == std::string_view::npos) break;
         start = comma + 1;
     }
-    std::sort(ports.begin(), ports.end());
-    ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+    std::vector<uint16_t> ports;
+    ports.reserve(set.count());
+    for (uint32_t p = 1; p < set.size(); ++p)
+        if (set.test(p)) ports.push_back(static_cast<uint16_t>(p));
     return ports;
 }
 
