@@ -10,8 +10,8 @@
 
 namespace sl::scan {
 
-// Default burst: 5 ms worth of tokens (at least one), so the limiter stays smooth at 10 ms.
-inline constexpr int64_t kRateBurstNs = 5'000'000;
+// Default burst: 2 ms worth of tokens (at least one), so the limiter stays smooth at 10 ms.
+inline constexpr int64_t kRateBurstNs = 2'000'000;
 
 class RateLimiter {
 public:
