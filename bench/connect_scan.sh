@@ -104,4 +104,4 @@ ideal=$(( RATE / 100 ))
 echo
 echo "limiter: requested $RATE/s, achieved $rate/s on the wire ($syns SYNs in $span s; capture: $dropped),"
 echo "         $(echo "$PAIRS / $w" | bc) probes/s end to end (start-up and the last timeouts included)"
-echo "limiter: most connects started in any 10 ms window: $maxwin (ideal $ideal; the limiter grants at most rate*(10ms+2ms burst)+1 = $(( RATE * 12 / 1000 + 1 )))"
+echo "limiter: most connects started in any 10 ms window: $maxwin (ideal $ideal; the limiter grants at most rate*(10ms+2ms burst)+2 = $(( RATE * 12 / 1000 + 2 )))"

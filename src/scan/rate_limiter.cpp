@@ -12,7 +12,7 @@ RateLimiter::RateLimiter(double rate, int64_t origin_ns, int64_t burst_ns) : ori
         return;
     }
     interval_ns_ = std::max<int64_t>(1, std::llround(1e9 * kScale / rate));
-    burst_ = std::max(interval_ns_, burst_ns * kScale);
+    burst_ = interval_ns_ + burst_ns * kScale;  // one token, plus `burst_ns` of lateness
 }
 
 uint32_t RateLimiter::acquire(int64_t now_ns, uint32_t want) {

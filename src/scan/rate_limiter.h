@@ -1,8 +1,9 @@
 // A global, smooth rate limit for new connections, shared by all worker threads.
 // It is a token bucket in GCRA form: one atomic "theoretical arrival time" (tat). Each grant of
 // n tokens pushes tat forward by n intervals; grants are refused while tat would run more than
-// `burst` ahead of now. So at most rate * (window + burst) + 1 connections start in any window,
-// and idle time never banks more than `burst` worth of tokens.
+// one interval plus `burst` ahead of now. So at most rate * (window + burst) + 2 connections
+// start in any window, and idle time never banks more than that burst. The burst is also the
+// lateness a caller may have (epoll wakes at millisecond granularity) without losing rate.
 #pragma once
 
 #include <atomic>
@@ -10,7 +11,7 @@
 
 namespace sl::scan {
 
-// Default burst: 2 ms worth of tokens (at least one), so the limiter stays smooth at 10 ms.
+// Default burst: 2 ms worth of tokens beyond one, so the limiter stays smooth at 10 ms.
 inline constexpr int64_t kRateBurstNs = 2'000'000;
 
 class RateLimiter {
