@@ -6,10 +6,14 @@ std::vector<std::string> normalize_args(int argc, char** argv) {
     std::vector<std::string> out;
     for (int i = 0; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "-iL") a = "--input-list";
-        else if (a.rfind("-iL=", 0) == 0) a = "--input-list=" + a.substr(4);
-        else if (a == "--dry-run=list") a = "--dry-run-list";
-        else if (a == "--dry-run=count") a = "--dry-run";
+        if (a == "-iL")
+            a = "--input-list";
+        else if (a.rfind("-iL=", 0) == 0)
+            a = "--input-list=" + a.substr(4);
+        else if (a == "--dry-run=list")
+            a = "--dry-run-list";
+        else if (a == "--dry-run=count")
+            a = "--dry-run";
         out.push_back(a);
     }
     return out;

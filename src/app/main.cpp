@@ -1,6 +1,5 @@
 // searchlight: one executable with subcommands, in the style of git.
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -16,9 +15,10 @@ int main(int argc, char** argv) {
     std::signal(SIGXFSZ, SIG_IGN);
     std::vector<std::string> args = sl::app::normalize_args(argc, argv);
 
-    CLI::App app{"Searchlight finds the services on your own address space that answer without "
-                 "authentication.",
-                 "searchlight"};
+    CLI::App app{
+        "Searchlight finds the services on your own address space that answer without "
+        "authentication.",
+        "searchlight"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "searchlight 0.1.0");
     app.footer(std::string("\n") + sl::app::kExitCodeHelp);

@@ -1,13 +1,12 @@
 #include "app/scan_command.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <atomic>
 #include <csignal>
@@ -64,7 +63,8 @@ Result<scan::Shard> parse_shard(const std::string& text) {
     unsigned index = 0, count = 0;
     char extra = 0;
     if (std::sscanf(text.c_str(), "%u/%u%c", &index, &count, &extra) != 2 || count == 0 ||
-        index >= count || count > 1'000'000 || text.find_first_not_of("0123456789/") != std::string::npos)
+        index >= count || count > 1'000'000 ||
+        text.find_first_not_of("0123456789/") != std::string::npos)
         return make_error(fmt::format("bad --shard '{}': expected i/N with 0 <= i < N", text));
     return scan::Shard{index, count};
 }
@@ -74,13 +74,19 @@ Result<StateFilter> parse_states(const std::string& text) {
     size_t start = 0;
     while (start <= text.size()) {
         size_t comma = text.find(',', start);
-        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (item == "open") f.open = true;
-        else if (item == "closed") f.closed = true;
-        else if (item == "filtered") f.filtered = true;
+        std::string item =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (item == "open")
+            f.open = true;
+        else if (item == "closed")
+            f.closed = true;
+        else if (item == "filtered")
+            f.filtered = true;
         else
-            return make_error(fmt::format("bad --states item '{}' at column {}: use open, closed "
-                                          "or filtered", item, start + 1));
+            return make_error(
+                fmt::format("bad --states item '{}' at column {}: use open, closed "
+                            "or filtered",
+                            item, start + 1));
         if (comma == std::string::npos) break;
         start = comma + 1;
     }
@@ -114,7 +120,8 @@ Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
     if (!states) return states.error();
     auto seed = parse_seed(a.seed);
     if (!seed) return seed.error();
-    std::string format_text = a.format.empty() ? (stdout_tty && a.output.empty() ? "table" : "ndjson") : a.format;
+    std::string format_text =
+        a.format.empty() ? (stdout_tty && a.output.empty() ? "table" : "ndjson") : a.format;
     auto format = output::parse_format(format_text);
     if (!format) return make_error(fmt::format("--format: {}", format.error().message));
     if (a.targets.empty() && a.input_lists.empty())
@@ -161,13 +168,16 @@ int run_dry_run(const ScanSetup& s, bool list) {
                     fmt::format("{}", plan.pair_count()).c_str(),
                     fmt::format("{}", plan.hosts().host_count()).c_str(), plan.ports().size(),
                     plan.shard().index, plan.shard().count,
-                    plan.shard().count == 1 ? "all of them" : fmt::format("about {}", plan.shard_pairs_estimate()).c_str(),
+                    plan.shard().count == 1
+                        ? "all of them"
+                        : fmt::format("about {}", plan.shard_pairs_estimate()).c_str(),
                     fmt::format("{}", s.seed).c_str());
         const auto& iv = s.scope.hosts.intervals();
         std::printf("where: ");
         for (size_t i = 0; i < iv.size() && i < kDryRunPreview; ++i)
             std::printf("%s%s", i ? ", " : "", interval_to_string(iv[i]).c_str());
-        if (iv.size() > kDryRunPreview) std::printf(" and %zu more ranges", iv.size() - kDryRunPreview);
+        if (iv.size() > kDryRunPreview)
+            std::printf(" and %zu more ranges", iv.size() - kDryRunPreview);
         std::printf("\nexcluded: %s addresses; built-in blocklist: %s addresses\n",
                     count_text(s.scope.excluded).c_str(), count_text(s.scope.blocklisted).c_str());
         std::printf("first pairs in scan order:\n");
@@ -184,7 +194,7 @@ int run_dry_run(const ScanSetup& s, bool list) {
 
 // Hands results from the workers to the writer, keeping only the requested states.
 class FilteringSink : public scan::ResultSink {
-public:
+  public:
     FilteringSink(output::RecordWriter& w, StateFilter f) : writer_(w), filter_(f) {}
     void on_results(std::span<const scan::PortResult> batch) override {
         int64_t now = unix_ms();
@@ -192,7 +202,7 @@ public:
             if (filter_.wants(r.state)) writer_.port(r, now);
     }
 
-private:
+  private:
     output::RecordWriter& writer_;
     StateFilter filter_;
 };
@@ -275,10 +285,13 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     driver.join();
     ::close(signal_fd);
 
-    output::ScanSummary summary{progress.finished.load(), progress.open.load(),
-                                progress.closed.load(), progress.filtered.load(),
+    output::ScanSummary summary{progress.finished.load(),
+                                progress.open.load(),
+                                progress.closed.load(),
+                                progress.filtered.load(),
                                 progress.attempts.load(),
-                                static_cast<double>(monotonic_ns() - started) / 1e9, caught != 0};
+                                static_cast<double>(monotonic_ns() - started) / 1e9,
+                                caught != 0};
     writer.summary(summary, unix_ms());
     Status written = writer.end();
     if (!a.quiet) std::fprintf(stderr, "searchlight: %s\n", output::summary_line(summary).c_str());
@@ -321,11 +334,13 @@ Examples:
     cmd->add_option("--exclude-file", a.exclude_files, "Read excludes from FILE")
         ->type_name("FILE");
     cmd->add_option("--rate", a.rate, "New connections per second; 0 = only --max-inflight limits")
-        ->capture_default_str()->check(CLI::Range(0.0, 1e9));
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1e9));
     cmd->add_option("--threads", a.threads, "Worker threads (default: the number of cores)")
         ->check(CLI::Range(1u, 256u));
     cmd->add_option("--retries", a.retries, "Extra attempts after a timeout")
-        ->capture_default_str()->check(CLI::Range(0u, 10u));
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 10u));
     cmd->add_option("--max-inflight", a.max_inflight,
                     "Connections in flight (default: min(RLIMIT_NOFILE - 64, 8192))")
         ->check(CLI::Range(1u, 1u << 20));
@@ -356,7 +371,7 @@ int run_scan(const ScanArgs& a) {
         return kExitUsage;
     }
     for (const auto& w : setup->scope.warnings)
-            std::fprintf(stderr, "searchlight: warning: %s\n", escape_for_terminal(w).c_str());
+        std::fprintf(stderr, "searchlight: warning: %s\n", escape_for_terminal(w).c_str());
     if (a.dry_run || a.dry_run_list) {
         if (!setup->plan) {
             std::printf("dry run: 0 pairs (every target was excluded or unresolvable)\n");

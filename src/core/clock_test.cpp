@@ -15,7 +15,8 @@ TEST(Clock, Rfc3339HasMillisecondsAndZ) {
 TEST(Clock, UuidV7Layout) {
     std::string id = uuid_v7(0x0123456789ab, ~0ULL, ~0ULL);
     EXPECT_EQ(id.substr(0, 13), "01234567-89ab");
-    EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
+    EXPECT_TRUE(std::regex_match(
+        id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
         << id;
     EXPECT_NE(new_scan_id(), new_scan_id());
 }

@@ -15,9 +15,9 @@ TEST(ParseIpv4, AcceptsDottedQuads) {
 }
 
 TEST(ParseIpv4, RejectsMalformed) {
-    for (const char* bad : {"", "1", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.04", "1..2.3",
-                            "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "1.2.3.4/", "1.2.3.1000",
-                            "a.b.c.d", "1.2.3.4x"}) {
+    for (const char* bad :
+         {"", "1", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.04", "1..2.3", "1.2.3.4 ", " 1.2.3.4",
+          "1.2.3.-4", "1.2.3.4/", "1.2.3.1000", "a.b.c.d", "1.2.3.4x"}) {
         EXPECT_FALSE(parse_ipv4(bad).ok()) << bad;
     }
 }
@@ -34,8 +34,8 @@ TEST(ParseIpv6, AcceptsStandardForms) {
 }
 
 TEST(ParseIpv6, RejectsMalformed) {
-    for (const char* bad : {"", ":::", "1:2:3:4:5:6:7:8:9", "fe80::1%eth0", "2001:db8::g",
-                            "[::1", "12345::"}) {
+    for (const char* bad :
+         {"", ":::", "1:2:3:4:5:6:7:8:9", "fe80::1%eth0", "2001:db8::g", "[::1", "12345::"}) {
         EXPECT_FALSE(parse_ipv6(bad).ok()) << bad;
     }
 }

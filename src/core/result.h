@@ -16,9 +16,9 @@ struct Error {
 
 template <class T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
-    Result(Error error) : v_(std::move(error)) {}     // NOLINT: implicit by design
+  public:
+    Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+    Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -33,7 +33,7 @@ public:
 
     const Error& error() const { return std::get<1>(v_); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
@@ -51,7 +51,7 @@ inline Error make_error(std::string message) { return Error{std::move(message)};
 }  // namespace sl
 
 // SL_CHECK is for bugs only. Untrusted input must never reach it.
-#define SL_CHECK(cond, why)                                        \
-    do {                                                           \
+#define SL_CHECK(cond, why)                                              \
+    do {                                                                 \
         if (!(cond)) ::sl::check_failed(#cond, why, __FILE__, __LINE__); \
     } while (0)

@@ -34,18 +34,24 @@ socklen_t make_sockaddr(const IpAddr& addr, uint16_t port, sockaddr_storage* out
 
 ConnectOutcome outcome_of_errno(int err) {
     switch (err) {
-        case 0: return ConnectOutcome::kOpen;
-        case EINPROGRESS: return ConnectOutcome::kPending;
+        case 0:
+            return ConnectOutcome::kOpen;
+        case EINPROGRESS:
+            return ConnectOutcome::kPending;
         case ECONNREFUSED:
-        case ECONNRESET: return ConnectOutcome::kRefused;
-        case ETIMEDOUT: return ConnectOutcome::kTimedOut;
+        case ECONNRESET:
+            return ConnectOutcome::kRefused;
+        case ETIMEDOUT:
+            return ConnectOutcome::kTimedOut;
         case EMFILE:
         case ENFILE:
         case ENOBUFS:
         case ENOMEM:
         case EADDRNOTAVAIL:
-        case EAGAIN: return ConnectOutcome::kNoResources;
-        default: return ConnectOutcome::kUnreachable;  // EHOSTUNREACH, ENETUNREACH, EACCES...
+        case EAGAIN:
+            return ConnectOutcome::kNoResources;
+        default:
+            return ConnectOutcome::kUnreachable;  // EHOSTUNREACH, ENETUNREACH, EACCES...
     }
 }
 

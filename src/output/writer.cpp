@@ -33,9 +33,9 @@ void RecordWriter::begin() {
     if (format_ == Format::kJson) std::fputs("[", out_);
     if (format_ == Format::kCsv) std::fputs("ip,port,transport,state,rtt_ms\n", out_);
     if (format_ == Format::kTable)
-        std::fputs(fmt::format("{:<39} {:>5}  {:<8} {:>9}\n", "IP", "PORT", "STATE", "RTT(ms)")
-                       .c_str(),
-                   out_);
+        std::fputs(
+            fmt::format("{:<39} {:>5}  {:<8} {:>9}\n", "IP", "PORT", "STATE", "RTT(ms)").c_str(),
+            out_);
 }
 
 void RecordWriter::emit_json(const std::string& line) {
@@ -84,10 +84,10 @@ void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
             break;
         }
         case Format::kCsv:
-            std::fputs(fmt::format("{},{},tcp,{},{:.3f}\n", ip, r.port, scan::to_string(r.state),
-                                   r.rtt_ms)
-                           .c_str(),
-                       out_);
+            std::fputs(
+                fmt::format("{},{},tcp,{},{:.3f}\n", ip, r.port, scan::to_string(r.state), r.rtt_ms)
+                    .c_str(),
+                out_);
             break;
         case Format::kTable:
             std::fputs(fmt::format("{:<39} {:>5}  {:<8} {:>9.3f}\n", ip, r.port,
@@ -130,7 +130,8 @@ std::string human_rate(double v) {
 
 std::string status_line(uint64_t finished, uint64_t total, uint64_t open, double elapsed_s) {
     double rate = elapsed_s > 0 ? static_cast<double>(finished) / elapsed_s : 0;
-    double pct = total > 0 ? 100.0 * static_cast<double>(finished) / static_cast<double>(total) : 100;
+    double pct =
+        total > 0 ? 100.0 * static_cast<double>(finished) / static_cast<double>(total) : 100;
     if (pct > 100) pct = 100;
     std::string eta = "--:--";
     if (rate > 0 && total > finished) {

@@ -27,7 +27,7 @@ struct ScanSummary {
 
 // Writes records to one stream. Thread safe: worker threads call it concurrently.
 class RecordWriter {
-public:
+  public:
     RecordWriter(std::FILE* out, Format format, std::string scan_id);
     void begin();
     void port(const scan::PortResult& r, int64_t unix_ms);
@@ -39,7 +39,7 @@ public:
     void draw_status(const std::string& line);
     void clear_status();
 
-private:
+  private:
     void emit_json(const std::string& line);
     std::mutex mutex_;
     std::FILE* out_;

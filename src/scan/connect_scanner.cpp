@@ -1,5 +1,6 @@
 #include "scan/connect_scanner.h"
 
+#include <fmt/format.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
@@ -7,8 +8,6 @@
 #include <optional>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/clock.h"
 #include "net/tcp.h"
@@ -56,7 +55,7 @@ struct Shared {
 };
 
 class Worker {
-public:
+  public:
     Worker(Shared& shared, uint32_t inflight_cap)
         : s_(shared), cap_(inflight_cap), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
         slots_.resize(cap_);
@@ -65,7 +64,7 @@ public:
 
     Status run();
 
-private:
+  private:
     bool next_work(Work* out);
     bool claim_block();
     void fill(int64_t now);
@@ -209,8 +208,12 @@ void Worker::settle(uint32_t id, ConnectOutcome outcome, int64_t now) {
     release(id);
     --inflight_;
     switch (outcome) {
-        case ConnectOutcome::kOpen: finish(w, PortState::kOpen, rtt); break;
-        case ConnectOutcome::kRefused: finish(w, PortState::kClosed, rtt); break;
+        case ConnectOutcome::kOpen:
+            finish(w, PortState::kOpen, rtt);
+            break;
+        case ConnectOutcome::kRefused:
+            finish(w, PortState::kClosed, rtt);
+            break;
         case ConnectOutcome::kTimedOut:
             if (w.attempt <= s_.options.retries) {
                 retry_.push_back(w);
@@ -218,7 +221,9 @@ void Worker::settle(uint32_t id, ConnectOutcome outcome, int64_t now) {
             }
             finish(w, PortState::kFiltered, rtt);
             break;
-        default: finish(w, PortState::kFiltered, rtt); break;
+        default:
+            finish(w, PortState::kFiltered, rtt);
+            break;
     }
 }
 
@@ -290,9 +295,12 @@ Status Worker::run() {
 
 const char* to_string(PortState s) {
     switch (s) {
-        case PortState::kOpen: return "open";
-        case PortState::kClosed: return "closed";
-        case PortState::kFiltered: return "filtered";
+        case PortState::kOpen:
+            return "open";
+        case PortState::kClosed:
+            return "closed";
+        case PortState::kFiltered:
+            return "filtered";
     }
     return "unknown";
 }

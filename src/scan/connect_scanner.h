@@ -36,7 +36,7 @@ struct PortResult {
 
 // Receives results in batches, from worker threads, concurrently: it must be thread safe.
 class ResultSink {
-public:
+  public:
     virtual ~ResultSink() = default;
     virtual void on_results(std::span<const PortResult> batch) = 0;
 };
@@ -45,8 +45,8 @@ struct ScanOptions {
     uint32_t threads = 1;
     uint32_t max_inflight = 1024;  // across all threads
     int64_t attempt_timeout_ns = kConnectTimeoutNs;
-    uint32_t retries = 1;          // extra attempts after a timeout
-    double rate = 5000;            // new connections per second; 0 = unlimited
+    uint32_t retries = 1;  // extra attempts after a timeout
+    double rate = 5000;    // new connections per second; 0 = unlimited
 };
 
 // Shared, lock-free progress of a running scan; read by the status line.

@@ -18,7 +18,7 @@ struct Shard {
 };
 
 class CyclicGroup {
-public:
+  public:
     // size must be in [1, 2^48]; the same (size, seed) always gives the same group and start.
     static CyclicGroup create(uint64_t size, uint64_t seed);
 
@@ -27,7 +27,7 @@ public:
     uint64_t generator() const { return generator_; }
     uint64_t start() const { return start_; }
 
-private:
+  private:
     uint64_t size_ = 0;
     uint64_t prime_ = 2;
     uint64_t generator_ = 1;
@@ -36,14 +36,14 @@ private:
 
 // Walks the positions of one shard from a given position onward.
 class ShardWalker {
-public:
+  public:
     ShardWalker(const CyclicGroup& group, Shard shard, uint64_t position);
     // Advances to the next valid pair, or returns false when the shard is exhausted.
     // `limit` is the position to stop before.
     bool next(uint64_t limit, uint64_t* pair_index);
     uint64_t position() const { return position_; }
 
-private:
+  private:
     uint64_t size_;
     uint64_t prime_;
     uint64_t step_;

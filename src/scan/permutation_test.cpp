@@ -27,7 +27,7 @@ TEST(Primes, MillerRabinIsExact) {
     EXPECT_EQ(count, 1229);
     EXPECT_TRUE(is_prime((uint64_t{1} << 48) + 21));  // the first prime above 2^48
     EXPECT_FALSE(is_prime((uint64_t{1} << 48) + 23));
-    EXPECT_FALSE(is_prime(3215031751ULL));             // strong pseudoprime to 2,3,5,7
+    EXPECT_FALSE(is_prime(3215031751ULL));  // strong pseudoprime to 2,3,5,7
     EXPECT_EQ(pow_mod(3, 200, 1000000007), 136318165u);
 }
 

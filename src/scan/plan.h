@@ -18,7 +18,7 @@ struct Pair {
 };
 
 class ScanPlan {
-public:
+  public:
     // hosts must be non-empty and ports non-empty; their product must not exceed kMaxScanPairs.
     static Result<ScanPlan> create(HostIndex hosts, std::vector<uint16_t> ports, uint64_t seed,
                                    Shard shard);
@@ -35,7 +35,7 @@ public:
     // Expected number of pairs in this shard (exact when there is one shard).
     uint64_t shard_pairs_estimate() const;
 
-private:
+  private:
     HostIndex hosts_;
     std::vector<uint16_t> ports_;
     CyclicGroup group_;

@@ -33,8 +33,7 @@ TEST(ParsePorts, Profiles) {
 TEST(ParsePorts, ErrorsNameTheItemAndColumn) {
     auto p = parse_ports("22,80x,443");
     ASSERT_FALSE(p.ok());
-    EXPECT_EQ(p.error().message,
-              "bad port item '80x' at column 4: expected a port number");
+    EXPECT_EQ(p.error().message, "bad port item '80x' at column 4: expected a port number");
     for (const char* bad : {"", "0", "65536", "99999999", "80,", ",80", "90-80", "1-2-3",
                             "exposures", " 80", "80 ", "-0", "0-5"}) {
         EXPECT_FALSE(parse_ports(bad).ok()) << bad;

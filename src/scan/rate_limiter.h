@@ -15,7 +15,7 @@ namespace sl::scan {
 inline constexpr int64_t kRateBurstNs = 2'000'000;
 
 class RateLimiter {
-public:
+  public:
     // rate: tokens per second; 0 means unlimited. Times passed later are monotonic ns, and
     // must not be before origin_ns (the limiter works in fixed point relative to it).
     RateLimiter(double rate, int64_t origin_ns, int64_t burst_ns = kRateBurstNs);
@@ -27,12 +27,12 @@ public:
     bool unlimited() const { return interval_ns_ == 0; }
     double interval_ns() const { return static_cast<double>(interval_ns_) / kScale; }
 
-private:
+  private:
     static constexpr int64_t kScale = 1024;  // fixed-point: interval in 1/1024 ns
     int64_t origin_ns_;
-    int64_t interval_ns_;                     // scaled
-    int64_t burst_;                           // scaled
-    std::atomic<int64_t> tat_{INT64_MIN};     // scaled
+    int64_t interval_ns_;                  // scaled
+    int64_t burst_;                        // scaled
+    std::atomic<int64_t> tat_{INT64_MIN};  // scaled
 };
 
 }  // namespace sl::scan

@@ -43,8 +43,8 @@ void AddressSet::normalize() {
     for (const IpInterval& i : intervals_) {
         if (!merged.empty()) {
             IpInterval& last = merged.back();
-            bool touches = last.family == i.family &&
-                           (i.first <= last.last || i.first - 1 == last.last);
+            bool touches =
+                last.family == i.family && (i.first <= last.last || i.first - 1 == last.last);
             if (touches) {
                 last.last = std::max(last.last, i.last);
                 continue;
@@ -61,13 +61,12 @@ void AddressSet::subtract(const AddressSet& other) {
     const auto& cut = other.intervals_;
     for (IpInterval cur : intervals_) {
         // Skip cut intervals wholly before cur.
-        while (j < cut.size() && (before(cut[j], cur) && (cut[j].family != cur.family ||
-                                                          cut[j].last < cur.first)))
+        while (j < cut.size() &&
+               (before(cut[j], cur) && (cut[j].family != cur.family || cut[j].last < cur.first)))
             ++j;
         size_t k = j;
         bool alive = true;
-        while (alive && k < cut.size() && cut[k].family == cur.family &&
-               cut[k].first <= cur.last) {
+        while (alive && k < cut.size() && cut[k].family == cur.family && cut[k].first <= cur.last) {
             const IpInterval& c = cut[k];
             if (c.last < cur.first) {
                 ++k;

@@ -14,7 +14,7 @@ namespace sl::scan {
 
 // A set of addresses kept as sorted, disjoint, non-adjacent intervals (IPv4 before IPv6).
 class AddressSet {
-public:
+  public:
     AddressSet() = default;
     // Any intervals, in any order, overlapping or not; they are sorted and merged once.
     explicit AddressSet(std::vector<IpInterval> intervals);
@@ -28,7 +28,7 @@ public:
     const std::vector<IpInterval>& intervals() const { return intervals_; }
     bool empty() const { return intervals_.empty(); }
 
-private:
+  private:
     void normalize();
     std::vector<IpInterval> intervals_;
 };
@@ -47,13 +47,13 @@ inline constexpr uint64_t kMaxScanPairs = uint64_t{1} << 48;
 
 // Hosts of a scope, numbered 0..host_count()-1 in address order.
 class HostIndex {
-public:
+  public:
     static Result<HostIndex> create(AddressSet hosts);
     uint64_t host_count() const { return total_; }
     IpAddr host_at(uint64_t index) const;
     const AddressSet& hosts() const { return hosts_; }
 
-private:
+  private:
     AddressSet hosts_;
     std::vector<uint64_t> starts_;  // index of the first host of each interval
     uint64_t total_ = 0;

@@ -81,8 +81,8 @@ TEST(Blocklist, EveryEntryInsideEdgeAndOutside) {
         EXPECT_FALSE(block.contains(ip(c.outside))) << c.outside;
     }
     // Private, loopback and benchmarking space is never blocked.
-    for (const char* allowed : {"127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.0.1",
-                                "198.18.0.1", "169.254.1.1", "2001:db8::1", "::1", "fe80::1"})
+    for (const char* allowed : {"127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.0.1", "198.18.0.1",
+                                "169.254.1.1", "2001:db8::1", "::1", "fe80::1"})
         EXPECT_FALSE(block.contains(ip(allowed))) << allowed;
 }
 

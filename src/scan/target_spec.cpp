@@ -101,10 +101,10 @@ Result<TargetSpec> parse_target(std::string_view token) {
     if (interval->family == Family::kV6) {
         U128 span = interval->last - interval->first;
         if ((span >> kMaxIpv6TargetBits) != 0)
-            return make_error(fmt::format(
-                "IPv6 target holds more than 2^{} addresses and cannot be enumerated; "
-                "give a hit list of addresses with -iL FILE",
-                kMaxIpv6TargetBits));
+            return make_error(
+                fmt::format("IPv6 target holds more than 2^{} addresses and cannot be enumerated; "
+                            "give a hit list of addresses with -iL FILE",
+                            kMaxIpv6TargetBits));
     }
     return TargetSpec{*interval, {}};
 }

@@ -39,8 +39,8 @@ TEST(ParseTarget, Hostnames) {
 
 TEST(ParseTarget, RejectsMalformed) {
     for (const char* bad : {"", "10.0.0.256", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/a",
-                            "10.0.0.9-10.0.0.1", "10.0.0.1-300", "10.0.0.1-::1", "1.2.3",
-                            "-host", "host-", "bad..name", "h@st", "10.0.0.1/24/3", "::1/129",
+                            "10.0.0.9-10.0.0.1", "10.0.0.1-300", "10.0.0.1-::1", "1.2.3", "-host",
+                            "host-", "bad..name", "h@st", "10.0.0.1/24/3", "::1/129",
                             "fe80::1%eth0", "01.2.3.4", "a b", "2001:db8::9-2001:db8::1"}) {
         EXPECT_FALSE(parse_target(bad).ok()) << bad;
     }
@@ -62,9 +62,8 @@ TEST(ParseExclude, AllowsLargeIpv6ButNoHostnames) {
 
 TEST(SplitListLine, CommentsCommasAndColumns) {
     std::vector<ListToken> got;
-    split_list_line("  10.0.0.1, 10.0.0.2\t# 10.0.0.3", 7, [&](const ListToken& t) {
-        got.push_back(t);
-    });
+    split_list_line("  10.0.0.1, 10.0.0.2\t# 10.0.0.3", 7,
+                    [&](const ListToken& t) { got.push_back(t); });
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0].text, "10.0.0.1");
     EXPECT_EQ(got[0].line, 7u);
@@ -93,9 +92,8 @@ TEST(ReadListFile, ReadsEveryLineAndRefusesHugeLines) {
     s = read_list_file(path, [](const ListToken&) -> Status { return Ok{}; });
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.error().message.find(":2:"), std::string::npos) << s.error().message;
-    EXPECT_FALSE(read_list_file("/nonexistent/x", [](const ListToken&) -> Status {
-                     return Ok{};
-                 }).ok());
+    EXPECT_FALSE(
+        read_list_file("/nonexistent/x", [](const ListToken&) -> Status { return Ok{}; }).ok());
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ Result<Scope> build_scope(const TargetInputs& inputs, const Resolver& resolve) {
                                                  h.name, addrs.error().message));
             continue;
         }
-        for (const IpAddr& a : *addrs) parsed.target_intervals.push_back({a.family, a.value, a.value});
+        for (const IpAddr& a : *addrs)
+            parsed.target_intervals.push_back({a.family, a.value, a.value});
     }
     AddressSet hosts(std::move(parsed.target_intervals));
     scope.requested = hosts.size();
@@ -100,9 +101,10 @@ Result<Scope> build_scope(const TargetInputs& inputs, const Resolver& resolve) {
         outside.subtract(entry);
         U128 removed = hosts.size() - outside.size();
         if (removed == 0) continue;
-        scope.warnings.push_back(fmt::format("{} target address(es) in {} ({}) skipped: never "
-                                             "routable (built-in blocklist)",
-                                             format_count(removed), e.cidr, e.why));
+        scope.warnings.push_back(
+            fmt::format("{} target address(es) in {} ({}) skipped: never "
+                        "routable (built-in blocklist)",
+                        format_count(removed), e.cidr, e.why));
         hosts = std::move(outside);
     }
     scope.blocklisted = before_blocklist - hosts.size();

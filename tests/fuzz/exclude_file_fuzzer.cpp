@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     copy.subtract(set);
     if (!copy.empty()) std::abort();
     for (const auto& i : intervals)
-        if (!set.contains(sl::IpAddr{i.family, i.first}) || !set.contains(sl::IpAddr{i.family, i.last}))
+        if (!set.contains(sl::IpAddr{i.family, i.first}) ||
+            !set.contains(sl::IpAddr{i.family, i.last}))
             std::abort();
     return 0;
 }
