@@ -317,13 +317,11 @@ Status run_connect_scan(const ScanPlan& plan, const ScanOptions& options, Result
     Shared shared{plan, options, limiter, sink, progress, stop};
     std::vector<Status> results(threads, Status(Ok{}));
     std::vector<std::thread> pool;
-    progress.workers_running.store(threads);
     for (uint32_t t = 0; t < threads; ++t) {
         uint32_t cap = options.max_inflight / threads + (t < options.max_inflight % threads);
-        pool.emplace_back([&shared, &results, &progress, t, cap] {
+        pool.emplace_back([&shared, &results, t, cap] {
             Worker worker(shared, std::max<uint32_t>(cap, 1));
             results[t] = worker.run();
-            progress.workers_running.fetch_sub(1);
         });
     }
     for (auto& th : pool) th.join();

@@ -57,7 +57,6 @@ struct ScanProgress {
     std::atomic<uint64_t> open{0};
     std::atomic<uint64_t> closed{0};
     std::atomic<uint64_t> filtered{0};
-    std::atomic<uint32_t> workers_running{0};
 };
 
 // Runs the whole scan (blocks until done or until `stop` becomes true).
