@@ -23,6 +23,8 @@
 #include "net/tcp.h"
 #include "net/unique_fd.h"
 #include "output/writer.h"
+#include "grab/registry.h"
+#include "net/tls.h"
 #include "scan/connect_scanner.h"
 #include "scan/plan.h"
 #include "scan/port_spec.h"
@@ -106,6 +108,33 @@ Result<uint64_t> parse_seed(const std::string& text) {
     return v;
 }
 
+Result<int64_t> duration_flag(const char* flag, const std::string& text) {
+    auto d = parse_duration(text);
+    if (!d) return make_error(fmt::format("bad {} '{}': {}", flag, text, d.error().message));
+    return *d;
+}
+
+Status prepare_grab(const ScanArgs& a, scan::ScanOptions& o) {
+    o.grab = !a.no_grab;
+    if (!o.grab) return Ok{};
+    auto idle = duration_flag("--idle-timeout", a.idle_timeout);
+    if (!idle) return idle.error();
+    auto deadline = duration_flag("--session-deadline", a.session_deadline);
+    if (!deadline) return deadline.error();
+    auto greeting = duration_flag("--greeting-wait", a.greeting_wait);
+    if (!greeting) return greeting.error();
+    o.grab_options.connect_timeout_ns = o.attempt_timeout_ns;
+    o.grab_options.idle_timeout_ns = *idle;
+    o.grab_options.session_deadline_ns = *deadline;
+    o.grab_options.greeting_wait_ns = *greeting;
+    o.grab_options.max_input_bytes = a.max_input;
+    o.grabbers = grab::all_grabbers();
+    auto tls = net::TlsContext::create();
+    if (!tls) return tls.error();
+    o.tls = *tls;
+    return Ok{};
+}
+
 Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
     ScanSetup s;
     auto ports = scan::parse_ports(a.ports);
@@ -150,6 +179,7 @@ Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
     s.options.attempt_timeout_ns = *timeout;
     s.options.retries = a.retries;
     s.options.rate = a.rate;
+    if (auto g = prepare_grab(a, s.options); !g) return g.error();
     return s;
 }
 
@@ -200,6 +230,10 @@ class FilteringSink : public scan::ResultSink {
         int64_t now = unix_ms();
         for (const auto& r : batch)
             if (filter_.wants(r.state)) writer_.port(r, now);
+    }
+    void on_services(std::span<const scan::ServiceResult> batch) override {
+        int64_t now = unix_ms();
+        for (const auto& r : batch) writer_.service(r, now);
     }
 
   private:
@@ -265,7 +299,7 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     int signal_fd = ::signalfd(-1, &mask, SFD_CLOEXEC);
 
-    output::RecordWriter writer((*out)->stream, s.format, new_scan_id());
+    output::RecordWriter writer((*out)->stream, s.format, new_scan_id(), s.options.grab);
     writer.begin();
     FilteringSink sink(writer, s.states);
     scan::ScanProgress progress;
@@ -356,6 +390,19 @@ Examples:
         ->type_name("FILE");
     cmd->add_option("--format", a.format,
                     "ndjson|json|table|csv (default: table on a TTY, else ndjson)");
+    cmd->add_flag("--no-grab", a.no_grab,
+                  "Discovery only: do not identify services or judge their access");
+    cmd->add_option("--idle-timeout", a.idle_timeout, "Grab: longest silence while reading")
+        ->capture_default_str();
+    cmd->add_option("--session-deadline", a.session_deadline,
+                    "Grab: most time per ip:port, writes and slow drips included")
+        ->capture_default_str();
+    cmd->add_option("--greeting-wait", a.greeting_wait,
+                    "Grab: how long a port whose usual protocol did not answer may stay silent "
+                    "before client-first probes")
+        ->capture_default_str();
+    cmd->add_option("--max-input", a.max_input, "Grab: raw bytes read per connection, at most")
+        ->capture_default_str()->check(CLI::Range(1024u, 16u << 20));
     cmd->add_flag("--dry-run", a.dry_run,
                   "Print how many pairs would be probed, where, and the first 20; send nothing. "
                   "--dry-run=list prints every pair in scan order");

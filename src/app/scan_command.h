@@ -24,6 +24,11 @@ struct ScanArgs {
     std::string states = "open";
     std::string output;
     std::string format;  // empty: table on a TTY, else ndjson
+    bool no_grab = false;
+    std::string idle_timeout = "10s";
+    std::string session_deadline = "30s";
+    std::string greeting_wait = "1s";
+    uint32_t max_input = 64 * 1024;
     bool dry_run = false;
     bool dry_run_list = false;
     bool quiet = false;

@@ -52,6 +52,8 @@ public:
     void set(std::string_view dotted, bool b);
     // Appends a sanitized string to a list field (ignored beyond kMaxFieldList).
     void append(std::string_view dotted, std::string_view text);
+    // Sets a top-level field to a value that is already a sanitized JSON value (from a Record).
+    void set_raw(const std::string& key, const Json& value) { fields_[key] = value; }
     bool has(std::string_view dotted) const;
     const Json* find(std::string_view dotted) const;
     void erase_all() { fields_ = Json::object(); }

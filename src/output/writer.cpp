@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/text.h"
+#include "output/evidence.h"
 
 namespace sl::output {
 
@@ -14,6 +16,16 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+
+// Doubles quotes for a CSV field that is written inside quotes.
+std::string csv_quote(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -25,14 +37,29 @@ Result<Format> parse_format(std::string_view text) {
     return make_error(fmt::format("unknown format '{}' (use ndjson, json, table or csv)", text));
 }
 
-RecordWriter::RecordWriter(std::FILE* out, Format format, std::string scan_id)
-    : out_(out), format_(format), scan_id_(std::move(scan_id)) {}
+RecordWriter::RecordWriter(std::FILE* out, Format format, std::string scan_id, bool grabbing)
+    : out_(out), format_(format), scan_id_(std::move(scan_id)), grabbing_(grabbing) {}
+
+namespace {
+
+constexpr const char* kTableServiceHeader = "{:<39} {:>5}  {:<9} {:<10} {:<14} {}\n";
+
+}  // namespace
 
 void RecordWriter::begin() {
     std::lock_guard lock(mutex_);
     if (format_ == Format::kJson) std::fputs("[", out_);
-    if (format_ == Format::kCsv) std::fputs("ip,port,transport,state,rtt_ms\n", out_);
-    if (format_ == Format::kTable)
+    if (format_ == Format::kCsv)
+        std::fputs(grabbing_ ? "ip,port,transport,state,rtt_ms,protocol,tls,status,access,product,"
+                               "version\n"
+                             : "ip,port,transport,state,rtt_ms\n",
+                   out_);
+    if (format_ == Format::kTable && grabbing_)
+        std::fputs(fmt::format(kTableServiceHeader, "IP", "PORT", "STATE", "SERVICE", "ACCESS",
+                               "EVIDENCE")
+                       .c_str(),
+                   out_);
+    else if (format_ == Format::kTable)
         std::fputs(
             fmt::format("{:<39} {:>5}  {:<8} {:>9}\n", "IP", "PORT", "STATE", "RTT(ms)").c_str(),
             out_);
@@ -61,12 +88,70 @@ void RecordWriter::clear_status() {
     status_shown_ = false;
 }
 
-void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
-    std::string ip = r.ip.to_string();
-    std::lock_guard lock(mutex_);
+void RecordWriter::clear_status_locked() {
     if (status_shown_) {
         std::fputs("\r\x1b[K", stderr);
         status_shown_ = false;
+    }
+}
+
+void RecordWriter::service(const scan::ServiceResult& r, int64_t now_ms) {
+    std::string ip = r.ip.to_string();
+    const Record& rec = r.record;
+    auto field = [&](const char* name) {
+        const Json* v = rec.find(name);
+        return v && v->is_string() ? v->get<std::string>() : std::string();
+    };
+    std::lock_guard lock(mutex_);
+    clear_status_locked();
+    if (format_ == Format::kNdjson || format_ == Format::kJson) {
+        Json j;
+        j["type"] = "service";
+        j["scan_id"] = scan_id_;
+        j["time"] = rfc3339_ms(now_ms);
+        j["ip"] = ip;
+        j["port"] = r.port;
+        j["transport"] = "tcp";
+        j["state"] = "open";
+        for (const auto& [k, v] : rec.fields().items()) j[k] = v;
+        emit_json(j.dump());
+    } else if (format_ == Format::kCsv) {
+        const Json* tls = rec.find("tls");
+        std::fputs(fmt::format("{},{},tcp,open,,{},{},{},{},\"{}\",\"{}\"\n", ip, r.port,
+                               field("protocol"), tls && tls->get<bool>() ? "true" : "false",
+                               field("status"), field("access"), csv_quote(field("product")),
+                               csv_quote(field("version")))
+                       .c_str(),
+                   out_);
+    } else {
+        std::string service = field("protocol");
+        if (const Json* tls = rec.find("tls"); tls && tls->get<bool>()) service += "/tls";
+        std::fputs(fmt::format(kTableServiceHeader, ip, r.port, "open", service,
+                               field("access"), escape_for_terminal(evidence_summary(rec)))
+                       .c_str(),
+                   out_);
+    }
+}
+
+void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
+    std::string ip = r.ip.to_string();
+    std::lock_guard lock(mutex_);
+    clear_status_locked();
+    if (grabbing_ && r.state == scan::PortState::kOpen &&
+        (format_ == Format::kTable || format_ == Format::kCsv))
+        return;  // the service row follows
+    if (grabbing_ && format_ == Format::kTable) {
+        std::fputs(fmt::format(kTableServiceHeader, ip, r.port, scan::to_string(r.state), "", "", "")
+                       .c_str(),
+                   out_);
+        return;
+    }
+    if (grabbing_ && format_ == Format::kCsv) {
+        std::fputs(fmt::format("{},{},tcp,{},{:.3f},,,,,,\n", ip, r.port, scan::to_string(r.state),
+                               r.rtt_ms)
+                       .c_str(),
+                   out_);
+        return;
     }
     switch (format_) {
         case Format::kNdjson:

@@ -28,9 +28,11 @@ struct ScanSummary {
 // Writes records to one stream. Thread safe: worker threads call it concurrently.
 class RecordWriter {
   public:
-    RecordWriter(std::FILE* out, Format format, std::string scan_id);
+    // grabbing: service records follow open ports; the table and csv show services instead.
+    RecordWriter(std::FILE* out, Format format, std::string scan_id, bool grabbing = false);
     void begin();
     void port(const scan::PortResult& r, int64_t unix_ms);
+    void service(const scan::ServiceResult& r, int64_t unix_ms);
     void summary(const ScanSummary& s, int64_t unix_ms);
     // Closes the JSON array; returns an error if the stream failed at any point.
     Status end();
@@ -41,10 +43,12 @@ class RecordWriter {
 
   private:
     void emit_json(const std::string& line);
+    void clear_status_locked();
     std::mutex mutex_;
     std::FILE* out_;
     Format format_;
     std::string scan_id_;
+    bool grabbing_ = false;
     bool first_ = true;
     bool status_shown_ = false;
 };

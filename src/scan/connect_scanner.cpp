@@ -60,6 +60,8 @@ class Worker {
         : s_(shared), cap_(inflight_cap), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
         slots_.resize(cap_);
         for (uint32_t i = cap_; i > 0; --i) free_.push_back(i - 1);
+        const ScanOptions& o = shared.options;
+        if (o.grab) runner_.emplace(epoll_.get(), o.grab_options, o.grabbers, o.tls, o.observer);
     }
 
     Status run();
@@ -76,7 +78,12 @@ class Worker {
     void release(uint32_t id);
     void flush(int64_t now, bool force);
     int wait_timeout_ms(int64_t now) const;
-    bool done() const { return inflight_ == 0 && retry_.empty() && cursor_exhausted_; }
+    bool done() const {
+        return inflight_ == 0 && retry_.empty() && cursor_exhausted_ && grabbing() == 0;
+    }
+    size_t grabbing() const { return runner_ ? runner_->active() : 0; }
+    void hand_over(net::UniqueFd fd, const Work& w, int64_t now);
+    void collect_services();
 
     Shared& s_;
     uint32_t cap_;
@@ -93,6 +100,8 @@ class Worker {
     int64_t last_flush_ns_ = 0;
     int64_t starved_since_ns_ = -1;  // out of local resources with nothing in flight
     bool starved_ = false;
+    std::optional<GrabRunner> runner_;
+    std::vector<ServiceResult> services_;
 };
 
 bool Worker::claim_block() {
@@ -127,10 +136,11 @@ bool Worker::next_work(Work* out) {
 void Worker::fill(int64_t now) {
     starved_ = false;
     uint32_t launched = 0;
-    while (inflight_ < cap_ && launched < kMaxLaunchesPerTurn &&
+    while (inflight_ + grabbing() < cap_ && launched < kMaxLaunchesPerTurn &&
            !s_.stop.load(std::memory_order_relaxed)) {
         if (retry_.empty() && cursor_exhausted_) return;
-        uint32_t want = std::min<uint32_t>({cap_ - inflight_, 64, kMaxLaunchesPerTurn - launched});
+        auto room = static_cast<uint32_t>(cap_ - inflight_ - grabbing());
+        uint32_t want = std::min<uint32_t>({room, 64, kMaxLaunchesPerTurn - launched});
         uint32_t granted = s_.limiter.acquire(now, want);
         if (granted == 0) return;
         for (uint32_t i = 0; i < granted; ++i) {
@@ -163,6 +173,7 @@ bool Worker::launch(const Work& w, int64_t now) {
                        : start.outcome == ConnectOutcome::kRefused ? PortState::kClosed
                                                                    : PortState::kFiltered;
         finish(attempt, st, 0);
+        if (st == PortState::kOpen) hand_over(std::move(start.fd), attempt, now);
         return true;
     }
     uint32_t id = free_.back();
@@ -186,9 +197,21 @@ bool Worker::launch(const Work& w, int64_t now) {
     return true;
 }
 
+void Worker::hand_over(net::UniqueFd fd, const Work& w, int64_t now) {
+    if (!runner_) return;  // fd closes here: SO_LINGER 0 sends RST
+    Pair pair = s_.plan.pair_at(w.pair);
+    runner_->start(std::move(fd), pair.ip, pair.port, now);
+    collect_services();
+}
+
+void Worker::collect_services() {
+    if (!runner_) return;
+    for (auto& r : runner_->take_results()) services_.push_back(std::move(r));
+}
+
 void Worker::release(uint32_t id) {
     Slot& slot = slots_[id];
-    ::close(slot.fd);  // SO_LINGER 0: sends RST, leaves no TIME_WAIT; also leaves epoll
+    if (slot.fd >= 0) ::close(slot.fd);  // SO_LINGER 0: sends RST, no TIME_WAIT; leaves epoll
     slot.fd = -1;
     slot.busy = false;
     free_.push_back(id);
@@ -205,11 +228,17 @@ void Worker::settle(uint32_t id, ConnectOutcome outcome, int64_t now) {
     Slot& slot = slots_[id];
     Work w = slot.work;
     int64_t rtt = now - slot.started_ns;
+    net::UniqueFd kept;
+    if (outcome == ConnectOutcome::kOpen && runner_) {
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, slot.fd, nullptr);
+        kept.reset(std::exchange(slot.fd, -1));
+    }
     release(id);
     --inflight_;
     switch (outcome) {
         case ConnectOutcome::kOpen:
             finish(w, PortState::kOpen, rtt);
+            hand_over(std::move(kept), w, now);
             break;
         case ConnectOutcome::kRefused:
             finish(w, PortState::kClosed, rtt);
@@ -249,10 +278,16 @@ void Worker::finish(const Work& w, PortState state, int64_t rtt_ns) {
 }
 
 void Worker::flush(int64_t now, bool force) {
-    if (out_.empty()) return;
-    if (!force && out_.size() < kResultBatch && now - last_flush_ns_ < kFlushEveryNs) return;
-    s_.sink.on_results(out_);
+    if (out_.empty() && services_.empty()) return;
+    size_t pending = out_.size() + services_.size();
+    if (!force && pending < kResultBatch && now - last_flush_ns_ < kFlushEveryNs) return;
+    if (!out_.empty()) s_.sink.on_results(out_);  // port records before their services
+    if (!services_.empty()) {
+        s_.progress.services.fetch_add(services_.size(), std::memory_order_relaxed);
+        s_.sink.on_services(services_);
+    }
     out_.clear();
+    services_.clear();
     last_flush_ns_ = now;
 }
 
@@ -263,7 +298,8 @@ int Worker::wait_timeout_ms(int64_t now) const {
         wait_ns = starved_ ? 1'000'000 : std::max<int64_t>(s_.limiter.wait_ns(now), 0);
     }
     if (!deadlines_.empty()) wait_ns = std::min(wait_ns, deadlines_.front().at_ns - now);
-    if (!out_.empty()) wait_ns = std::min(wait_ns, kFlushEveryNs);
+    if (runner_ && runner_->active() > 0) wait_ns = std::min(wait_ns, runner_->next_deadline() - now);
+    if (!out_.empty() || !services_.empty()) wait_ns = std::min(wait_ns, kFlushEveryNs);
     if (wait_ns <= 0) return 0;
     return static_cast<int>(std::max<int64_t>(1, (wait_ns + 999'999) / 1'000'000));
 }
@@ -281,12 +317,21 @@ Status Worker::run() {
         if (done()) break;
         int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, wait_timeout_ms(now));
         now = monotonic_ns();
-        for (int i = 0; i < n; ++i) on_event(events[i].data.u64, now);
+        for (int i = 0; i < n; ++i) {
+            if (events[i].data.u64 & GrabRunner::kEventTag)
+                runner_->on_event(events[i].data.u64, events[i].events, now);
+            else
+                on_event(events[i].data.u64, now);
+        }
         expire(now);
+        if (runner_) runner_->on_timer(now);
+        collect_services();
         flush(now, false);
     }
     for (uint32_t id = 0; id < slots_.size(); ++id)
         if (slots_[id].busy) release(id);
+    if (runner_) runner_->abort_all();
+    collect_services();
     flush(now, true);
     return Ok{};
 }

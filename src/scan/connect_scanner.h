@@ -9,6 +9,7 @@
 
 #include "core/ip.h"
 #include "core/result.h"
+#include "scan/grab_runner.h"
 #include "scan/plan.h"
 #include "scan/rate_limiter.h"
 
@@ -39,6 +40,7 @@ class ResultSink {
   public:
     virtual ~ResultSink() = default;
     virtual void on_results(std::span<const PortResult> batch) = 0;
+    virtual void on_services(std::span<const ServiceResult> batch) = 0;
 };
 
 struct ScanOptions {
@@ -47,6 +49,11 @@ struct ScanOptions {
     int64_t attempt_timeout_ns = kConnectTimeoutNs;
     uint32_t retries = 1;  // extra attempts after a timeout
     double rate = 5000;    // new connections per second; 0 = unlimited
+    bool grab = false;     // identify and judge every open port (GrabRunner)
+    GrabOptions grab_options;
+    std::span<const grab::GrabberSpec> grabbers;
+    std::shared_ptr<const net::TlsContext> tls;  // null: no TLS grabbing
+    TranscriptObserver* observer = nullptr;      // must be thread safe when set
 };
 
 // Shared, lock-free progress of a running scan; read by the status line.
@@ -57,6 +64,7 @@ struct ScanProgress {
     std::atomic<uint64_t> open{0};
     std::atomic<uint64_t> closed{0};
     std::atomic<uint64_t> filtered{0};
+    std::atomic<uint64_t> services{0};  // grabs finished
 };
 
 // Runs the whole scan (blocks until done or until `stop` becomes true).

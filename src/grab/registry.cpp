@@ -1,0 +1,104 @@
+#include "grab/registry.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "grab/http/http.h"
+#include "grab/memcached/memcached.h"
+#include "grab/redis/redis.h"
+
+namespace sl::grab {
+
+namespace {
+
+const std::array<GrabberSpec, 3>& specs() {
+    static const std::array<GrabberSpec, 3> kSpecs = {
+        http_spec(),       // CATALOGUE row 33, and the generic HTTP record
+        redis_spec(),      // row 5
+        memcached_spec(),  // row 6
+    };
+    return kSpecs;
+}
+
+constexpr FieldSpec kCommon[] = {
+    {"type", FieldType::kString, "\"service\""},
+    {"scan_id", FieldType::kString, "UUIDv7 of the scan"},
+    {"time", FieldType::kString, "RFC 3339 UTC with milliseconds"},
+    {"ip", FieldType::kString, "the target address"},
+    {"port", FieldType::kInteger, "the target port"},
+    {"transport", FieldType::kString, "tcp"},
+    {"tls", FieldType::kBool, "the service was reached through TLS"},
+    {"protocol", FieldType::kString, "the grabber that identified the service, or \"unknown\""},
+    {"product", FieldType::kString, "the product, when the service says"},
+    {"version", FieldType::kString, "the product's version, when the service says"},
+    {"status", FieldType::kString, "ok, connection-refused, connection-reset, connection-timeout, "
+                                   "io-timeout, tls-error, protocol-error, not-this-protocol, "
+                                   "limit-exceeded"},
+    {"access", FieldType::kString, "open, auth_required, partial, denied or unknown"},
+    {"probe", FieldType::kString, "the probe that proved the verdict: <protocol>[/tls]"},
+    {"evidence_truncated", FieldType::kBool, "a size step hit a limit; the verdict stands"},
+    {"banner", FieldType::kString, "what a silent-protocol port said first, when nothing matched"},
+    {"tls_cert.subject_cn", FieldType::kString, "leaf certificate subject CN"},
+    {"tls_cert.sans", FieldType::kStringList, "subject alternative names (first 100)"},
+    {"tls_cert.issuer", FieldType::kString, "issuer, one line"},
+    {"tls_cert.not_before", FieldType::kString, "validity start, RFC 3339"},
+    {"tls_cert.not_after", FieldType::kString, "validity end, RFC 3339"},
+    {"tls_cert.self_signed", FieldType::kBool, "issuer equals subject and the signature verifies"},
+    {"tls_cert.key_type", FieldType::kString, "RSA, EC, ED25519, ..."},
+    {"tls_cert.key_bits", FieldType::kInteger, "key size in bits"},
+    {"tls_cert.signature_algorithm", FieldType::kString, "e.g. sha256WithRSAEncryption"},
+    {"tls_cert.sha256", FieldType::kString, "SHA-256 fingerprint of the leaf, hex"},
+    {"tls_cert.chain_length", FieldType::kInteger, "certificates the server sent (capped at 10)"},
+    {"tls_cert.tls_version", FieldType::kString, "negotiated version, e.g. TLSv1.3"},
+    {"tls_cert.cipher", FieldType::kString, "negotiated cipher suite"},
+    {"data.bytes", FieldType::kNumber, "bytes of data behind the service"},
+    {"data.rows", FieldType::kInteger, "documents, keys or rows"},
+    {"data.collections", FieldType::kInteger, "databases, indices, buckets or modules"},
+    {"data.names_sample", FieldType::kStringList, "at most 10 names"},
+    {"data.mail_like_names", FieldType::kInteger, "names that look like mail archives"},
+};
+
+}  // namespace
+
+const char* to_string(FieldType t) {
+    switch (t) {
+        case FieldType::kString: return "string";
+        case FieldType::kInteger: return "integer";
+        case FieldType::kNumber: return "number";
+        case FieldType::kBool: return "bool";
+        case FieldType::kStringList: return "string list";
+        case FieldType::kObject: return "object";
+    }
+    return "string";
+}
+
+std::span<const GrabberSpec> all_grabbers() { return specs(); }
+
+const GrabberSpec* find_grabber(std::string_view name) {
+    for (const auto& s : specs())
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+std::span<const FieldSpec> common_fields() { return kCommon; }
+
+std::string records_markdown() {
+    std::string out =
+        "# Service record fields\n\n"
+        "Generated from the grabber specs in `src/grab/registry.cpp` by `searchlight fields "
+        "--markdown`; do not edit by hand. Rules address fields by these dotted names.\n\n"
+        "## Every record\n\n| field | type | meaning |\n|---|---|---|\n";
+    for (const auto& f : kCommon)
+        out += fmt::format("| `{}` | {} | {} |\n", f.name, to_string(f.type), f.meaning);
+    for (const auto& spec : specs()) {
+        out += fmt::format("\n## {}\n\nTried first on ports:", spec.name);
+        for (uint16_t p : spec.ports) out += fmt::format(" {}", p);
+        out += ".\n\n| field | type | meaning |\n|---|---|---|\n";
+        for (const auto& f : spec.fields)
+            out += fmt::format("| `{}` | {} | {} |\n", f.name, to_string(f.type), f.meaning);
+    }
+    return out;
+}
+
+}  // namespace sl::grab

@@ -1,0 +1,70 @@
+#include "output/evidence.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+namespace sl::output {
+
+namespace {
+
+using Json = Record::Json;
+
+std::string text(const Record& r, std::string_view field) {
+    const Json* v = r.find(field);
+    if (!v) return {};
+    if (v->is_string()) return v->get<std::string>();
+    if (v->is_number_integer()) return std::to_string(v->get<int64_t>());
+    return v->dump();
+}
+
+bool flag(const Record& r, std::string_view field) {
+    const Json* v = r.find(field);
+    return v && v->is_boolean() && v->get<bool>();
+}
+
+void add(std::vector<std::string>& parts, std::string part) {
+    if (!part.empty()) parts.push_back(std::move(part));
+}
+
+}  // namespace
+
+std::string human_bytes(double b) {
+    const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+    int u = 0;
+    while (b >= 1000 && u < 5) {
+        b /= 1000;
+        ++u;
+    }
+    return u == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.1f} {}", b, units[u]);
+}
+
+std::string evidence_summary(const Record& r, size_t max_len) {
+    std::vector<std::string> parts;
+    std::string product = text(r, "product");
+    std::string version = text(r, "version");
+    add(parts, version.empty() ? product : product + " " + version);
+    if (const Json* rows = r.find("data.rows"); rows && rows->is_number())
+        add(parts, fmt::format("{} {}", rows->get<uint64_t>(),
+                               text(r, "protocol") == "memcached" ? "items" : "keys"));
+    if (const Json* bytes = r.find("data.bytes"); bytes && bytes->is_number())
+        add(parts, human_bytes(bytes->get<double>()));
+    if (r.has("http.status")) add(parts, "HTTP " + text(r, "http.status"));
+    if (r.has("http.title")) add(parts, "\"" + text(r, "http.title").substr(0, 40) + "\"");
+    if (flag(r, "http.dir_listing"))
+        add(parts, "directory listing (" + text(r, "http.listing_entries") + " entries)");
+    if (flag(r, "http.git_exposed")) add(parts, ".git exposed");
+    if (flag(r, "http.env_exposed")) add(parts, ".env exposed (" + text(r, "http.env_keys") + " keys)");
+    if (r.has("redis.error")) add(parts, text(r, "redis.error").substr(0, 40));
+    if (flag(r, "tls_cert.self_signed")) add(parts, "self-signed cert");
+    if (flag(r, "evidence_truncated")) add(parts, "evidence truncated");
+    if (r.has("banner")) add(parts, "banner \"" + text(r, "banner").substr(0, 30) + "\"");
+    std::string status = text(r, "status");
+    if (!status.empty() && status != "ok") add(parts, status);
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    if (out.size() > max_len) out = out.substr(0, max_len - 3) + "...";
+    return out;
+}
+
+}  // namespace sl::output

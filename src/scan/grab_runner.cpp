@@ -1,0 +1,449 @@
+#include "scan/grab_runner.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <optional>
+
+#include "core/byte_queue.h"
+#include "net/tcp.h"
+
+namespace sl::scan {
+
+using grab::CloseReason;
+using grab::Next;
+
+namespace {
+
+constexpr uint16_t kTlsPorts[] = {443,  465,  636,  853,  990,  993,  995,  2376,
+                                  5671, 6380, 6443, 6984, 8443, 8883, 9443, 10250};
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kBannerKept = 256;
+
+enum class Phase { kIdle, kConnecting, kHandshake, kActive, kGreeting };
+
+}  // namespace
+
+bool usually_tls(uint16_t port) {
+    return std::find(std::begin(kTlsPorts), std::end(kTlsPorts), port) != std::end(kTlsPorts);
+}
+
+std::vector<Candidate> plan_candidates(uint16_t port, std::span<const grab::GrabberSpec> specs,
+                                       bool tls) {
+    std::vector<Candidate> plan;
+    std::vector<const grab::GrabberSpec*> usual;
+    for (const auto& s : specs)
+        if (std::find(s.ports.begin(), s.ports.end(), port) != s.ports.end()) usual.push_back(&s);
+    for (const auto* s : usual) plan.push_back({s, tls});
+    if (!tls) plan.push_back({nullptr, false});  // the greeting stage
+    for (const auto& s : specs)
+        if (s.client_first && std::find(usual.begin(), usual.end(), &s) == usual.end())
+            plan.push_back({&s, tls});
+    return plan;
+}
+
+struct GrabRunner::Session final : grab::Session {
+    GrabRunner& runner;
+    uint32_t id;
+    uint32_t generation = 0;
+    uint64_t serial = 0;
+    grab::Target target_;
+    Record record_;
+    std::vector<Candidate> plan;
+    size_t next_candidate = 0;
+    const grab::GrabberSpec* spec = nullptr;
+    std::unique_ptr<grab::Grabber> grabber;
+    bool tls_tried = false;
+    bool tls_hint = false;
+    int64_t started_ns = 0;
+    bool done = true;
+
+    net::UniqueFd fd;
+    bool fresh = false;  // fd is the scanner's connection, not yet used
+    std::unique_ptr<net::TlsStream> tls;
+    Phase phase = Phase::kIdle;
+    bool starttls = false;
+    std::string out;
+    size_t out_off = 0;
+    ByteQueue in;
+    std::string first_bytes;
+    int64_t phase_deadline = INT64_MAX;
+    uint32_t interest = 0;
+
+    Session(GrabRunner& r, uint32_t i) : runner(r), id(i) {}
+
+    const grab::Target& target() const override { return target_; }
+    void send(std::string_view bytes) override {
+        out.append(bytes);
+        if (runner.observer_) runner.observer_->on_sent(serial, bytes);
+    }
+    void start_tls() override { starttls = true; }
+    Record& record() override { return record_; }
+
+    int64_t deadline() const { return std::min(phase_deadline, started_ns + runner.options_.session_deadline_ns); }
+    uint64_t epoll_data() const {
+        return kEventTag | (uint64_t{generation & 0x7fffffffu} << 32) | id;
+    }
+
+    // ---- connection plumbing ----
+    void watch(uint32_t events) {
+        if (events == interest) return;
+        epoll_event ev{};
+        ev.events = events;
+        ev.data.u64 = epoll_data();
+        ::epoll_ctl(runner.epoll_fd_, interest == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd.get(), &ev);
+        interest = events;
+    }
+    void drop_connection() {
+        tls.reset();
+        if (fd.valid() && interest != 0) ::epoll_ctl(runner.epoll_fd_, EPOLL_CTL_DEL, fd.get(), nullptr);
+        fd.reset();
+        interest = 0;
+        phase = Phase::kIdle;
+        out.clear();
+        out_off = 0;
+        starttls = false;
+    }
+    void open_connection(int64_t now) {
+        drop_connection();
+        in = ByteQueue(runner.options_.max_input_bytes);
+        first_bytes.clear();
+        net::ConnectStart c = net::start_connect(target_.ip, target_.port);
+        if (c.outcome == net::ConnectOutcome::kRefused) return conclude(GrabStatus::kConnectionRefused);
+        if (!c.fd.valid() || c.outcome == net::ConnectOutcome::kUnreachable ||
+            c.outcome == net::ConnectOutcome::kNoResources || c.outcome == net::ConnectOutcome::kTimedOut)
+            return conclude(GrabStatus::kConnectionTimeout);
+        fd = std::move(c.fd);
+        if (c.outcome == net::ConnectOutcome::kOpen) return connected(now);
+        phase = Phase::kConnecting;
+        phase_deadline = now + runner.options_.connect_timeout_ns;
+        watch(EPOLLOUT);
+    }
+    void connected(int64_t now) {
+        if (runner.observer_) runner.observer_->on_connection(target_.ip, target_.port, serial, target_.tls);
+        if (target_.tls) return begin_handshake(now);
+        activate(now);
+    }
+    void begin_handshake(int64_t now) {
+        tls = std::make_unique<net::TlsStream>(*runner.tls_, fd.get());
+        phase = Phase::kHandshake;
+        phase_deadline = now + runner.options_.idle_timeout_ns;
+        drive_handshake(now);
+    }
+    void drive_handshake(int64_t now) {
+        switch (tls->handshake()) {
+            case net::TlsIo::kDone:
+                tls->describe(record_);
+                if (starttls) {
+                    starttls = false;
+                    target_.tls = true;
+                }
+                return activate(now);
+            case net::TlsIo::kWantRead: return watch(EPOLLIN);
+            case net::TlsIo::kWantWrite: return watch(EPOLLOUT);
+            case net::TlsIo::kClosed:
+            case net::TlsIo::kError:
+                drop_connection();
+                return candidate_done({GrabStatus::kTlsError, Access::kUnknown}, now);
+        }
+    }
+    void activate(int64_t now) {
+        phase = grabber ? Phase::kActive : Phase::kGreeting;
+        phase_deadline = now + (grabber ? runner.options_.idle_timeout_ns : runner.options_.greeting_wait_ns);
+        if (grabber) {
+            Next n = grabber->on_open(*this);
+            if (!follow(n, now)) return;
+        }
+        pump(now);
+    }
+
+    // Writes what is queued and sets the epoll interest. Returns false if the connection ended.
+    bool pump(int64_t now) {
+        while (out_off < out.size()) {
+            size_t put = 0;
+            if (tls) {
+                net::TlsIo io = tls->write(out.data() + out_off, out.size() - out_off, &put);
+                if (io == net::TlsIo::kWantWrite || io == net::TlsIo::kWantRead) break;
+                if (io != net::TlsIo::kDone) return end_connection(CloseReason::kReset, now), false;
+            } else {
+                ssize_t n = ::send(fd.get(), out.data() + out_off, out.size() - out_off, MSG_NOSIGNAL);
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+                if (n <= 0) return end_connection(CloseReason::kReset, now), false;
+                put = static_cast<size_t>(n);
+            }
+            out_off += put;
+        }
+        if (out_off == out.size()) {
+            out.clear();
+            out_off = 0;
+            if (starttls && phase == Phase::kActive) {
+                begin_handshake(now);
+                return phase != Phase::kIdle;
+            }
+        }
+        watch(out.empty() ? EPOLLIN | EPOLLRDHUP : EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+        return true;
+    }
+
+    // Applies a grabber's answer. Returns false if the connection ended.
+    bool follow(Next n, int64_t now) {
+        if (n == Next::kRead) return true;
+        if (n == Next::kClose) {
+            end_connection(CloseReason::kDone, now);
+            return false;
+        }
+        reconnect(now);
+        return false;
+    }
+
+    void reconnect(int64_t now) {
+        drop_connection();
+        if (target_.attempt + 1 >= kMaxConnectionsPerGrabber || now >= started_ns + runner.options_.session_deadline_ns)
+            return candidate_done(grabber->on_close(*this, CloseReason::kTimeout), now);
+        ++target_.attempt;
+        if (starttls) target_.tls = false;
+        open_connection(now);
+    }
+
+    void on_event(uint32_t events, int64_t now) {
+        if (phase == Phase::kConnecting) {
+            net::ConnectOutcome o = net::finish_connect(fd.get());
+            if (o != net::ConnectOutcome::kOpen) {
+                drop_connection();
+                return conclude(o == net::ConnectOutcome::kRefused ? GrabStatus::kConnectionRefused
+                                                                   : GrabStatus::kConnectionTimeout);
+            }
+            return connected(now);
+        }
+        if (phase == Phase::kHandshake) return drive_handshake(now);
+        if ((events & EPOLLOUT) && !out.empty() && !pump(now)) return;
+        if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) read_some(now);
+    }
+
+    void read_some(int64_t now) {
+        char buf[kReadChunk];
+        std::optional<CloseReason> ended;
+        bool got = false;
+        while (true) {
+            size_t n = 0;
+            if (tls) {
+                net::TlsIo io = tls->read(buf, sizeof buf, &n);
+                if (io == net::TlsIo::kWantRead || io == net::TlsIo::kWantWrite) break;
+                if (io == net::TlsIo::kClosed) { ended = CloseReason::kPeerClosed; break; }
+                if (io == net::TlsIo::kError) { ended = CloseReason::kReset; break; }
+            } else {
+                ssize_t r = ::recv(fd.get(), buf, sizeof buf, 0);
+                if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+                if (r < 0) { ended = CloseReason::kReset; break; }
+                if (r == 0) { ended = CloseReason::kPeerClosed; break; }
+                n = static_cast<size_t>(r);
+            }
+            std::string_view chunk(buf, n);
+            if (runner.observer_) runner.observer_->on_received(serial, chunk);
+            if (first_bytes.size() < 8) first_bytes.append(chunk.substr(0, 8 - first_bytes.size()));
+            got = true;
+            if (!in.append(chunk)) { ended = CloseReason::kLimit; break; }
+        }
+        if (got) phase_deadline = now + runner.options_.idle_timeout_ns;
+        if (phase == Phase::kGreeting) {
+            if (got) return greeting_heard(now);
+            if (ended) return greeting_silent(now);
+            return;
+        }
+        if (got && !in.empty()) {
+            Next n = grabber->on_data(*this, in);
+            if (!follow(n, now)) return;
+        }
+        if (ended) return end_connection(*ended, now);
+        pump(now);
+    }
+
+    void on_timeout(int64_t now) {
+        bool session_over = now >= started_ns + runner.options_.session_deadline_ns;
+        if (phase == Phase::kConnecting) {
+            drop_connection();
+            return conclude(GrabStatus::kConnectionTimeout);
+        }
+        if (phase == Phase::kGreeting && !session_over) return greeting_silent(now);
+        if (phase == Phase::kGreeting) return conclude(GrabStatus::kIoTimeout);
+        if (phase == Phase::kHandshake) {
+            drop_connection();
+            return session_over ? conclude(GrabStatus::kIoTimeout)
+                                : candidate_done({GrabStatus::kIoTimeout, Access::kUnknown}, now);
+        }
+        end_connection(CloseReason::kTimeout, now);
+    }
+
+    void end_connection(CloseReason why, int64_t now) {
+        if (!grabber) return greeting_silent(now);
+        bool silent = first_bytes.empty() && (why == CloseReason::kPeerClosed || why == CloseReason::kReset);
+        if (!target_.tls && (silent || net::looks_like_tls(first_bytes))) tls_hint = true;
+        drop_connection();
+        candidate_done(grabber->on_close(*this, why), now);
+    }
+
+    // ---- the candidate plan ----
+    void begin(int64_t now) {
+        while (next_candidate < plan.size()) {
+            Candidate c = plan[next_candidate++];
+            spec = c.spec;
+            grabber = spec ? spec->make() : nullptr;
+            record_.erase_all();
+            target_.tls = c.tls;
+            target_.attempt = 0;
+            if (fresh) {
+                fresh = false;
+                in = ByteQueue(runner.options_.max_input_bytes);
+                first_bytes.clear();
+                return connected(now);
+            }
+            return open_connection(now);
+        }
+        if (tls_hint && !tls_tried && runner.tls_) {
+            tls_tried = true;
+            plan = plan_candidates(target_.port, runner.specs_, true);
+            next_candidate = 0;
+            return begin(now);
+        }
+        record_.erase_all();
+        spec = nullptr;
+        conclude(GrabStatus::kNotThisProtocol);
+    }
+
+    void greeting_heard(int64_t now) {
+        // Server-first grabbers (FTP, SSH, SMTP, ...) are matched here against the greeting.
+        (void)now;
+        record_.set("banner", in.view().substr(0, kBannerKept));
+        spec = nullptr;
+        conclude(GrabStatus::kNotThisProtocol);
+    }
+
+    void greeting_silent(int64_t now) {
+        drop_connection();
+        begin(now);
+    }
+
+    void candidate_done(Verdict v, int64_t now) {
+        bool out_of_time = now >= started_ns + runner.options_.session_deadline_ns;
+        if (v.status == GrabStatus::kNotThisProtocol && !out_of_time) return begin(now);
+        if (v.status == GrabStatus::kTlsError && !out_of_time && target_.tls) return begin(now);
+        finalize(v);
+    }
+
+    void conclude(GrabStatus status) { finalize({status, Access::kUnknown}); }
+
+    void finalize(Verdict v) {
+        drop_connection();
+        ServiceResult r{target_.ip, target_.port, {}};
+        Record& rec = r.record;
+        rec.set("tls", target_.tls);
+        rec.set("protocol", spec ? spec->name : std::string_view("unknown"));
+        if (const auto* p = record_.find("product")) rec.set("product", p->get<std::string>());
+        if (const auto* p = record_.find("version")) rec.set("version", p->get<std::string>());
+        rec.set("status", to_string(v.status));
+        rec.set("access", to_string(v.access));
+        if (spec) rec.set("probe", std::string(spec->name) + (target_.tls ? "/tls" : ""));
+        for (const auto& [k, val] : record_.fields().items())
+            if (k != "product" && k != "version") rec.set_raw(k, val);
+        if (runner.observer_) runner.observer_->on_finished(serial, r);
+        runner.done_.push_back(std::move(r));
+        grabber.reset();
+        done = true;
+        runner.finish(id);
+    }
+};
+
+GrabRunner::GrabRunner(int epoll_fd, const GrabOptions& options,
+                       std::span<const grab::GrabberSpec> specs,
+                       std::shared_ptr<const net::TlsContext> tls, TranscriptObserver* observer)
+    : epoll_fd_(epoll_fd), options_(options), specs_(specs), tls_(std::move(tls)), observer_(observer) {}
+
+GrabRunner::~GrabRunner() = default;
+
+void GrabRunner::start(net::UniqueFd connected, const IpAddr& ip, uint16_t port, int64_t now) {
+    uint32_t id;
+    if (free_.empty()) {
+        id = static_cast<uint32_t>(sessions_.size());
+        sessions_.push_back(std::make_unique<Session>(*this, id));
+    } else {
+        id = free_.back();
+        free_.pop_back();
+    }
+    Session& s = *sessions_[id];
+    ++s.generation;
+    s.serial = next_serial_++;
+    s.done = false;
+    s.target_ = grab::Target{ip, port, false, 0};
+    s.started_ns = now;
+    s.tls_tried = usually_tls(port) && tls_;
+    s.tls_hint = false;
+    s.plan = plan_candidates(port, specs_, s.tls_tried);
+    if (s.tls_tried) {  // TLS ports: TLS first, then plaintext
+        auto plain = plan_candidates(port, specs_, false);
+        s.plan.insert(s.plan.end(), plain.begin(), plain.end());
+    }
+    s.next_candidate = 0;
+    s.fd = std::move(connected);
+    s.fresh = s.fd.valid();
+    ++active_;
+    s.begin(now);
+    if (!s.done) arm(id, now);
+}
+
+void GrabRunner::start_unconnected(const IpAddr& ip, uint16_t port, int64_t now) {
+    start(net::UniqueFd(), ip, port, now);
+}
+
+void GrabRunner::arm(uint32_t id, int64_t now) {
+    (void)now;
+    const Session& s = *sessions_[id];
+    timers_.push({s.deadline(), id, s.generation});
+}
+
+void GrabRunner::on_event(uint64_t data, uint32_t events, int64_t now) {
+    uint32_t id = static_cast<uint32_t>(data & 0xffffffffu);
+    uint32_t generation = static_cast<uint32_t>((data >> 32) & 0x7fffffffu);
+    if (id >= sessions_.size()) return;
+    Session& s = *sessions_[id];
+    if (s.done || (s.generation & 0x7fffffffu) != generation) return;
+    s.on_event(events, now);
+    if (!s.done) arm(id, now);
+}
+
+void GrabRunner::on_timer(int64_t now) {
+    while (!timers_.empty() && timers_.top().at <= now) {
+        Timer t = timers_.top();
+        timers_.pop();
+        Session& s = *sessions_[t.id];
+        if (s.done || s.generation != t.generation) continue;
+        if (s.deadline() <= now) s.on_timeout(now);
+        if (!s.done) timers_.push({s.deadline(), t.id, s.generation});
+    }
+}
+
+int64_t GrabRunner::next_deadline() const {
+    // The heap may hold stale entries; they only make the reactor wake a little early.
+    return timers_.empty() ? INT64_MAX : timers_.top().at;
+}
+
+void GrabRunner::finish(uint32_t id) {
+    --active_;
+    free_.push_back(id);
+}
+
+void GrabRunner::abort_all() {
+    for (auto& s : sessions_)
+        if (!s->done) {
+            s->drop_connection();
+            s->done = true;
+            --active_;
+            free_.push_back(s->id);
+        }
+}
+
+std::vector<ServiceResult> GrabRunner::take_results() { return std::exchange(done_, {}); }
+
+}  // namespace sl::scan
