@@ -92,17 +92,22 @@ class Formats(unittest.TestCase):
     def test_json_csv_table_and_output_file(self):
         p = scan("127.0.0.1", "-p", str(self.port), "--format", "json")
         arr = json.loads(p.stdout)
+        self.assertEqual([r["type"] for r in arr], ["port", "service", "summary"])
+        self.assertEqual(arr[1]["protocol"], "unknown")  # accepts and closes: nothing to judge
+        self.assertEqual(arr[1]["access"], "unknown")
+        p = scan("127.0.0.1", "-p", str(self.port), "--format", "json", "--no-grab")
+        arr = json.loads(p.stdout)
         self.assertEqual([r["type"] for r in arr], ["port", "summary"])
-        p = scan("127.0.0.1", "-p", str(self.port), "--format", "csv")
+        p = scan("127.0.0.1", "-p", str(self.port), "--format", "csv", "--no-grab")
         rows = list(csv.DictReader(io.StringIO(p.stdout)))
         self.assertEqual(rows[0]["port"], str(self.port))
         self.assertEqual(rows[0]["state"], "open")
-        p = scan("127.0.0.1", "-p", str(self.port), "--format", "table")
+        p = scan("127.0.0.1", "-p", str(self.port), "--format", "table", "--no-grab")
         self.assertIn(f"127.0.0.1", p.stdout)
         self.assertTrue(p.stdout.startswith("IP"))
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "out.ndjson")
-            p = scan("127.0.0.1", "-p", str(self.port), "-o", out)
+            p = scan("127.0.0.1", "-p", str(self.port), "-o", out, "--no-grab")
             self.assertEqual(p.returncode, 0)
             self.assertEqual(p.stdout, "")
             self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
@@ -128,7 +133,7 @@ class Signals(unittest.TestCase):
             with self.subTest(sig=sig):
                 proc = subprocess.Popen([fx.searchlight(), "scan", "127.0.0.0/16", "-p", "1",
                                          "--rate", "200", "--format", "ndjson",
-                                         "--states", "open,closed"],
+                                         "--states", "open,closed", "--no-grab"],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True)
                 time.sleep(1.0)

@@ -28,7 +28,7 @@ class LoopbackTruth(unittest.TestCase):
         cidr, ips, ports, truth = lab(seed, hosts, nports, density)
         with fx.Listeners(sorted(truth)):
             p = fx.run_scan([cidr, "-p", ",".join(map(str, ports)), "--format", "ndjson",
-                             "--states", "open,closed,filtered", "--seed", str(seed)] + extra)
+                             "--states", "open,closed,filtered", "--seed", str(seed), "--no-grab"] + extra)
         got = fx.by_state(fx.records(p.stdout))
         all_pairs = {(ip, port) for ip in ips for port in ports}
         self.assertEqual(got.get("open", set()), truth, "open set must equal the truth")
@@ -50,7 +50,7 @@ class LoopbackTruth(unittest.TestCase):
         cidr, ips, ports, truth = lab(3, 16, 4, 0.3)
         with fx.Listeners(sorted(truth)):
             p = fx.run_scan([cidr, "-p", ",".join(map(str, ports)), "--format",
-                             "ndjson", "--max-inflight", "1", "--rate", "0"])
+                             "ndjson", "--max-inflight", "1", "--rate", "0", "--no-grab"])
         recs = fx.records(p.stdout)
         self.assertTrue(all(r["state"] == "open" for r in recs))
         self.assertEqual({(r["ip"], r["port"]) for r in recs}, truth)
@@ -65,7 +65,7 @@ class LoopbackTruth(unittest.TestCase):
         closed = fx.free_port("::1")
         with fx.Listeners([("::1", port)]):
             p = fx.run_scan(["::1", "-p", f"{port},{closed}", "--states", "open,closed",
-                             "--format", "ndjson"])
+                             "--format", "ndjson", "--no-grab"])
         got = fx.by_state(fx.records(p.stdout))
         self.assertEqual(got.get("open"), {("::1", port)})
         self.assertEqual(got.get("closed"), {("::1", closed)})

@@ -42,8 +42,8 @@ class Filtered(unittest.TestCase):
                 with fx.Listeners(sorted(opened), netns=ns.name):
                     p = fx.run_scan(["127.5.0.0/28", "-p", ",".join(map(str, ports)),
                                      "--connect-timeout", "400ms", "--retries", str(retries),
-                                     "--states", "open,closed,filtered", "--format", "ndjson"],
-                                    netns=ns.name)
+                                     "--states", "open,closed,filtered", "--format", "ndjson",
+                                     "--no-grab"], netns=ns.name)
                 got = fx.by_state(fx.records(p.stdout))
                 self.assertEqual(got.get("open", set()), opened)
                 self.assertEqual(got.get("filtered", set()), dropped)
@@ -68,7 +68,7 @@ table inet sl {
                 f.write("# test excludes\n127.7.0.96/27  # upper half\n")
             p = fx.run_scan(["127.7.0.0/24", "-p", "80,443", "--exclude", "127.7.0.64/27",
                              "--exclude-file", ex, "--states", "open,closed,filtered",
-                             "--format", "ndjson", "--rate", "0"], netns=ns.name)
+                             "--format", "ndjson", "--rate", "0", "--no-grab"], netns=ns.name)
             seen = {r["ip"] for r in fx.records(p.stdout)}
             self.assertEqual(len(seen), 256 - 64)
             self.assertEqual(ns.counter("sl", "excluded"), 0)
@@ -106,7 +106,7 @@ table inet sl {
 """)
             with fx.Listeners([("127.9.0.5", 8080), ("2001:db8::5", 8080)], netns=ns.name):
                 p = fx.run_scan(["lab-a.test", "missing.invalid", "lab-b.test", "-p", "8080",
-                                 "--format", "ndjson"], netns=ns.name)
+                                 "--format", "ndjson", "--no-grab"], netns=ns.name)
             got = {(r["ip"], r["port"]) for r in fx.records(p.stdout)}
             self.assertEqual(got, {("127.9.0.5", 8080), ("2001:db8::5", 8080)})
             self.assertIn("argument 2: cannot resolve 'missing.invalid'", p.stderr)
@@ -123,7 +123,7 @@ table inet sl {
             truth = {(a, p) for a in addrs for p in ports if rng.random() < 0.3}
             with fx.Listeners(sorted(truth), netns=ns.name):
                 p = fx.run_scan(["2001:db8::/123", "-p", "2222,8443", "--format", "ndjson",
-                                 "--states", "open,closed"], netns=ns.name)
+                                 "--states", "open,closed", "--no-grab"], netns=ns.name)
             got = fx.by_state(fx.records(p.stdout))
             self.assertEqual(got.get("open", set()), truth)
             self.assertEqual(len(got.get("closed", set())), 64 - len(truth))
