@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "app/exit_codes.h"
+#include "app/transcript_recorder.h"
 #include "core/clock.h"
 #include "core/duration.h"
 #include "core/text.h"
@@ -299,6 +300,12 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     int signal_fd = ::signalfd(-1, &mask, SFD_CLOEXEC);
 
+    std::unique_ptr<TranscriptRecorder> recorder;
+    scan::ScanOptions options = s.options;
+    if (!a.record_transcripts.empty()) {
+        recorder = std::make_unique<TranscriptRecorder>(a.record_transcripts, a.transcript_note);
+        options.observer = recorder.get();
+    }
     output::RecordWriter writer((*out)->stream, s.format, new_scan_id(), s.options.grab);
     writer.begin();
     FilteringSink sink(writer, s.states);
@@ -309,7 +316,7 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     uint64_t total = s.plan ? s.plan->shard_pairs_estimate() : 0;
     net::UniqueFd done_fd(::eventfd(0, EFD_CLOEXEC));
     std::thread driver([&] {
-        if (s.plan) result = scan::run_connect_scan(*s.plan, s.options, sink, progress, stop);
+        if (s.plan) result = scan::run_connect_scan(*s.plan, options, sink, progress, stop);
         uint64_t one = 1;
         (void)!::write(done_fd.get(), &one, sizeof one);
     });
@@ -329,6 +336,8 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     writer.summary(summary, unix_ms());
     Status written = writer.end();
     if (!a.quiet) std::fprintf(stderr, "searchlight: %s\n", output::summary_line(summary).c_str());
+    if (recorder)
+        for (const auto& e : recorder->errors()) print_error(e);
     if (!result) {
         print_error(result.error().message);
         return kExitFailure;
@@ -403,6 +412,11 @@ Examples:
         ->capture_default_str();
     cmd->add_option("--max-input", a.max_input, "Grab: raw bytes read per connection, at most")
         ->capture_default_str()->check(CLI::Range(1024u, 16u << 20));
+    cmd->add_option("--record-transcripts", a.record_transcripts,
+                    "Grab: write each proving conversation to DIR as a transcript")
+        ->type_name("DIR");
+    cmd->add_option("--transcript-note", a.transcript_note,
+                    "Grab: the source line for recorded transcripts (server, version, config)");
     cmd->add_flag("--dry-run", a.dry_run,
                   "Print how many pairs would be probed, where, and the first 20; send nothing. "
                   "--dry-run=list prints every pair in scan order");

@@ -29,6 +29,8 @@ struct ScanArgs {
     std::string session_deadline = "30s";
     std::string greeting_wait = "1s";
     uint32_t max_input = 64 * 1024;
+    std::string record_transcripts;  // a directory
+    std::string transcript_note;
     bool dry_run = false;
     bool dry_run_list = false;
     bool quiet = false;

@@ -123,7 +123,9 @@ struct GrabRunner::Session final : grab::Session {
         watch(EPOLLOUT);
     }
     void connected(int64_t now) {
-        if (runner.observer_) runner.observer_->on_connection(target_.ip, target_.port, serial, target_.tls);
+        if (runner.observer_)
+            runner.observer_->on_connection(target_.ip, target_.port, serial, target_.tls,
+                                            spec ? spec->name : std::string_view("greeting"));
         if (target_.tls) return begin_handshake(now);
         activate(now);
     }

@@ -47,7 +47,9 @@ struct ServiceResult {
 class TranscriptObserver {
 public:
     virtual ~TranscriptObserver() = default;
-    virtual void on_connection(const IpAddr& ip, uint16_t port, uint64_t session, bool tls) = 0;
+    // grabber: the candidate this connection serves ("greeting" for the greeting stage).
+    virtual void on_connection(const IpAddr& ip, uint16_t port, uint64_t session, bool tls,
+                               std::string_view grabber) = 0;
     virtual void on_sent(uint64_t session, std::string_view bytes) = 0;
     virtual void on_received(uint64_t session, std::string_view bytes) = 0;
     virtual void on_finished(uint64_t session, const ServiceResult& result) = 0;

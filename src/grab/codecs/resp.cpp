@@ -13,7 +13,8 @@ bool header_line(std::string_view in, size_t pos, std::string_view* text, size_t
     size_t limit = cr == std::string_view::npos ? in.size() : cr;
     for (size_t i = pos; i < limit; ++i) {
         auto c = static_cast<unsigned char>(in[i]);
-        if (c == '\n' || c == '\r' || (c < 0x20 && c != '\t')) {
+        bool last = i + 1 == in.size();  // a final '\r' may be followed by '\n' later
+        if (c == '\n' || (c == '\r' && !last) || (c < 0x20 && c != '\t' && c != '\r')) {
             *bad = true;
             return false;
         }

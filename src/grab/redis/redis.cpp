@@ -86,6 +86,7 @@ public:
                                                  : GrabStatus::kNotThisProtocol,
                     Access::kUnknown};
         // PONG came, INFO did not finish: Redis without auth, with truncated evidence.
+        s.record().set("product", "Redis");
         s.record().set("evidence_truncated", true);
         return {GrabStatus::kOk, Access::kOpen};
     }

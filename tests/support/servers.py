@@ -1,0 +1,196 @@
+"""Real Debian servers for tests, the lab and benchmarks, with generated configs.
+
+Each server runs on the address and port it is given, in a private directory, and is stopped
+by the PID we started. Nothing here binds a wildcard address.
+
+    with servers.Redis("127.0.4.1", 6379) as r: ...
+    Redis(ip, port, password=None, tls=False, protected=False, netns=None)
+    Memcached(ip, port)
+    Nginx(ip, port, site="plain"|"autoindex"|"tls"|"basic_auth")
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+CANARY = "SEARCHLIGHT-CANARY-7f3a"
+
+
+def wait_port(ip, port, timeout=10.0, netns=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if netns:
+            p = subprocess.run(["ip", "netns", "exec", netns, "/usr/bin/python3", "-c",
+                                f"import socket;socket.create_connection(('{ip}',{port}),0.5)"],
+                               capture_output=True)
+            if p.returncode == 0:
+                return
+        else:
+            try:
+                family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+                with socket.socket(family, socket.SOCK_STREAM) as s:
+                    s.settimeout(0.5)
+                    s.connect((ip, port))
+                    return
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server on {ip}:{port} did not start")
+
+
+def self_signed(directory, cn="searchlight-lab.test", days=30):
+    key, crt = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", crt, "-days", str(days), "-subj", f"/CN={cn}/O=Searchlight Lab",
+                    "-addext", f"subjectAltName=DNS:{cn},DNS:www.{cn}"],
+                   check=True, capture_output=True)
+    return key, crt
+
+
+class Server:
+    name = "server"
+
+    def __init__(self, ip, port, netns=None):
+        self.ip, self.port, self.netns = ip, port, netns
+        self.dir = tempfile.mkdtemp(prefix=f"sl_{self.name}_")
+        self.proc = None
+
+    def command(self):
+        raise NotImplementedError
+
+    def start(self):
+        cmd = self.command()
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        try:
+            wait_port(self.ip, self.port, netns=self.netns)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(f"{self.name} did not start: " +
+                               open(os.path.join(self.dir, "server.log")).read()[-500:])
+        self.ready()
+        return self
+
+    def ready(self):
+        pass
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Redis(Server):
+    name = "redis"
+
+    def __init__(self, ip, port, password=None, tls=False, protected=False, netns=None, keys=3):
+        super().__init__(ip, port, netns)
+        self.password, self.tls, self.protected, self.keys = password, tls, protected, keys
+
+    def command(self):
+        conf = [f"bind {self.ip}", "daemonize no", "save \"\"", "appendonly no",
+                f"dir {self.dir}", f"protected-mode {'yes' if self.protected else 'no'}"]
+        if self.tls:
+            key, crt = self_signed(self.dir, cn="redis.searchlight-lab.test")
+            conf += ["port 0", f"tls-port {self.port}", f"tls-cert-file {crt}",
+                     f"tls-key-file {key}", f"tls-ca-cert-file {crt}", "tls-auth-clients no"]
+        else:
+            conf.append(f"port {self.port}")
+        if self.password:
+            conf.append(f"requirepass {self.password}")
+        path = os.path.join(self.dir, "redis.conf")
+        with open(path, "w") as f:
+            f.write("\n".join(conf) + "\n")
+        return ["redis-server", path]
+
+    def ready(self):
+        if self.tls or self.protected:
+            return
+        args = ["redis-cli", "-h", self.ip, "-p", str(self.port)]
+        if self.password:
+            args += ["--no-auth-warning", "-a", self.password]
+        for i in range(self.keys):
+            subprocess.run(args + ["SET", f"user:{i}", f"{CANARY}-{i}"], check=True,
+                           capture_output=True)
+
+
+class Memcached(Server):
+    name = "memcached"
+
+    def command(self):
+        return ["memcached", "-u", "root", "-l", self.ip, "-p", str(self.port), "-U", "0",
+                "-m", "16"]
+
+
+class Nginx(Server):
+    name = "nginx"
+
+    def __init__(self, ip, port, site="plain", netns=None):
+        super().__init__(ip, port, netns)
+        self.site = site
+
+    def root(self):
+        root = os.path.join(self.dir, "www")
+        os.makedirs(root)
+        if self.site == "autoindex":
+            os.makedirs(os.path.join(root, ".git"))
+            with open(os.path.join(root, ".git", "HEAD"), "w") as f:
+                f.write("ref: refs/heads/main\n")
+            with open(os.path.join(root, ".env"), "w") as f:
+                f.write(f"APP_NAME=lab\nDB_PASSWORD={CANARY}\nAWS_SECRET_ACCESS_KEY={CANARY}\n"
+                        "DEBUG=true\n")
+            for name in ("backup-2026.sql", "mailbox.pst", "notes.txt"):
+                with open(os.path.join(root, name), "w") as f:
+                    f.write(CANARY + "\n")
+        else:
+            with open(os.path.join(root, "index.html"), "w") as f:
+                f.write("<html><head><title>Lab intranet</title></head><body>hello</body></html>")
+        return root
+
+    def command(self):
+        root = self.root()
+        listen = f"{self.ip}:{self.port}" if ":" not in self.ip else f"[{self.ip}]:{self.port}"
+        tls = ""
+        if self.site == "tls":
+            key, crt = self_signed(self.dir, cn="nginx.searchlight-lab.test")
+            listen += " ssl"
+            tls = f"ssl_certificate {crt}; ssl_certificate_key {key};"
+        autoindex = "autoindex on;" if self.site == "autoindex" else ""
+        if self.site == "basic_auth":
+            hashed = subprocess.run(["openssl", "passwd", "-apr1", CANARY], check=True,
+                                    capture_output=True, text=True).stdout.strip()
+            with open(os.path.join(self.dir, "htpasswd"), "w") as f:
+                f.write(f"admin:{hashed}\n")
+            autoindex = f'auth_basic "Lab admin"; auth_basic_user_file {self.dir}/htpasswd;'
+
+        conf = f"""
+daemon off; master_process off; worker_processes 1;
+pid {self.dir}/nginx.pid; error_log {self.dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off; client_body_temp_path {self.dir}/tmp; proxy_temp_path {self.dir}/tmp;
+  fastcgi_temp_path {self.dir}/tmp; uwsgi_temp_path {self.dir}/tmp; scgi_temp_path {self.dir}/tmp;
+  server {{ listen {listen}; {tls} root {root}; {autoindex} location / {{ }} }}
+}}
+"""
+        os.makedirs(os.path.join(self.dir, "tmp"))
+        path = os.path.join(self.dir, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        return ["nginx", "-c", path, "-p", self.dir]
