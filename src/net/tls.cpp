@@ -141,9 +141,13 @@ void TlsStream::describe(Record& rec) const {
     }
     X509* cert = SSL_get1_peer_certificate(ssl_);
     if (!cert) return;
+    describe_certificate(cert, rec);
+    X509_free(cert);
+}
+
+void describe_certificate(X509* cert, Record& rec) {
     if (i2d_X509(cert, nullptr) > static_cast<int>(kMaxCertBytes)) {
         rec.set("tls_cert.oversized", true);
-        X509_free(cert);
         return;
     }
     rec.set("tls_cert.subject_cn", common_name(X509_get_subject_name(cert)));
@@ -170,7 +174,6 @@ void TlsStream::describe(Record& rec) const {
         }
         rec.set("tls_cert.sha256", hex);
     }
-    X509_free(cert);
 }
 
 bool looks_like_tls(std::string_view b) {

@@ -12,6 +12,7 @@
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
+typedef struct x509_st X509;
 
 namespace sl::net {
 
@@ -54,6 +55,10 @@ private:
     SSL* ssl_ = nullptr;
     std::string error_;
 };
+
+// Fills tls_cert.* from one certificate (subject, SANs, issuer, validity, key, signature,
+// fingerprint). Certificates over kMaxCertBytes only get tls_cert.oversized.
+void describe_certificate(X509* cert, Record& record);
 
 // Looks like a TLS record (a handshake or an alert from a TLS server)?
 bool looks_like_tls(std::string_view first_bytes);
