@@ -112,16 +112,27 @@ struct GrabRunner::Session final : grab::Session {
         in = ByteQueue(runner.options_.max_input_bytes);
         first_bytes.clear();
         net::ConnectStart c = net::start_connect(target_.ip, target_.port);
-        if (c.outcome == net::ConnectOutcome::kRefused) return conclude(GrabStatus::kConnectionRefused);
+        if (c.outcome == net::ConnectOutcome::kRefused) return connect_failed(GrabStatus::kConnectionRefused, now);
         if (!c.fd.valid() || c.outcome == net::ConnectOutcome::kUnreachable ||
             c.outcome == net::ConnectOutcome::kNoResources || c.outcome == net::ConnectOutcome::kTimedOut)
-            return conclude(GrabStatus::kConnectionTimeout);
+            return connect_failed(GrabStatus::kConnectionTimeout, now);
         fd = std::move(c.fd);
         if (c.outcome == net::ConnectOutcome::kOpen) return connected(now);
         phase = Phase::kConnecting;
         phase_deadline = now + runner.options_.connect_timeout_ns;
         watch(EPOLLOUT);
     }
+    // A grabber's own reconnect failing ends its conversation (it may still know the protocol);
+    // a new candidate's connection failing ends the session with no protocol named.
+    void connect_failed(GrabStatus status, int64_t now) {
+        drop_connection();
+        if (grabber && target_.attempt > 0)
+            return candidate_done(grabber->on_close(*this, CloseReason::kReset), now);
+        spec = nullptr;
+        record_.erase_all();
+        conclude(status);
+    }
+
     void connected(int64_t now) {
         if (runner.observer_)
             runner.observer_->on_connection(target_.ip, target_.port, serial, target_.tls,
@@ -213,11 +224,11 @@ struct GrabRunner::Session final : grab::Session {
     void on_event(uint32_t events, int64_t now) {
         if (phase == Phase::kConnecting) {
             net::ConnectOutcome o = net::finish_connect(fd.get());
-            if (o != net::ConnectOutcome::kOpen) {
-                drop_connection();
-                return conclude(o == net::ConnectOutcome::kRefused ? GrabStatus::kConnectionRefused
-                                                                   : GrabStatus::kConnectionTimeout);
-            }
+            if (o != net::ConnectOutcome::kOpen)
+                return connect_failed(o == net::ConnectOutcome::kRefused
+                                          ? GrabStatus::kConnectionRefused
+                                          : GrabStatus::kConnectionTimeout,
+                                      now);
             return connected(now);
         }
         if (phase == Phase::kHandshake) return drive_handshake(now);
@@ -265,10 +276,7 @@ struct GrabRunner::Session final : grab::Session {
 
     void on_timeout(int64_t now) {
         bool session_over = now >= started_ns + runner.options_.session_deadline_ns;
-        if (phase == Phase::kConnecting) {
-            drop_connection();
-            return conclude(GrabStatus::kConnectionTimeout);
-        }
+        if (phase == Phase::kConnecting) return connect_failed(GrabStatus::kConnectionTimeout, now);
         if (phase == Phase::kGreeting && !session_over) return greeting_silent(now);
         if (phase == Phase::kGreeting) return conclude(GrabStatus::kIoTimeout);
         if (phase == Phase::kHandshake) {

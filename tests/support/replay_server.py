@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Replay server (a SIMULATION built from transcripts): serves one transcript over real sockets.
+
+Connections are served in the transcript's order. On each, the server waits for the client's
+bytes of the next "> " block, checks them (the Host header may differ: it names the replay's own
+address), then sends the following "< " block. A connection whose bytes differ is closed at once
+and does not advance the transcript, so a grabber that sends the wrong probe gets nothing.
+Connections that send nothing are ignored (the scanner's greeting stage).
+
+usage: replay_server.py TRANSCRIPT IP PORT [--cert CERT --key KEY]   prints "ready"; runs until
+stdin closes. Writes one line per connection to stderr: "match N" or "reject N <why>"."""
+import re
+import socket
+import ssl
+import sys
+import threading
+
+HOST = re.compile(rb"Host: [^\r\n]*\r\n")
+
+
+def unescape(s):
+    return s.encode().decode("unicode_escape").encode("latin-1")
+
+
+def parse(path):
+    conns = [{"tls": False, "blocks": []}]
+    for line in open(path):
+        line = line.rstrip("\n")
+        if line.startswith("=== connection"):
+            tls = "(tls)" in line
+            if len(conns) == 1 and not conns[0]["blocks"]:
+                conns[0]["tls"] = tls
+            else:
+                conns.append({"tls": tls, "blocks": []})
+        elif line[:2] in ("> ", "< "):
+            client = line[0] == ">"
+            data = unescape(line[2:])
+            blocks = conns[-1]["blocks"]
+            if blocks and blocks[-1][0] == client:
+                blocks[-1][1] += data
+            else:
+                blocks.append([client, data])
+    return conns
+
+
+def norm(b):
+    return HOST.sub(b"Host: *\r\n", b)
+
+
+def consistent(got, expected):
+    """Could `got` still grow into `expected`? Host lines are compared once complete."""
+    if b"Host: " not in expected:
+        return expected.startswith(got)
+    cut = got.rfind(b"\n") + 1
+    return norm(expected).startswith(norm(got[:cut]))
+
+
+def read_exact_request(conn, expected):
+    got = b""
+    while True:
+        if norm(got) == norm(expected):
+            return True, got
+        if not consistent(got, expected) or len(got) > len(expected) + 4096:
+            return False, got
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None, got
+        got += chunk
+
+
+def serve(conn, script):
+    for client, data in script["blocks"]:
+        if client:
+            ok, got = read_exact_request(conn, data)
+            if ok is None:
+                return "closed" if got else "silent"
+            if not ok:
+                return f"mismatch {got[:60]!r}"
+        else:
+            conn.sendall(data)
+    return "match"
+
+
+def main():
+    path, ip, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    cert = key = None
+    if "--cert" in sys.argv:
+        cert, key = sys.argv[sys.argv.index("--cert") + 1], sys.argv[sys.argv.index("--key") + 1]
+    conns = parse(path)
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    ls = socket.socket(family, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((ip, port))
+    ls.listen(64)
+    ctx = None
+    if cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+    threading.Thread(target=lambda: (sys.stdin.read(), ls.close()), daemon=True).start()
+    print("ready", flush=True)
+    index = 0
+    while index < len(conns):
+        try:
+            conn, _ = ls.accept()
+        except OSError:
+            return
+        conn.settimeout(10)
+        script = conns[index]
+        try:
+            if script["tls"]:
+                try:
+                    conn = ctx.wrap_socket(conn, server_side=True)
+                except (ssl.SSLError, OSError) as e:
+                    print(f"reject {index + 1} tls: {e}", file=sys.stderr, flush=True)
+                    conn.close()
+                    continue
+            result = serve(conn, script)
+        except OSError as e:
+            result = f"error {e}"
+        print(f"{'match' if result == 'match' else 'reject'} {index + 1} {result}",
+              file=sys.stderr, flush=True)
+        if result == "match":
+            index += 1
+        conn.close()
+    # every connection was served: later connections are refused by closing the listener
+    ls.close()
+
+
+if __name__ == "__main__":
+    main()
