@@ -10,6 +10,7 @@ public:
     const Target& target() const override { return target_; }
     void send(std::string_view bytes) override { sent_.append(bytes); }
     void start_tls() override { target_.tls = true; }
+    void needs_tls() override {}
     Record& record() override { return record_; }
 
     Target target_;

@@ -49,6 +49,10 @@ public:
     virtual void start_tls() = 0;
     // The structured result; the grabber fills its own protocol object and `data`.
     virtual Record& record() = 0;
+    // The server said this protocol must be spoken inside TLS here (nginx: "The plain HTTP
+    // request was sent to HTTPS port"). The runner then retries this grabber inside TLS and
+    // drops the plaintext verdict.
+    virtual void needs_tls() = 0;
 };
 
 class Grabber {  // one instance per target (it lives across Reconnects)

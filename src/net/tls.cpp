@@ -63,6 +63,18 @@ void add_sans(X509* cert, Record& rec) {
     GENERAL_NAMES_free(names);
 }
 
+const char* key_type_name(int id) {
+    switch (id) {
+        case EVP_PKEY_RSA: return "RSA";
+        case EVP_PKEY_RSA_PSS: return "RSA-PSS";
+        case EVP_PKEY_EC: return "EC";
+        case EVP_PKEY_DSA: return "DSA";
+        case EVP_PKEY_ED25519: return "ED25519";
+        case EVP_PKEY_ED448: return "ED448";
+        default: return OBJ_nid2sn(id);
+    }
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const TlsContext>> TlsContext::create() {
@@ -159,7 +171,7 @@ void describe_certificate(X509* cert, Record& rec) {
     EVP_PKEY* key = X509_get0_pubkey(cert);
     rec.set("tls_cert.self_signed", same && key && X509_verify(cert, key) == 1);
     if (key) {
-        rec.set("tls_cert.key_type", OBJ_nid2sn(EVP_PKEY_get_base_id(key)));
+        rec.set("tls_cert.key_type", key_type_name(EVP_PKEY_get_base_id(key)));
         rec.set("tls_cert.key_bits", static_cast<int64_t>(EVP_PKEY_get_bits(key)));
     }
     rec.set("tls_cert.signature_algorithm", OBJ_nid2ln(X509_get_signature_nid(cert)));

@@ -58,6 +58,7 @@ struct GrabRunner::Session final : grab::Session {
     std::unique_ptr<grab::Grabber> grabber;
     bool tls_tried = false;
     bool tls_hint = false;
+    bool wants_tls = false;  // the current grabber asked for TLS
     int64_t started_ns = 0;
     bool done = true;
 
@@ -81,6 +82,7 @@ struct GrabRunner::Session final : grab::Session {
         if (runner.observer_) runner.observer_->on_sent(serial, bytes);
     }
     void start_tls() override { starttls = true; }
+    void needs_tls() override { wants_tls = true; }
     Record& record() override { return record_; }
 
     int64_t deadline() const { return std::min(phase_deadline, started_ns + runner.options_.session_deadline_ns); }
@@ -300,6 +302,7 @@ struct GrabRunner::Session final : grab::Session {
         while (next_candidate < plan.size()) {
             Candidate c = plan[next_candidate++];
             spec = c.spec;
+            wants_tls = false;
             grabber = spec ? spec->make() : nullptr;
             record_.erase_all();
             target_.tls = c.tls;
@@ -338,6 +341,11 @@ struct GrabRunner::Session final : grab::Session {
 
     void candidate_done(Verdict v, int64_t now) {
         bool out_of_time = now >= started_ns + runner.options_.session_deadline_ns;
+        if (wants_tls && !target_.tls && runner.tls_ && !out_of_time) {
+            wants_tls = false;  // the same grabber again, inside TLS, next
+            plan.insert(plan.begin() + static_cast<std::ptrdiff_t>(next_candidate), {spec, true});
+            return begin(now);
+        }
         if (v.status == GrabStatus::kNotThisProtocol && !out_of_time) return begin(now);
         if (v.status == GrabStatus::kTlsError && !out_of_time && target_.tls) return begin(now);
         finalize(v);

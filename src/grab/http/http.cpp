@@ -206,7 +206,15 @@ private:
     Next on_response(Session& s) {
         const HttpResponse& resp = parser_->response();
         Record& rec = s.record();
-        if (step_ == 0) judge_root(rec, resp);
+        if (step_ == 0) {
+            s_tls_ = s.target().tls;
+            judge_root(rec, resp);
+            if (needs_tls_) {
+                s.needs_tls();
+                verdict_ = Verdict{GrabStatus::kOk, access_};
+                return Next::kClose;
+            }
+        }
         if (step_ == 1 && resp.status == 200) {
             std::string_view body = resp.body;
             if (body.starts_with("ref: refs/heads/")) {
@@ -256,6 +264,9 @@ private:
         if (resp.status >= 200 && resp.status < 300 && is_listing(title, resp.body))
             record_listing(rec, resp.body);
         access_ = judge(resp.status, lower(location));
+        if (resp.status == 400 && !s_tls_ && (resp.body.find("HTTPS port") != std::string::npos ||
+                                               resp.body.find("speak HTTPS") != std::string::npos))
+            needs_tls_ = true;
     }
 
     static Access judge(int status, const std::string& location) {
@@ -270,6 +281,8 @@ private:
     }
 
     size_t step_ = 0;
+    bool s_tls_ = false;
+    bool needs_tls_ = false;
     std::unique_ptr<HttpResponseParser> parser_;
     Access access_ = Access::kUnknown;
     std::optional<Verdict> verdict_;

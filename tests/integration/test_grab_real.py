@@ -1,0 +1,169 @@
+"""Grabbing real Debian servers started by the fixtures, each on its own 127.0.x address:
+redis-server (no password, requirepass, TLS only, a non-default port, protected mode seen from
+a non-loopback client in a namespace), memcached, nginx (a plain page, autoindex with .git and
+.env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
+http.server (HTTP/1.0, one request per connection: the Reconnect path).
+Values stored in the servers carry a canary; it must never appear in the output."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = __file__.rsplit("/tests/", 1)[0]
+sys.path.insert(0, ROOT + "/tests/support")
+import fixtures as fx  # noqa: E402
+import servers  # noqa: E402
+
+FAST = ["--greeting-wait", "300ms", "--idle-timeout", "3s"]
+
+
+def usual_or_free(ip, port):
+    return port if port not in fx.wildcard_ports() else fx.free_port(ip)
+
+
+def grab(ip, port, netns=None):
+    p = fx.run_scan([ip, "-p", str(port), "--format", "ndjson"] + FAST, netns=netns)
+    assert servers.CANARY not in p.stdout, "a stored value leaked into the output"
+    svc = fx.records(p.stdout, "service")
+    assert len(svc) == 1, p.stdout
+    return svc[0]
+
+
+class RealRedis(unittest.TestCase):
+    def test_no_password_is_open_with_key_count(self):
+        ip = "127.0.20.1"
+        with servers.Redis(ip, usual_or_free(ip, 6379), keys=5) as r:
+            svc = grab(ip, r.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["status"]), ("redis", "open", "ok"))
+        self.assertEqual(svc["product"], "Redis")
+        self.assertRegex(svc["version"], r"^\d+\.\d+\.\d+$")
+        self.assertEqual(svc["redis"]["keys"], 5)
+        self.assertEqual(svc["data"]["rows"], 5)
+        self.assertGreater(svc["data"]["bytes"], 0)
+
+    def test_requirepass_is_auth_required(self):
+        ip = "127.0.20.2"
+        with servers.Redis(ip, usual_or_free(ip, 6379), password="s3cret") as r:
+            svc = grab(ip, r.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("redis", "auth_required"))
+        self.assertNotIn("keys", svc.get("redis", {}))
+
+    def test_tls_only_is_unwrapped(self):
+        ip = "127.0.20.3"
+        with servers.Redis(ip, usual_or_free(ip, 6380), tls=True) as r:
+            svc = grab(ip, r.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["tls"]), ("redis", "open", True))
+        self.assertEqual(svc["probe"], "redis/tls")
+        self.assertEqual(svc["tls_cert"]["subject_cn"], "redis.searchlight-lab.test")
+
+    def test_tls_only_on_a_port_that_is_not_a_tls_port(self):
+        ip = "127.0.20.4"
+        with servers.Redis(ip, fx.free_port(ip), tls=True) as r:
+            svc = grab(ip, r.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["tls"]), ("redis", "open", True))
+
+    def test_non_default_port_is_identified_by_protocol(self):
+        ip = "127.0.20.5"
+        with servers.Redis(ip, fx.free_port(ip)) as r:
+            svc = grab(ip, r.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("redis", "open"))
+
+    def test_protected_mode_denies_a_non_loopback_client(self):
+        fx.require_root(self)
+        with fx.Netns("redis_pm") as ns:
+            ns.exec(["ip", "addr", "add", "10.77.0.1/32", "dev", "lo"])
+            with servers.Redis("10.77.0.1", 6379, protected=True, netns=ns.name):
+                svc = grab("10.77.0.1", 6379, netns=ns.name)
+        self.assertEqual((svc["protocol"], svc["access"]), ("redis", "denied"))
+        self.assertIn("protected mode", svc["redis"]["error"])
+
+
+class RealMemcached(unittest.TestCase):
+    def test_open_with_version_and_stats(self):
+        ip = "127.0.20.10"
+        with servers.Memcached(ip, usual_or_free(ip, 11211)) as m:
+            subprocess.run(["/usr/bin/python3", "-c",
+                            f"import socket;s=socket.create_connection(('{ip}',{m.port}));"
+                            f"s.sendall(b'set k 0 0 {len(servers.CANARY)}\\r\\n{servers.CANARY}\\r\\n');"
+                            "s.recv(100)"], check=True)
+            svc = grab(ip, m.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("memcached", "open"))
+        self.assertRegex(svc["memcached"]["version"], r"^1\.\d+\.\d+")
+        self.assertEqual(svc["memcached"]["curr_items"], 1)
+
+
+class RealNginx(unittest.TestCase):
+    def test_plain_page(self):
+        ip = "127.0.20.20"
+        with servers.Nginx(ip, usual_or_free(ip, 80)) as n:
+            svc = grab(ip, n.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("http", "open"))
+        self.assertEqual(svc["product"], "nginx")
+        self.assertEqual(svc["http"]["status"], 200)
+        self.assertEqual(svc["http"]["title"], "Lab intranet")
+        self.assertNotIn("git_exposed", svc["http"])
+        self.assertNotIn("env_exposed", svc["http"])
+
+    def test_autoindex_with_git_and_env_keeps_names_never_values(self):
+        ip = "127.0.20.21"
+        with servers.Nginx(ip, fx.free_port(ip), site="autoindex") as n:
+            svc = grab(ip, n.port)
+        h = svc["http"]
+        self.assertTrue(h["dir_listing"])
+        self.assertEqual(h["listing_entries"], 3)
+        self.assertEqual(sorted(h["listing_interesting"]), ["backup-2026.sql", "mailbox.pst"])
+        self.assertTrue(h["git_exposed"])
+        self.assertEqual(h["git_branch"], "main")
+        self.assertTrue(h["env_exposed"])
+        self.assertEqual(h["env_keys"], 4)
+        self.assertEqual(h["env_secret_names"], ["DB_PASSWORD", "AWS_SECRET_ACCESS_KEY"])
+
+    def test_tls_self_signed_on_a_non_default_port(self):
+        ip = "127.0.20.22"
+        with servers.Nginx(ip, fx.free_port(ip), site="tls") as n:
+            svc = grab(ip, n.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["tls"]), ("http", "open", True))
+        c = svc["tls_cert"]
+        self.assertEqual(c["subject_cn"], "nginx.searchlight-lab.test")
+        self.assertEqual(c["sans"], ["nginx.searchlight-lab.test", "www.nginx.searchlight-lab.test"])
+        self.assertTrue(c["self_signed"])
+        self.assertEqual((c["key_type"], c["key_bits"]), ("RSA", 2048))
+        self.assertEqual(len(c["sha256"]), 64)
+        self.assertIn("CN=nginx.searchlight-lab.test", c["issuer"])
+        self.assertRegex(c["not_after"], r"^\d{4}-\d\d-\d\dT")
+        self.assertTrue(c["tls_version"].startswith("TLSv1."))
+        self.assertTrue(c["cipher"])
+        self.assertIn("sha256", c["signature_algorithm"].lower())
+
+    def test_basic_auth_is_auth_required(self):
+        ip = "127.0.20.23"
+        with servers.Nginx(ip, fx.free_port(ip), site="basic_auth") as n:
+            svc = grab(ip, n.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("http", "auth_required"))
+        self.assertEqual(svc["http"]["status"], 401)
+
+
+class ReconnectPath(unittest.TestCase):
+    def test_http10_server_gets_one_connection_per_request(self):
+        ip = "127.0.20.30"
+        port = fx.free_port(ip)
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, ".git"))
+            open(os.path.join(d, ".git", "HEAD"), "w").write("ref: refs/heads/release\n")
+            proc = subprocess.Popen([fx.PYTHON, "-m", "http.server", str(port), "--bind", ip,
+                                     "--directory", d], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            try:
+                servers.wait_port(ip, port)
+                svc = grab(ip, port)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=5)
+        self.assertEqual((svc["protocol"], svc["access"]), ("http", "open"))
+        self.assertTrue(svc["http"]["git_exposed"])
+        self.assertEqual(svc["http"]["git_branch"], "release")
+
+
+if __name__ == "__main__":
+    unittest.main()
