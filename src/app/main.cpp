@@ -7,6 +7,7 @@
 
 #include "app/args.h"
 #include "app/exit_codes.h"
+#include "app/fields_command.h"
 #include "app/scan_command.h"
 #include "core/text.h"
 
@@ -24,6 +25,10 @@ int main(int argc, char** argv) {
     app.footer(std::string("\n") + sl::app::kExitCodeHelp);
     sl::app::ScanArgs scan_args;
     CLI::App* scan = sl::app::add_scan_command(app, scan_args);
+    bool markdown = false;
+    CLI::App* fields = app.add_subcommand(
+        "fields", "List the fields of service records (rules address them by these names)");
+    fields->add_flag("--markdown", markdown, "Print docs/records.md");
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
@@ -43,5 +48,6 @@ int main(int argc, char** argv) {
         return sl::app::kExitUsage;
     }
     if (scan->parsed()) return sl::app::run_scan(scan_args);
+    if (fields->parsed()) return sl::app::run_fields(markdown);
     return sl::app::kExitUsage;
 }

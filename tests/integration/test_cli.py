@@ -81,6 +81,18 @@ class Help(unittest.TestCase):
             self.assertIn(needle, p.stdout)
 
 
+class RecordsDoc(unittest.TestCase):
+    def test_docs_records_md_is_generated_from_the_registry(self):
+        root = __file__.rsplit("/tests/", 1)[0]
+        p = subprocess.run([fx.searchlight(), "fields", "--markdown"], capture_output=True,
+                           text=True, check=True)
+        self.assertEqual(p.stdout, open(os.path.join(root, "docs", "records.md")).read(),
+                         "docs/records.md is stale: run searchlight fields --markdown > docs/records.md")
+        for field in ("redis.keys", "memcached.curr_items", "http.env_secret_names",
+                      "tls_cert.sha256", "data.rows"):
+            self.assertIn(f"`{field}`", p.stdout)
+
+
 class Formats(unittest.TestCase):
     def setUp(self):
         self.port = fx.free_port()

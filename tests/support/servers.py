@@ -52,9 +52,12 @@ def self_signed(directory, cn="searchlight-lab.test", days=30):
 class Server:
     name = "server"
 
-    def __init__(self, ip, port, netns=None):
+    def __init__(self, ip, port, netns=None, directory=None):
         self.ip, self.port, self.netns = ip, port, netns
-        self.dir = tempfile.mkdtemp(prefix=f"sl_{self.name}_")
+        self.owned_dir = directory is None
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        self.dir = directory or tempfile.mkdtemp(prefix=f"sl_{self.name}_")
         self.proc = None
 
     def command(self):
@@ -66,7 +69,8 @@ class Server:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.log.close()
         try:
             wait_port(self.ip, self.port, netns=self.netns)
         except RuntimeError:
@@ -87,7 +91,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.owned_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
@@ -99,8 +104,9 @@ class Server:
 class Redis(Server):
     name = "redis"
 
-    def __init__(self, ip, port, password=None, tls=False, protected=False, netns=None, keys=3):
-        super().__init__(ip, port, netns)
+    def __init__(self, ip, port, password=None, tls=False, protected=False, netns=None, keys=3,
+                 directory=None):
+        super().__init__(ip, port, netns, directory)
         self.password, self.tls, self.protected, self.keys = password, tls, protected, keys
 
     def command(self):
@@ -141,12 +147,13 @@ class Memcached(Server):
 class Nginx(Server):
     name = "nginx"
 
-    def __init__(self, ip, port, site="plain", netns=None):
-        super().__init__(ip, port, netns)
+    def __init__(self, ip, port, site="plain", netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
         self.site = site
 
     def root(self):
         root = os.path.join(self.dir, "www")
+        shutil.rmtree(root, ignore_errors=True)
         os.makedirs(root)
         if self.site == "autoindex":
             os.makedirs(os.path.join(root, ".git"))
@@ -189,7 +196,7 @@ http {{
   server {{ listen {listen}; {tls} root {root}; {autoindex} location / {{ }} }}
 }}
 """
-        os.makedirs(os.path.join(self.dir, "tmp"))
+        os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         path = os.path.join(self.dir, "nginx.conf")
         with open(path, "w") as f:
             f.write(conf)

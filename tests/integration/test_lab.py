@@ -1,0 +1,50 @@
+"""scripts/lab: start, status, a scan that shows every verdict of the first-run experience,
+and stop, which leaves none of its processes behind."""
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+ROOT = __file__.rsplit("/tests/", 1)[0]
+sys.path.insert(0, ROOT + "/tests/support")
+import fixtures as fx  # noqa: E402
+
+LAB = os.path.join(ROOT, "scripts", "lab")
+
+EXPECTED = {  # (ip, port): (protocol, access)
+    ("127.0.1.10", 6379): ("redis", "open"),
+    ("127.0.1.11", 6379): ("redis", "auth_required"),
+    ("127.0.1.12", 6380): ("redis", "open"),
+    ("127.0.1.13", 11211): ("memcached", "open"),
+    ("127.0.1.14", 80): ("http", "open"),
+    ("127.0.1.15", 8443): ("http", "open"),
+    ("127.0.1.16", 80): ("http", "auth_required"),
+    ("127.0.1.17", 8080): ("http", "open"),
+}
+
+
+class Lab(unittest.TestCase):
+    def test_start_scan_stop(self):
+        subprocess.run([LAB, "start"], check=True, capture_output=True)
+        try:
+            pids = json.load(open(os.path.join(ROOT, ".lab", "pids.json")))
+            self.assertEqual(subprocess.run([LAB, "status"], capture_output=True).returncode, 0)
+            p = fx.run_scan(["127.0.1.10-127.0.1.17", "--format", "ndjson", "--rate", "0"])
+            got = {(r["ip"], r["port"]): (r["protocol"], r["access"])
+                   for r in fx.records(p.stdout, "service")}
+            self.assertEqual(got, EXPECTED)
+            table = fx.run_scan(["127.0.1.10-127.0.1.17", "--format", "table", "-q", "--rate", "0"])
+            self.assertIn("directory listing (3 entries)", table.stdout)
+            self.assertIn("auth_required", table.stdout)
+        finally:
+            subprocess.run([LAB, "stop"], check=True, capture_output=True)
+        for entry in pids.values():
+            self.assertFalse(os.path.exists(f"/proc/{entry['pid']}/stat") and
+                             open(f"/proc/{entry['pid']}/stat").read().split()[2] != "Z",
+                             f"lab process {entry['pid']} still runs")
+        self.assertEqual(subprocess.run([LAB, "status"], capture_output=True).returncode, 3)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The first-run lab: real, deliberately misconfigured services from Debian packages, each on
+its own 127.0.1.x address. State lives in .lab/ (configs, logs, PIDs). `stop` kills only the
+PIDs this script recorded, and only if they still run a lab server from .lab/.
+
+usage: lab.py start|stop|status"""
+import json
+import os
+import signal
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+STATE = os.path.join(ROOT, ".lab")
+PIDS = os.path.join(STATE, "pids.json")
+sys.path.insert(0, HERE)
+import fixtures  # noqa: E402
+import servers  # noqa: E402
+
+# (name, what is wrong with it, factory)
+LAB = [
+    ("redis-open", "Redis with no password", lambda d: servers.Redis("127.0.1.10", 6379, keys=5, directory=d)),
+    ("redis-auth", "Redis with requirepass", lambda d: servers.Redis("127.0.1.11", 6379, password="lab-secret", directory=d)),
+    ("redis-tls", "Redis, TLS only, no password", lambda d: servers.Redis("127.0.1.12", 6380, tls=True, directory=d)),
+    ("memcached", "Memcached with no SASL", lambda d: servers.Memcached("127.0.1.13", 11211, directory=d)),
+    ("nginx-leaky", "nginx autoindex with .git and .env", lambda d: servers.Nginx("127.0.1.14", 80, site="autoindex", directory=d)),
+    ("nginx-tls", "nginx, self-signed TLS on 8443", lambda d: servers.Nginx("127.0.1.15", 8443, site="tls", directory=d)),
+    ("nginx-auth", "nginx behind basic auth", lambda d: servers.Nginx("127.0.1.16", 80, site="basic_auth", directory=d)),
+    ("nginx-page", "nginx serving a page on 8080", lambda d: servers.Nginx("127.0.1.17", 8080, directory=d)),
+]
+
+
+def load():
+    try:
+        return json.load(open(PIDS))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def start_time(pid):
+    """The process's start time in clock ticks (/proc/PID/stat field 22), or None."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else fields[19]
+
+
+def ours(entry):
+    """Still the very process we started: same PID and the same start time."""
+    return start_time(entry["pid"]) == entry["started"]
+
+
+def status():
+    pids = load()
+    alive = {n: p for n, p in pids.items() if ours(p)}
+    for name, what, _ in LAB:
+        p = alive.get(name)
+        print(f"  {name:<12} {p['addr'] if p else '-':<22} {'up' if p else 'down':<5} {what}")
+    return len(alive) == len(LAB)
+
+
+def start():
+    if load() and any(ours(p) for p in load().values()):
+        print("lab: already running")
+        status()
+        return 0
+    busy = fixtures.wildcard_ports()
+    for name, _, make in LAB:
+        srv = make(None)
+        srv.stop()
+        if srv.port in busy:
+            print(f"lab: port {srv.port} has a wildcard listener on this machine; the lab would lie",
+                  file=sys.stderr)
+            return 1
+    os.makedirs(STATE, exist_ok=True)
+    pids = {}
+    try:
+        for name, _, make in LAB:
+            srv = make(os.path.join(STATE, name)).start()
+            pids[name] = {"pid": srv.proc.pid, "started": start_time(srv.proc.pid),
+                          "addr": f"{srv.ip}:{srv.port}"}
+            with open(PIDS, "w") as f:
+                json.dump(pids, f)
+    except RuntimeError as e:
+        print(f"lab: {e}", file=sys.stderr)
+        stop()
+        return 1
+    print("lab: up")
+    status()
+    return 0
+
+
+def stop():
+    pids = load()
+    for name, p in pids.items():
+        if ours(p):
+            os.kill(p["pid"], signal.SIGTERM)
+    deadline = time.time() + 5
+    while time.time() < deadline and any(ours(p) for p in pids.values()):
+        time.sleep(0.1)
+    for p in pids.values():
+        if ours(p):
+            os.kill(p["pid"], signal.SIGKILL)
+    if os.path.exists(PIDS):
+        os.remove(PIDS)
+    print("lab: stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "start":
+        sys.exit(start())
+    if cmd == "stop":
+        sys.exit(stop())
+    if cmd == "status":
+        sys.exit(0 if status() else 3)
+    print("usage: scripts/lab start|stop|status", file=sys.stderr)
+    sys.exit(2)
