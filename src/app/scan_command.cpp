@@ -20,12 +20,12 @@
 #include "core/clock.h"
 #include "core/duration.h"
 #include "core/text.h"
+#include "grab/registry.h"
 #include "net/resolver.h"
 #include "net/tcp.h"
+#include "net/tls.h"
 #include "net/unique_fd.h"
 #include "output/writer.h"
-#include "grab/registry.h"
-#include "net/tls.h"
 #include "scan/connect_scanner.h"
 #include "scan/plan.h"
 #include "scan/port_spec.h"
@@ -411,7 +411,8 @@ Examples:
                     "before client-first probes")
         ->capture_default_str();
     cmd->add_option("--max-input", a.max_input, "Grab: raw bytes read per connection, at most")
-        ->capture_default_str()->check(CLI::Range(1024u, 16u << 20));
+        ->capture_default_str()
+        ->check(CLI::Range(1024u, 16u << 20));
     cmd->add_option("--record-transcripts", a.record_transcripts,
                     "Grab: write each proving conversation to DIR as a transcript")
         ->type_name("DIR");

@@ -1,9 +1,8 @@
 #include "app/transcript_recorder.h"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -27,7 +26,9 @@ void TranscriptRecorder::add(uint64_t session, bool client, std::string_view byt
     blocks.back().bytes.append(bytes);
 }
 
-void TranscriptRecorder::on_sent(uint64_t session, std::string_view bytes) { add(session, true, bytes); }
+void TranscriptRecorder::on_sent(uint64_t session, std::string_view bytes) {
+    add(session, true, bytes);
+}
 void TranscriptRecorder::on_received(uint64_t session, std::string_view bytes) {
     add(session, false, bytes);
 }
@@ -47,8 +48,8 @@ void TranscriptRecorder::on_finished(uint64_t session, const scan::ServiceResult
     for (auto& c : conns)
         if (c.grabber == protocol) t.connections.push_back(std::move(c.conn));
     if (t.connections.empty()) return;
-    std::string path = fmt::format("{}/{}-{}-{}.transcript", dir_, protocol, result.ip.to_string(),
-                                   result.port);
+    std::string path =
+        fmt::format("{}/{}-{}-{}.transcript", dir_, protocol, result.ip.to_string(), result.port);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     std::string text = grab::format_transcript(t);
     if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))

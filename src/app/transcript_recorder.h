@@ -13,8 +13,9 @@
 namespace sl::app {
 
 class TranscriptRecorder final : public scan::TranscriptObserver {
-public:
-    TranscriptRecorder(std::string dir, std::string note) : dir_(std::move(dir)), note_(std::move(note)) {}
+  public:
+    TranscriptRecorder(std::string dir, std::string note)
+        : dir_(std::move(dir)), note_(std::move(note)) {}
     void on_connection(const IpAddr& ip, uint16_t port, uint64_t session, bool tls,
                        std::string_view grabber) override;
     void on_sent(uint64_t session, std::string_view bytes) override;
@@ -23,7 +24,7 @@ public:
     // Files that could not be written, one line each.
     std::vector<std::string> errors() const;
 
-private:
+  private:
     struct Conn {
         std::string grabber;
         grab::TranscriptConnection conn;

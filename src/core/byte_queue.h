@@ -13,7 +13,7 @@ namespace sl {
 inline constexpr size_t kMaxBannerBytes = 64 * 1024;
 
 class ByteQueue {
-public:
+  public:
     explicit ByteQueue(size_t cap = kMaxBannerBytes) : cap_(cap) {}
 
     // Appends what fits under the cap; returns false when bytes had to be dropped.
@@ -28,7 +28,7 @@ public:
     bool overflowed() const { return overflowed_; }
     size_t cap() const { return cap_; }
 
-private:
+  private:
     std::string buf_;
     size_t head_ = 0;
     size_t cap_;

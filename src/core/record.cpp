@@ -4,26 +4,40 @@ namespace sl {
 
 const char* to_string(Access a) {
     switch (a) {
-        case Access::kOpen: return "open";
-        case Access::kAuthRequired: return "auth_required";
-        case Access::kPartial: return "partial";
-        case Access::kDenied: return "denied";
-        case Access::kUnknown: break;
+        case Access::kOpen:
+            return "open";
+        case Access::kAuthRequired:
+            return "auth_required";
+        case Access::kPartial:
+            return "partial";
+        case Access::kDenied:
+            return "denied";
+        case Access::kUnknown:
+            break;
     }
     return "unknown";
 }
 
 const char* to_string(GrabStatus s) {
     switch (s) {
-        case GrabStatus::kOk: return "ok";
-        case GrabStatus::kConnectionRefused: return "connection-refused";
-        case GrabStatus::kConnectionReset: return "connection-reset";
-        case GrabStatus::kConnectionTimeout: return "connection-timeout";
-        case GrabStatus::kIoTimeout: return "io-timeout";
-        case GrabStatus::kTlsError: return "tls-error";
-        case GrabStatus::kProtocolError: return "protocol-error";
-        case GrabStatus::kNotThisProtocol: return "not-this-protocol";
-        case GrabStatus::kLimitExceeded: return "limit-exceeded";
+        case GrabStatus::kOk:
+            return "ok";
+        case GrabStatus::kConnectionRefused:
+            return "connection-refused";
+        case GrabStatus::kConnectionReset:
+            return "connection-reset";
+        case GrabStatus::kConnectionTimeout:
+            return "connection-timeout";
+        case GrabStatus::kIoTimeout:
+            return "io-timeout";
+        case GrabStatus::kTlsError:
+            return "tls-error";
+        case GrabStatus::kProtocolError:
+            return "protocol-error";
+        case GrabStatus::kNotThisProtocol:
+            return "not-this-protocol";
+        case GrabStatus::kLimitExceeded:
+            return "limit-exceeded";
     }
     return "protocol-error";
 }
@@ -38,11 +52,10 @@ size_t utf8_length(std::string_view s, size_t i) {
     if (n == 0 || i + n > s.size()) return 0;
     for (size_t k = 1; k < n; ++k)
         if ((b(k) & 0xc0) != 0x80) return 0;
-    if (n == 2 && c < 0xc2) return 0;                                   // overlong
-    if (n == 3 && c == 0xe0 && b(1) < 0xa0) return 0;                   // overlong
-    if (n == 3 && c == 0xed && b(1) >= 0xa0) return 0;                  // surrogates
-    if (n == 4 && (c > 0xf4 || (c == 0xf0 && b(1) < 0x90) || (c == 0xf4 && b(1) >= 0x90)))
-        return 0;
+    if (n == 2 && c < 0xc2) return 0;                   // overlong
+    if (n == 3 && c == 0xe0 && b(1) < 0xa0) return 0;   // overlong
+    if (n == 3 && c == 0xed && b(1) >= 0xa0) return 0;  // surrogates
+    if (n == 4 && (c > 0xf4 || (c == 0xf0 && b(1) < 0x90) || (c == 0xf4 && b(1) >= 0x90))) return 0;
     return n;
 }
 

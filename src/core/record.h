@@ -40,7 +40,7 @@ struct Verdict {
 std::string sanitize_text(std::string_view bytes, size_t cap = kMaxFieldString);
 
 class Record {
-public:
+  public:
     using Json = nlohmann::ordered_json;
 
     void set(std::string_view dotted, std::string_view text);  // sanitized
@@ -60,7 +60,7 @@ public:
     const Json& fields() const { return fields_; }
     bool operator==(const Record& o) const { return fields_ == o.fields_; }
 
-private:
+  private:
     Json& slot(std::string_view dotted);
     Json fields_ = Json::object();
 };

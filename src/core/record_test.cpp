@@ -19,7 +19,7 @@ TEST(Record, DottedFieldsNest) {
 
 TEST(Record, StringsAreCappedAndValidUtf8) {
     EXPECT_EQ(sanitize_text("caf\xc3\xa9"), "caf\xc3\xa9");
-    EXPECT_EQ(sanitize_text("\xc0\xaf"), "\\xc0\\xaf");        // overlong
+    EXPECT_EQ(sanitize_text("\xc0\xaf"), "\\xc0\\xaf");           // overlong
     EXPECT_EQ(sanitize_text("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
     EXPECT_EQ(sanitize_text(std::string(2000, 'a')).size(), kMaxFieldString - 3 + 3);
     Record r;

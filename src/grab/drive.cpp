@@ -5,7 +5,7 @@ namespace sl::grab {
 namespace {
 
 class MemorySession final : public Session {
-public:
+  public:
     explicit MemorySession(Target t) : target_(t) {}
     const Target& target() const override { return target_; }
     void send(std::string_view bytes) override { sent_.append(bytes); }
@@ -39,9 +39,11 @@ DriveResult drive_grabber(const GrabberSpec& spec, const Transcript& script, con
         ByteQueue queue(cap);
         size_t pos = 0;
         CloseReason why = CloseReason::kPeerClosed;
-        if (c + 1 == script.connections.size() && script.ends_in_timeout) why = CloseReason::kTimeout;
+        if (c + 1 == script.connections.size() && script.ends_in_timeout)
+            why = CloseReason::kTimeout;
         while (next == Next::kRead && pos < server.size()) {
-            size_t n = std::max<size_t>(1, std::min(chunker(server.size() - pos), server.size() - pos));
+            size_t n =
+                std::max<size_t>(1, std::min(chunker(server.size() - pos), server.size() - pos));
             bool fits = queue.append(std::string_view(server).substr(pos, n));
             pos += n;
             size_t before = queue.size();
@@ -55,7 +57,8 @@ DriveResult drive_grabber(const GrabberSpec& spec, const Transcript& script, con
         }
         result.sent.push_back(session.sent_);
         if (next == Next::kReconnect) continue;
-        result.verdict = grabber->on_close(session, next == Next::kClose ? CloseReason::kDone : why);
+        result.verdict =
+            grabber->on_close(session, next == Next::kClose ? CloseReason::kDone : why);
         break;
     }
     result.record = session.record_;

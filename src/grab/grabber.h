@@ -23,24 +23,24 @@ enum class Next : uint8_t {
 
 // Why a connection ended.
 enum class CloseReason : uint8_t {
-    kDone,         // the grabber asked for kClose
-    kPeerClosed,   // FIN from the server
-    kReset,        // RST from the server
-    kTimeout,      // the idle-read timeout or the session deadline fired
-    kLimit,        // the input cap (kMaxBannerBytes) was reached
-    kTlsFailure,   // STARTTLS handshake failed
+    kDone,        // the grabber asked for kClose
+    kPeerClosed,  // FIN from the server
+    kReset,       // RST from the server
+    kTimeout,     // the idle-read timeout or the session deadline fired
+    kLimit,       // the input cap (kMaxBannerBytes) was reached
+    kTlsFailure,  // STARTTLS handshake failed
 };
 
 struct Target {
     IpAddr ip;
     uint16_t port = 0;
-    bool tls = false;       // the connection is wrapped in TLS
-    uint32_t attempt = 0;   // connections opened so far for this grabber, from 0
+    bool tls = false;      // the connection is wrapped in TLS
+    uint32_t attempt = 0;  // connections opened so far for this grabber, from 0
 };
 
 // The runner's side, as a grabber sees it.
 class Session {
-public:
+  public:
     virtual ~Session() = default;
     virtual const Target& target() const = 0;
     // Queues bytes to send; they are written before the next read.
@@ -56,7 +56,7 @@ public:
 };
 
 class Grabber {  // one instance per target (it lives across Reconnects)
-public:
+  public:
     virtual ~Grabber() = default;
     // A connection is ready: send a probe, or wait for a greeting.
     virtual Next on_open(Session& s) = 0;
@@ -78,10 +78,10 @@ struct FieldSpec {
 };
 
 struct GrabberSpec {
-    std::string_view name;           // the protocol name in records: "redis"
-    std::span<const uint16_t> ports; // where it is tried first
+    std::string_view name;            // the protocol name in records: "redis"
+    std::span<const uint16_t> ports;  // where it is tried first
     Transport transport = Transport::kTcp;
-    bool client_first = true;        // false: the server speaks first (a greeting)
+    bool client_first = true;  // false: the server speaks first (a greeting)
     std::span<const FieldSpec> fields;
     std::unique_ptr<Grabber> (*make)() = nullptr;
 };

@@ -32,9 +32,10 @@ constexpr FieldSpec kCommon[] = {
     {"protocol", FieldType::kString, "the grabber that identified the service, or \"unknown\""},
     {"product", FieldType::kString, "the product, when the service says"},
     {"version", FieldType::kString, "the product's version, when the service says"},
-    {"status", FieldType::kString, "ok, connection-refused, connection-reset, connection-timeout, "
-                                   "io-timeout, tls-error, protocol-error, not-this-protocol, "
-                                   "limit-exceeded"},
+    {"status", FieldType::kString,
+     "ok, connection-refused, connection-reset, connection-timeout, "
+     "io-timeout, tls-error, protocol-error, not-this-protocol, "
+     "limit-exceeded"},
     {"access", FieldType::kString, "open, auth_required, partial, denied or unknown"},
     {"probe", FieldType::kString, "the probe that proved the verdict: <protocol>[/tls]"},
     {"evidence_truncated", FieldType::kBool, "a size step hit a limit; the verdict stands"},
@@ -63,12 +64,18 @@ constexpr FieldSpec kCommon[] = {
 
 const char* to_string(FieldType t) {
     switch (t) {
-        case FieldType::kString: return "string";
-        case FieldType::kInteger: return "integer";
-        case FieldType::kNumber: return "number";
-        case FieldType::kBool: return "bool";
-        case FieldType::kStringList: return "string list";
-        case FieldType::kObject: return "object";
+        case FieldType::kString:
+            return "string";
+        case FieldType::kInteger:
+            return "integer";
+        case FieldType::kNumber:
+            return "number";
+        case FieldType::kBool:
+            return "bool";
+        case FieldType::kStringList:
+            return "string list";
+        case FieldType::kObject:
+            return "object";
     }
     return "string";
 }

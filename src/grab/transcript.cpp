@@ -54,11 +54,16 @@ std::string escape_bytes(std::string_view bytes) {
     std::string out;
     for (char ch : bytes) {
         auto c = static_cast<unsigned char>(ch);
-        if (c == '\r') out += "\\r";
-        else if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c == '\\') out += "\\\\";
-        else if (c >= 0x20 && c < 0x7f) out.push_back(ch);
+        if (c == '\r')
+            out += "\\r";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
+        else if (c == '\\')
+            out += "\\\\";
+        else if (c >= 0x20 && c < 0x7f)
+            out.push_back(ch);
         else {
             out += "\\x";
             out.push_back(kHex[c >> 4]);
@@ -77,11 +82,21 @@ Result<std::string> unescape_bytes(std::string_view text) {
         }
         if (++i >= text.size()) return make_error("dangling backslash");
         switch (text[i]) {
-            case 'r': out.push_back('\r'); break;
-            case 'n': out.push_back('\n'); break;
-            case 't': out.push_back('\t'); break;
-            case '\\': out.push_back('\\'); break;
-            case '0': out.push_back('\0'); break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case '0':
+                out.push_back('\0');
+                break;
             case 'x': {
                 int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
                 int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
@@ -90,7 +105,8 @@ Result<std::string> unescape_bytes(std::string_view text) {
                 i += 2;
                 break;
             }
-            default: return make_error(fmt::format("unknown escape \\{}", text[i]));
+            default:
+                return make_error(fmt::format("unknown escape \\{}", text[i]));
         }
     }
     return out;
@@ -147,13 +163,15 @@ std::string format_transcript(const Transcript& t) {
     if (t.ends_in_timeout) out += "# @close timeout\n";
     for (size_t i = 0; i < t.connections.size(); ++i) {
         const auto& c = t.connections[i];
-        if (i > 0 || c.tls) out += fmt::format("=== connection {}{}\n", i + 1, c.tls ? " (tls)" : "");
+        if (i > 0 || c.tls)
+            out += fmt::format("=== connection {}{}\n", i + 1, c.tls ? " (tls)" : "");
         for (const auto& b : c.blocks) {
             // One line per received line of the protocol, for readability.
             std::string_view rest = b.bytes;
             while (!rest.empty()) {
                 size_t nl = rest.find('\n');
-                std::string_view piece = rest.substr(0, nl == std::string_view::npos ? rest.size() : nl + 1);
+                std::string_view piece =
+                    rest.substr(0, nl == std::string_view::npos ? rest.size() : nl + 1);
                 out += (b.from_client ? "> " : "< ") + escape_bytes(piece) + "\n";
                 rest.remove_prefix(piece.size());
             }

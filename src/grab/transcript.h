@@ -31,7 +31,7 @@ struct Transcript {
     std::vector<std::string> header;  // without "# "
     IpAddr ip = IpAddr::v4(0x7f000001);
     uint16_t port = 0;
-    bool ends_in_timeout = false;     // "# @close timeout": the server went silent at the end
+    bool ends_in_timeout = false;  // "# @close timeout": the server went silent at the end
     std::vector<TranscriptConnection> connections;
 };
 

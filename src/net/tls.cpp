@@ -40,7 +40,8 @@ std::string asn1_time(const ASN1_TIME* t) {
 }
 
 void add_sans(X509* cert, Record& rec) {
-    auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    auto* names =
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
     if (!names) return;
     int n = sk_GENERAL_NAME_num(names);
     for (int i = 0; i < n && static_cast<size_t>(i) < kMaxSans; ++i) {
@@ -55,8 +56,10 @@ void add_sans(X509* cert, Record& rec) {
             char buf[64] = {};
             int len = ASN1_STRING_length(s);
             const unsigned char* p = ASN1_STRING_get0_data(s);
-            if (len == 4) snprintf(buf, sizeof buf, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
-            else snprintf(buf, sizeof buf, "ipv6:%d-bytes", len);
+            if (len == 4)
+                snprintf(buf, sizeof buf, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+            else
+                snprintf(buf, sizeof buf, "ipv6:%d-bytes", len);
             rec.append("tls_cert.sans", buf);
         }
     }
@@ -65,13 +68,20 @@ void add_sans(X509* cert, Record& rec) {
 
 const char* key_type_name(int id) {
     switch (id) {
-        case EVP_PKEY_RSA: return "RSA";
-        case EVP_PKEY_RSA_PSS: return "RSA-PSS";
-        case EVP_PKEY_EC: return "EC";
-        case EVP_PKEY_DSA: return "DSA";
-        case EVP_PKEY_ED25519: return "ED25519";
-        case EVP_PKEY_ED448: return "ED448";
-        default: return OBJ_nid2sn(id);
+        case EVP_PKEY_RSA:
+            return "RSA";
+        case EVP_PKEY_RSA_PSS:
+            return "RSA-PSS";
+        case EVP_PKEY_EC:
+            return "EC";
+        case EVP_PKEY_DSA:
+            return "DSA";
+        case EVP_PKEY_ED25519:
+            return "ED25519";
+        case EVP_PKEY_ED448:
+            return "ED448";
+        default:
+            return OBJ_nid2sn(id);
     }
 }
 
@@ -107,9 +117,12 @@ TlsStream::~TlsStream() {
 TlsIo TlsStream::map(int rc) {
     int err = SSL_get_error(ssl_, rc);
     switch (err) {
-        case SSL_ERROR_WANT_READ: return TlsIo::kWantRead;
-        case SSL_ERROR_WANT_WRITE: return TlsIo::kWantWrite;
-        case SSL_ERROR_ZERO_RETURN: return TlsIo::kClosed;
+        case SSL_ERROR_WANT_READ:
+            return TlsIo::kWantRead;
+        case SSL_ERROR_WANT_WRITE:
+            return TlsIo::kWantWrite;
+        case SSL_ERROR_ZERO_RETURN:
+            return TlsIo::kClosed;
         case SSL_ERROR_SYSCALL:
             if (ERR_peek_error() == 0) {
                 error_ = "connection closed during TLS";
@@ -149,7 +162,8 @@ void TlsStream::describe(Record& rec) const {
     STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_);
     if (chain) {
         size_t len = static_cast<size_t>(sk_X509_num(chain));
-        rec.set("tls_cert.chain_length", static_cast<uint64_t>(len < kMaxCertChain ? len : kMaxCertChain));
+        rec.set("tls_cert.chain_length",
+                static_cast<uint64_t>(len < kMaxCertChain ? len : kMaxCertChain));
     }
     X509* cert = SSL_get1_peer_certificate(ssl_);
     if (!cert) return;

@@ -22,19 +22,19 @@ inline constexpr size_t kMaxSans = 100;
 
 // The shared client context: immutable once made, so worker threads may share it.
 class TlsContext {
-public:
+  public:
     static Result<std::shared_ptr<const TlsContext>> create();
     ~TlsContext();
     SSL_CTX* get() const { return ctx_; }
 
-private:
+  private:
     SSL_CTX* ctx_ = nullptr;
 };
 
 enum class TlsIo { kDone, kWantRead, kWantWrite, kClosed, kError };
 
 class TlsStream {
-public:
+  public:
     TlsStream(const TlsContext& ctx, int fd);
     ~TlsStream();
     TlsStream(const TlsStream&) = delete;
@@ -50,7 +50,7 @@ public:
     // Fills tls_cert.* (leaf certificate, chain length, version, cipher).
     void describe(Record& record) const;
 
-private:
+  private:
     TlsIo map(int rc);
     SSL* ssl_ = nullptr;
     std::string error_;

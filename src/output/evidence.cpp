@@ -54,7 +54,8 @@ std::string evidence_summary(const Record& r, size_t max_len) {
     if (flag(r, "http.dir_listing"))
         add(parts, "directory listing (" + text(r, "http.listing_entries") + " entries)");
     if (flag(r, "http.git_exposed")) add(parts, ".git exposed");
-    if (flag(r, "http.env_exposed")) add(parts, ".env exposed (" + text(r, "http.env_keys") + " keys)");
+    if (flag(r, "http.env_exposed"))
+        add(parts, ".env exposed (" + text(r, "http.env_keys") + " keys)");
     if (r.has("redis.error")) add(parts, text(r, "redis.error").substr(0, 40));
     if (flag(r, "tls_cert.self_signed")) add(parts, "self-signed cert");
     if (flag(r, "evidence_truncated")) add(parts, "evidence truncated");

@@ -55,10 +55,10 @@ void RecordWriter::begin() {
                              : "ip,port,transport,state,rtt_ms\n",
                    out_);
     if (format_ == Format::kTable && grabbing_)
-        std::fputs(fmt::format(kTableServiceHeader, "IP", "PORT", "STATE", "SERVICE", "ACCESS",
-                               "EVIDENCE")
-                       .c_str(),
-                   out_);
+        std::fputs(
+            fmt::format(kTableServiceHeader, "IP", "PORT", "STATE", "SERVICE", "ACCESS", "EVIDENCE")
+                .c_str(),
+            out_);
     else if (format_ == Format::kTable)
         std::fputs(
             fmt::format("{:<39} {:>5}  {:<8} {:>9}\n", "IP", "PORT", "STATE", "RTT(ms)").c_str(),
@@ -126,8 +126,8 @@ void RecordWriter::service(const scan::ServiceResult& r, int64_t now_ms) {
     } else {
         std::string service = field("protocol");
         if (const Json* tls = rec.find("tls"); tls && tls->get<bool>()) service += "/tls";
-        std::fputs(fmt::format(kTableServiceHeader, ip, r.port, "open", service,
-                               field("access"), escape_for_terminal(evidence_summary(rec)))
+        std::fputs(fmt::format(kTableServiceHeader, ip, r.port, "open", service, field("access"),
+                               escape_for_terminal(evidence_summary(rec)))
                        .c_str(),
                    out_);
     }
@@ -141,9 +141,10 @@ void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
         (format_ == Format::kTable || format_ == Format::kCsv))
         return;  // the service row follows
     if (grabbing_ && format_ == Format::kTable) {
-        std::fputs(fmt::format(kTableServiceHeader, ip, r.port, scan::to_string(r.state), "", "", "")
-                       .c_str(),
-                   out_);
+        std::fputs(
+            fmt::format(kTableServiceHeader, ip, r.port, scan::to_string(r.state), "", "", "")
+                .c_str(),
+            out_);
         return;
     }
     if (grabbing_ && format_ == Format::kCsv) {

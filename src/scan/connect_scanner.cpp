@@ -298,7 +298,8 @@ int Worker::wait_timeout_ms(int64_t now) const {
         wait_ns = starved_ ? 1'000'000 : std::max<int64_t>(s_.limiter.wait_ns(now), 0);
     }
     if (!deadlines_.empty()) wait_ns = std::min(wait_ns, deadlines_.front().at_ns - now);
-    if (runner_ && runner_->active() > 0) wait_ns = std::min(wait_ns, runner_->next_deadline() - now);
+    if (runner_ && runner_->active() > 0)
+        wait_ns = std::min(wait_ns, runner_->next_deadline() - now);
     if (!out_.empty() || !services_.empty()) wait_ns = std::min(wait_ns, kFlushEveryNs);
     if (wait_ns <= 0) return 0;
     return static_cast<int>(std::max<int64_t>(1, (wait_ns + 999'999) / 1'000'000));

@@ -85,7 +85,9 @@ struct GrabRunner::Session final : grab::Session {
     void needs_tls() override { wants_tls = true; }
     Record& record() override { return record_; }
 
-    int64_t deadline() const { return std::min(phase_deadline, started_ns + runner.options_.session_deadline_ns); }
+    int64_t deadline() const {
+        return std::min(phase_deadline, started_ns + runner.options_.session_deadline_ns);
+    }
     uint64_t epoll_data() const {
         return kEventTag | (uint64_t{generation & 0x7fffffffu} << 32) | id;
     }
@@ -101,7 +103,8 @@ struct GrabRunner::Session final : grab::Session {
     }
     void drop_connection() {
         tls.reset();
-        if (fd.valid() && interest != 0) ::epoll_ctl(runner.epoll_fd_, EPOLL_CTL_DEL, fd.get(), nullptr);
+        if (fd.valid() && interest != 0)
+            ::epoll_ctl(runner.epoll_fd_, EPOLL_CTL_DEL, fd.get(), nullptr);
         fd.reset();
         interest = 0;
         phase = Phase::kIdle;
@@ -114,9 +117,11 @@ struct GrabRunner::Session final : grab::Session {
         in = ByteQueue(runner.options_.max_input_bytes);
         first_bytes.clear();
         net::ConnectStart c = net::start_connect(target_.ip, target_.port);
-        if (c.outcome == net::ConnectOutcome::kRefused) return connect_failed(GrabStatus::kConnectionRefused, now);
+        if (c.outcome == net::ConnectOutcome::kRefused)
+            return connect_failed(GrabStatus::kConnectionRefused, now);
         if (!c.fd.valid() || c.outcome == net::ConnectOutcome::kUnreachable ||
-            c.outcome == net::ConnectOutcome::kNoResources || c.outcome == net::ConnectOutcome::kTimedOut)
+            c.outcome == net::ConnectOutcome::kNoResources ||
+            c.outcome == net::ConnectOutcome::kTimedOut)
             return connect_failed(GrabStatus::kConnectionTimeout, now);
         fd = std::move(c.fd);
         if (c.outcome == net::ConnectOutcome::kOpen) return connected(now);
@@ -157,8 +162,10 @@ struct GrabRunner::Session final : grab::Session {
                     target_.tls = true;
                 }
                 return activate(now);
-            case net::TlsIo::kWantRead: return watch(EPOLLIN);
-            case net::TlsIo::kWantWrite: return watch(EPOLLOUT);
+            case net::TlsIo::kWantRead:
+                return watch(EPOLLIN);
+            case net::TlsIo::kWantWrite:
+                return watch(EPOLLOUT);
             case net::TlsIo::kClosed:
             case net::TlsIo::kError:
                 drop_connection();
@@ -167,7 +174,8 @@ struct GrabRunner::Session final : grab::Session {
     }
     void activate(int64_t now) {
         phase = grabber ? Phase::kActive : Phase::kGreeting;
-        phase_deadline = now + (grabber ? runner.options_.idle_timeout_ns : runner.options_.greeting_wait_ns);
+        phase_deadline =
+            now + (grabber ? runner.options_.idle_timeout_ns : runner.options_.greeting_wait_ns);
         if (grabber) {
             Next n = grabber->on_open(*this);
             if (!follow(n, now)) return;
@@ -184,7 +192,8 @@ struct GrabRunner::Session final : grab::Session {
                 if (io == net::TlsIo::kWantWrite || io == net::TlsIo::kWantRead) break;
                 if (io != net::TlsIo::kDone) return end_connection(CloseReason::kReset, now), false;
             } else {
-                ssize_t n = ::send(fd.get(), out.data() + out_off, out.size() - out_off, MSG_NOSIGNAL);
+                ssize_t n =
+                    ::send(fd.get(), out.data() + out_off, out.size() - out_off, MSG_NOSIGNAL);
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
                 if (n <= 0) return end_connection(CloseReason::kReset, now), false;
                 put = static_cast<size_t>(n);
@@ -216,7 +225,8 @@ struct GrabRunner::Session final : grab::Session {
 
     void reconnect(int64_t now) {
         drop_connection();
-        if (target_.attempt + 1 >= kMaxConnectionsPerGrabber || now >= started_ns + runner.options_.session_deadline_ns)
+        if (target_.attempt + 1 >= kMaxConnectionsPerGrabber ||
+            now >= started_ns + runner.options_.session_deadline_ns)
             return candidate_done(grabber->on_close(*this, CloseReason::kTimeout), now);
         ++target_.attempt;
         if (starttls) target_.tls = false;
@@ -247,20 +257,35 @@ struct GrabRunner::Session final : grab::Session {
             if (tls) {
                 net::TlsIo io = tls->read(buf, sizeof buf, &n);
                 if (io == net::TlsIo::kWantRead || io == net::TlsIo::kWantWrite) break;
-                if (io == net::TlsIo::kClosed) { ended = CloseReason::kPeerClosed; break; }
-                if (io == net::TlsIo::kError) { ended = CloseReason::kReset; break; }
+                if (io == net::TlsIo::kClosed) {
+                    ended = CloseReason::kPeerClosed;
+                    break;
+                }
+                if (io == net::TlsIo::kError) {
+                    ended = CloseReason::kReset;
+                    break;
+                }
             } else {
                 ssize_t r = ::recv(fd.get(), buf, sizeof buf, 0);
                 if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-                if (r < 0) { ended = CloseReason::kReset; break; }
-                if (r == 0) { ended = CloseReason::kPeerClosed; break; }
+                if (r < 0) {
+                    ended = CloseReason::kReset;
+                    break;
+                }
+                if (r == 0) {
+                    ended = CloseReason::kPeerClosed;
+                    break;
+                }
                 n = static_cast<size_t>(r);
             }
             std::string_view chunk(buf, n);
             if (runner.observer_) runner.observer_->on_received(serial, chunk);
             if (first_bytes.size() < 8) first_bytes.append(chunk.substr(0, 8 - first_bytes.size()));
             got = true;
-            if (!in.append(chunk)) { ended = CloseReason::kLimit; break; }
+            if (!in.append(chunk)) {
+                ended = CloseReason::kLimit;
+                break;
+            }
         }
         if (got) phase_deadline = now + runner.options_.idle_timeout_ns;
         if (phase == Phase::kGreeting) {
@@ -291,7 +316,8 @@ struct GrabRunner::Session final : grab::Session {
 
     void end_connection(CloseReason why, int64_t now) {
         if (!grabber) return greeting_silent(now);
-        bool silent = first_bytes.empty() && (why == CloseReason::kPeerClosed || why == CloseReason::kReset);
+        bool silent =
+            first_bytes.empty() && (why == CloseReason::kPeerClosed || why == CloseReason::kReset);
         if (!target_.tls && (silent || net::looks_like_tls(first_bytes))) tls_hint = true;
         drop_connection();
         candidate_done(grabber->on_close(*this, why), now);
@@ -377,7 +403,11 @@ struct GrabRunner::Session final : grab::Session {
 GrabRunner::GrabRunner(int epoll_fd, const GrabOptions& options,
                        std::span<const grab::GrabberSpec> specs,
                        std::shared_ptr<const net::TlsContext> tls, TranscriptObserver* observer)
-    : epoll_fd_(epoll_fd), options_(options), specs_(specs), tls_(std::move(tls)), observer_(observer) {}
+    : epoll_fd_(epoll_fd),
+      options_(options),
+      specs_(specs),
+      tls_(std::move(tls)),
+      observer_(observer) {}
 
 GrabRunner::~GrabRunner() = default;
 

@@ -45,7 +45,7 @@ struct ServiceResult {
 
 // Sees every byte of every grab connection (for --record-transcripts).
 class TranscriptObserver {
-public:
+  public:
     virtual ~TranscriptObserver() = default;
     // grabber: the candidate this connection serves ("greeting" for the greeting stage).
     virtual void on_connection(const IpAddr& ip, uint16_t port, uint64_t session, bool tls,
@@ -67,7 +67,7 @@ std::vector<Candidate> plan_candidates(uint16_t port, std::span<const grab::Grab
 bool usually_tls(uint16_t port);
 
 class GrabRunner {
-public:
+  public:
     // epoll_fd: the worker's reactor. Events for this runner carry kEventTag in data.u64.
     GrabRunner(int epoll_fd, const GrabOptions& options, std::span<const grab::GrabberSpec> specs,
                std::shared_ptr<const net::TlsContext> tls, TranscriptObserver* observer);
@@ -93,7 +93,7 @@ public:
 
     struct Session;
 
-private:
+  private:
     void arm(uint32_t id, int64_t now);
     void finish(uint32_t id);
     void release(uint32_t id);

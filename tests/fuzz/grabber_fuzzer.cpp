@@ -65,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (size <= 4096) {
         auto bytewise = sl::grab::drive_grabber(*spec, script, [](size_t) { return size_t{1}; });
-        if (!(bytewise.verdict == whole.verdict) || !(bytewise.record == whole.record)) std::abort();
+        if (!(bytewise.verdict == whole.verdict) || !(bytewise.record == whole.record))
+            std::abort();
         if (!(chunked.verdict == whole.verdict) || !(chunked.record == whole.record)) std::abort();
     }
     return 0;

@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (r.headers.size() > sl::grab::kMaxHeaderCount || r.body.size() > sl::grab::kMaxKeptBody)
         std::abort();
     if (a == sl::grab::HttpResponseParser::Result::kComplete &&
-        (b != a || bytewise.response().status != r.status ||
-         bytewise.response().body != r.body || bytewise.response().headers != r.headers))
+        (b != a || bytewise.response().status != r.status || bytewise.response().body != r.body ||
+         bytewise.response().headers != r.headers))
         std::abort();
     return 0;
 }

@@ -74,7 +74,8 @@ TEST_P(Golden, SameRecordWholeByteAtATimeAndRandomChunks) {
     }
     // The grabber sent exactly what the transcript says, on every connection it used.
     for (size_t i = 0; i < whole.sent.size() && i < transcript->connections.size(); ++i)
-        EXPECT_EQ(whole.sent[i], transcript->connections[i].client_bytes()) << "connection " << i + 1;
+        EXPECT_EQ(whole.sent[i], transcript->connections[i].client_bytes())
+            << "connection " << i + 1;
     EXPECT_EQ(whole.sent.size(), transcript->connections.size()) << "connections used";
     EXPECT_TRUE(whole.bytes_within_cap && bytewise.bytes_within_cap);
     EXPECT_TRUE(whole.consumed_within_input && bytewise.consumed_within_input);
@@ -86,7 +87,8 @@ TEST_P(Golden, SameRecordWholeByteAtATimeAndRandomChunks) {
         std::ofstream(expected_path) << got;
         return;
     }
-    ASSERT_TRUE(fs::exists(expected_path)) << expected_path << " is missing; run with SL_GOLDEN_UPDATE=1";
+    ASSERT_TRUE(fs::exists(expected_path))
+        << expected_path << " is missing; run with SL_GOLDEN_UPDATE=1";
     EXPECT_EQ(got, read(expected_path)) << c.transcript;
 }
 
@@ -109,7 +111,8 @@ TEST(GoldenCoverage, EveryGrabberHasTheFourKindsOfCase) {
                 if (stem.find(k) != std::string::npos) kinds.insert(k);
             if (stem.starts_with("plain_page")) kinds.insert("open");
         }
-        EXPECT_EQ(kinds.size(), 4u) << spec.name << " lacks open, auth_required, not_* or truncated";
+        EXPECT_EQ(kinds.size(), 4u)
+            << spec.name << " lacks open, auth_required, not_* or truncated";
     }
 }
 

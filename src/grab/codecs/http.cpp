@@ -18,9 +18,7 @@ struct HttpResponseParser::Impl {
     http_parser_settings settings{};
     HttpResponseParser* self = nullptr;
 
-    static HttpResponseParser& owner(http_parser* p) {
-        return *static_cast<Impl*>(p->data)->self;
-    }
+    static HttpResponseParser& owner(http_parser* p) { return *static_cast<Impl*>(p->data)->self; }
     static int flush_header(HttpResponseParser& o) {
         if (!o.in_value_) return 0;
         if (o.response_.headers.size() >= kMaxHeaderCount) {
@@ -60,7 +58,7 @@ struct HttpResponseParser::Impl {
     }
     static int on_headers_complete(http_parser* p) {
         auto& o = owner(p);
-        if (flush_header(o)) return 1;
+        if (flush_header(o)) return -1;  // 1 would mean "no body", not an error
         o.response_.status = static_cast<int>(p->status_code);
         o.response_.version_major = p->http_major;
         o.response_.version_minor = p->http_minor;

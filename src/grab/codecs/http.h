@@ -20,7 +20,7 @@ struct HttpResponse {
     int version_major = 0;
     int version_minor = 0;
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-    std::string body;       // at most kMaxKeptBody
+    std::string body;                                          // at most kMaxKeptBody
     bool body_truncated = false;
     bool keep_alive = false;
     // The first value of a header (name in lower case), or empty.
@@ -28,7 +28,7 @@ struct HttpResponse {
 };
 
 class HttpResponseParser {
-public:
+  public:
     enum class Result { kIncomplete, kComplete, kNotHttp, kLimit };
 
     // head: the request was HEAD, so the response has no body.
@@ -45,7 +45,7 @@ public:
     bool started() const { return started_; }
     const HttpResponse& response() const { return response_; }
 
-private:
+  private:
     struct Impl;
     friend struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -18,10 +18,10 @@ enum class RespResult {
 };
 
 struct RespReply {
-    char type = 0;           // '+', '-', ':', '$', '*'
-    std::string_view text;   // simple string, error, or bulk payload (views into the input)
-    int64_t integer = 0;     // ':' value, '$' length, '*' count (-1: null)
-    size_t consumed = 0;     // bytes of the whole reply
+    char type = 0;          // '+', '-', ':', '$', '*'
+    std::string_view text;  // simple string, error, or bulk payload (views into the input)
+    int64_t integer = 0;    // ':' value, '$' length, '*' count (-1: null)
+    size_t consumed = 0;    // bytes of the whole reply
 };
 
 RespResult parse_resp(std::string_view in, RespReply* out);

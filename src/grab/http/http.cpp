@@ -77,9 +77,9 @@ std::string title_of(std::string_view body) {
 }
 
 bool interesting_name(std::string_view name) {
-    static constexpr std::string_view kExt[] = {".sql", ".bak", ".pst", ".eml", ".mbox", ".dump",
-                                                ".db",  ".sqlite", ".tar", ".gz", ".zip", ".7z",
-                                                ".key", ".pem", ".ost", ".msg"};
+    static constexpr std::string_view kExt[] = {".sql", ".bak",    ".pst", ".eml", ".mbox", ".dump",
+                                                ".db",  ".sqlite", ".tar", ".gz",  ".zip",  ".7z",
+                                                ".key", ".pem",    ".ost", ".msg"};
     std::string low = lower(name);
     for (auto e : kExt)
         if (low.ends_with(e)) return true;
@@ -112,8 +112,8 @@ void record_listing(Record& rec, std::string_view body) {
 
 bool secret_like(std::string_view name) {
     std::string low = lower(name);
-    for (auto p : {"pass", "secret", "token", "key", "aws_", "private", "credential", "auth",
-                   "dsn", "database_url"})
+    for (auto p : {"pass", "secret", "token", "key", "aws_", "private", "credential", "auth", "dsn",
+                   "database_url"})
         if (low.find(p) != std::string::npos) return true;
     return false;
 }
@@ -152,7 +152,7 @@ void record_env(Record& rec, std::string_view body) {
 }
 
 class HttpGrabber final : public Grabber {
-public:
+  public:
     Next on_open(Session& s) override {
         send_request(s);
         return Next::kRead;
@@ -187,7 +187,7 @@ public:
                 Access::kUnknown};
     }
 
-private:
+  private:
     void send_request(Session& s) {
         parser_ = std::make_unique<HttpResponseParser>();
         std::string req = "GET ";
@@ -221,8 +221,9 @@ private:
                 rec.set("http.git_exposed", true);
                 rec.set("http.git_branch", trim(body.substr(16, 200)));
             } else if (body.size() >= 40 &&
-                       std::all_of(body.begin(), body.begin() + 40,
-                                   [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+                       std::all_of(body.begin(), body.begin() + 40, [](char c) {
+                           return std::isxdigit(static_cast<unsigned char>(c));
+                       })) {
                 rec.set("http.git_exposed", true);
             }
         }
@@ -254,8 +255,10 @@ private:
             if (kept++ >= kMaxKeptHeaders) break;
             std::string key = "http.headers." + std::string(k.substr(0, 64));
             std::replace(key.begin() + 13, key.end(), '.', '_');
-            if (k == "set-cookie") rec.append(key, std::string_view(v).substr(0, v.find('=')));
-            else rec.set(key, std::string_view(v).substr(0, 256));
+            if (k == "set-cookie")
+                rec.append(key, std::string_view(v).substr(0, v.find('=')));
+            else
+                rec.set(key, std::string_view(v).substr(0, 256));
         }
         std::string title = title_of(resp.body);
         if (!title.empty()) rec.set("http.title", title);
@@ -264,8 +267,9 @@ private:
         if (resp.status >= 200 && resp.status < 300 && is_listing(title, resp.body))
             record_listing(rec, resp.body);
         access_ = judge(resp.status, lower(location));
-        if (resp.status == 400 && !s_tls_ && (resp.body.find("HTTPS port") != std::string::npos ||
-                                               resp.body.find("speak HTTPS") != std::string::npos))
+        if (resp.status == 400 && !s_tls_ &&
+            (resp.body.find("HTTPS port") != std::string::npos ||
+             resp.body.find("speak HTTPS") != std::string::npos))
             needs_tls_ = true;
     }
 
@@ -291,8 +295,8 @@ private:
 }  // namespace
 
 GrabberSpec http_spec() {
-    return {"http", kPorts, Transport::kTcp, true, kFields,
-            [] { return std::unique_ptr<Grabber>(new HttpGrabber()); }};
+    return {"http", kPorts,  Transport::kTcp,
+            true,   kFields, [] { return std::unique_ptr<Grabber>(new HttpGrabber()); }};
 }
 
 }  // namespace sl::grab

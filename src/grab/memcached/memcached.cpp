@@ -43,7 +43,7 @@ uint64_t to_u64(std::string_view s) {
 }
 
 class MemcachedGrabber final : public Grabber {
-public:
+  public:
     Next on_open(Session& s) override {
         if (stage_ == Stage::kBinary) {
             s.send(std::string_view(kBinaryStat, sizeof kBinaryStat));
@@ -60,7 +60,8 @@ public:
             size_t used = 0;
             LineResult r = next_line(in.view(), &line, &used);
             if (r == LineResult::kIncomplete) return Next::kRead;
-            if (r == LineResult::kTooLong) return end(GrabStatus::kNotThisProtocol, Access::kUnknown);
+            if (r == LineResult::kTooLong)
+                return end(GrabStatus::kNotThisProtocol, Access::kUnknown);
             Next next = stage_ == Stage::kVersion ? on_version(s, line) : on_stat(s, line);
             in.consume(used);
             if (next != Next::kRead) return next;
@@ -79,7 +80,7 @@ public:
         return {GrabStatus::kNotThisProtocol, Access::kUnknown};
     }
 
-private:
+  private:
     Next end(GrabStatus status, Access access) {
         verdict_ = Verdict{status, access};
         stage_ = Stage::kDone;
@@ -115,10 +116,14 @@ private:
         size_t sp = rest.find(' ');
         if (sp == std::string_view::npos) return Next::kRead;
         std::string_view k = rest.substr(0, sp), v = rest.substr(sp + 1);
-        if (k == "curr_items") rec.set("memcached.curr_items", items_ = to_u64(v));
-        else if (k == "bytes") rec.set("memcached.bytes", bytes_ = to_u64(v));
-        else if (k == "uptime") rec.set("memcached.uptime", to_u64(v));
-        else if (k == "curr_connections") rec.set("memcached.curr_connections", to_u64(v));
+        if (k == "curr_items")
+            rec.set("memcached.curr_items", items_ = to_u64(v));
+        else if (k == "bytes")
+            rec.set("memcached.bytes", bytes_ = to_u64(v));
+        else if (k == "uptime")
+            rec.set("memcached.uptime", to_u64(v));
+        else if (k == "curr_connections")
+            rec.set("memcached.curr_connections", to_u64(v));
         return Next::kRead;
     }
 
@@ -127,7 +132,8 @@ private:
         std::string_view h = in.view();
         if (static_cast<unsigned char>(h[0]) != 0x81 || h[1] != '\x10')
             return end(GrabStatus::kNotThisProtocol, Access::kUnknown);
-        unsigned status = (static_cast<unsigned char>(h[6]) << 8) | static_cast<unsigned char>(h[7]);
+        unsigned status =
+            (static_cast<unsigned char>(h[6]) << 8) | static_cast<unsigned char>(h[7]);
         s.record().set("product", "Memcached");
         s.record().set("memcached.binary_status", static_cast<int64_t>(status));
         in.consume(in.size());
@@ -145,8 +151,8 @@ private:
 }  // namespace
 
 GrabberSpec memcached_spec() {
-    return {"memcached", kPorts, Transport::kTcp, true, kFields,
-            [] { return std::unique_ptr<Grabber>(new MemcachedGrabber()); }};
+    return {"memcached", kPorts,  Transport::kTcp,
+            true,        kFields, [] { return std::unique_ptr<Grabber>(new MemcachedGrabber()); }};
 }
 
 }  // namespace sl::grab

@@ -58,7 +58,7 @@ void for_each_info(std::string_view text, Fn fn) {
 }
 
 class RedisGrabber final : public Grabber {
-public:
+  public:
     Next on_open(Session& s) override {
         s.send("PING\r\n");
         return Next::kRead;
@@ -91,7 +91,7 @@ public:
         return {GrabStatus::kOk, Access::kOpen};
     }
 
-private:
+  private:
     Next fail(GrabStatus status) {
         verdict_ = Verdict{status, Access::kUnknown};
         return Next::kClose;
@@ -148,7 +148,8 @@ private:
         rec.set("redis.databases", databases_);
         rec.set("data.rows", keys_);
         rec.set("data.collections", databases_);
-        if (const auto* mem = rec.find("redis.used_memory")) rec.set("data.bytes", mem->get<uint64_t>());
+        if (const auto* mem = rec.find("redis.used_memory"))
+            rec.set("data.bytes", mem->get<uint64_t>());
         return finish(s, Access::kOpen);
     }
 
@@ -161,8 +162,8 @@ private:
 }  // namespace
 
 GrabberSpec redis_spec() {
-    return {"redis", kPorts, Transport::kTcp, true, kFields,
-            [] { return std::unique_ptr<Grabber>(new RedisGrabber()); }};
+    return {"redis", kPorts,  Transport::kTcp,
+            true,    kFields, [] { return std::unique_ptr<Grabber>(new RedisGrabber()); }};
 }
 
 }  // namespace sl::grab

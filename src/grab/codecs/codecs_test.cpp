@@ -1,0 +1,84 @@
+#include <gtest/gtest.h>
+
+#include "grab/codecs/http.h"
+#include "grab/codecs/lines.h"
+#include "grab/codecs/resp.h"
+#include "grab/transcript.h"
+
+namespace sl::grab {
+namespace {
+
+TEST(Resp, WholeRepliesOnly) {
+    RespReply r;
+    EXPECT_EQ(parse_resp("+PONG\r\n", &r), RespResult::kReply);
+    EXPECT_EQ(r.text, "PONG");
+    EXPECT_EQ(r.consumed, 7u);
+    EXPECT_EQ(parse_resp("+PONG\r", &r), RespResult::kIncomplete);
+    EXPECT_EQ(parse_resp("$5\r\nhel", &r), RespResult::kIncomplete);
+    EXPECT_EQ(parse_resp("$5\r\nhello\r\n", &r), RespResult::kReply);
+    EXPECT_EQ(r.text, "hello");
+    EXPECT_EQ(parse_resp("*2\r\n:1\r\n$-1\r\n", &r), RespResult::kReply);
+    EXPECT_EQ(parse_resp("HTTP/1.1 400", &r), RespResult::kNotResp);
+    EXPECT_EQ(parse_resp("+a\nb\r\n", &r), RespResult::kNotResp);
+}
+
+TEST(Resp, DeclaredLengthsNeverAllocateOrWaitForever) {
+    RespReply r;
+    EXPECT_EQ(parse_resp("$2147483647\r\n", &r), RespResult::kTooLarge);
+    EXPECT_EQ(parse_resp("*99999999\r\n", &r), RespResult::kTooLarge);
+    EXPECT_EQ(parse_resp("$-5\r\n", &r), RespResult::kNotResp);
+    std::string deep;
+    for (int i = 0; i < 20; ++i) deep += "*1\r\n";
+    EXPECT_EQ(parse_resp(deep + ":1\r\n", &r), RespResult::kTooLarge);
+}
+
+TEST(Lines, SplitsAndCaps) {
+    std::string_view line;
+    size_t used = 0;
+    EXPECT_EQ(next_line("VERSION 1.6\r\nEND", &line, &used), LineResult::kLine);
+    EXPECT_EQ(line, "VERSION 1.6");
+    EXPECT_EQ(used, 13u);
+    EXPECT_EQ(next_line("no end", &line, &used), LineResult::kIncomplete);
+    EXPECT_EQ(next_line(std::string(kMaxLineBytes + 1, 'a'), &line, &used), LineResult::kTooLong);
+}
+
+TEST(Http, ParsesByteAtATimeAndCapsHeaders) {
+    std::string resp = "HTTP/1.1 200 OK\r\nServer: x/1\r\nContent-Length: 5\r\n\r\nhello";
+    HttpResponseParser p;
+    size_t used = 0;
+    HttpResponseParser::Result r = HttpResponseParser::Result::kIncomplete;
+    for (char c : resp) r = p.feed(std::string_view(&c, 1), &used);
+    ASSERT_EQ(r, HttpResponseParser::Result::kComplete);
+    EXPECT_EQ(p.response().status, 200);
+    EXPECT_EQ(p.response().header("server"), "x/1");
+    EXPECT_EQ(p.response().body, "hello");
+    std::string bomb = "HTTP/1.1 200 OK\r\n";
+    for (size_t i = 0; i <= kMaxHeaderCount; ++i) bomb += "X-" + std::to_string(i) + ": v\r\n";
+    HttpResponseParser q;
+    EXPECT_EQ(q.feed(bomb + "\r\n", &used), HttpResponseParser::Result::kLimit);
+    HttpResponseParser n;
+    EXPECT_EQ(n.feed("-NOAUTH\r\n", &used), HttpResponseParser::Result::kNotHttp);
+}
+
+TEST(Transcript, RoundTripsAndRejectsGarbage) {
+    auto t = parse_transcript(
+        "# source\n# @target 127.0.0.1:6379\n> PING\\r\\n\n< +PONG\\r\\n\n"
+        "=== connection 2 (tls)\n> \\x00\\xff\n");
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(t->port, 6379);
+    ASSERT_EQ(t->connections.size(), 2u);
+    EXPECT_EQ(t->connections[0].client_bytes(), "PING\r\n");
+    EXPECT_EQ(t->connections[0].server_bytes(), "+PONG\r\n");
+    EXPECT_TRUE(t->connections[1].tls);
+    EXPECT_EQ(t->connections[1].client_bytes(), std::string("\0\xff", 2));
+    auto again = parse_transcript(format_transcript(*t));
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->connections[1].client_bytes(), t->connections[1].client_bytes());
+    EXPECT_FALSE(parse_transcript("> no source line\n").ok());
+    EXPECT_FALSE(parse_transcript("# s\nbogus\n").ok());
+    EXPECT_FALSE(parse_transcript("# s\n> \\q\n").ok());
+    EXPECT_FALSE(parse_transcript("# s\n# @target nowhere\n").ok());
+}
+
+}  // namespace
+}  // namespace sl::grab
