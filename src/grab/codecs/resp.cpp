@@ -26,7 +26,7 @@ bool header_line(std::string_view in, size_t pos, std::string_view* text, size_t
 }
 
 bool parse_int(std::string_view s, int64_t* out) {
-    if (s.empty() || s.size() > 19) return false;
+    if (s.empty() || s.size() > 18) return false;  // 18 digits cannot overflow int64
     bool neg = s[0] == '-';
     if (neg) s.remove_prefix(1);
     if (s.empty()) return false;
