@@ -6,17 +6,19 @@
 
 #include "grab/http/http.h"
 #include "grab/memcached/memcached.h"
+#include "grab/postgres/postgres.h"
 #include "grab/redis/redis.h"
 
 namespace sl::grab {
 
 namespace {
 
-const std::array<GrabberSpec, 3>& specs() {
-    static const std::array<GrabberSpec, 3> kSpecs = {
+const std::array<GrabberSpec, 4>& specs() {
+    static const std::array<GrabberSpec, 4> kSpecs = {
         http_spec(),       // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),      // row 5
         memcached_spec(),  // row 6
+        postgres_spec(),   // row 9
     };
     return kSpecs;
 }

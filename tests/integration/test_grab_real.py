@@ -1,6 +1,6 @@
 """Grabbing real Debian servers started by the fixtures, each on its own 127.0.x address:
 redis-server (no password, requirepass, TLS only, a non-default port, protected mode seen from
-a non-loopback client in a namespace), memcached, nginx (a plain page, autoindex with .git and
+a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
 Values stored in the servers carry a canary; it must never appear in the output."""
@@ -142,6 +142,37 @@ class RealNginx(unittest.TestCase):
             svc = grab(ip, n.port)
         self.assertEqual((svc["protocol"], svc["access"]), ("http", "auth_required"))
         self.assertEqual(svc["http"]["status"], 401)
+
+
+class RealPostgres(unittest.TestCase):
+    def test_trust_is_open_with_database_sizes(self):
+        ip = "127.0.20.40"
+        with servers.Postgres(ip, usual_or_free(ip, 5432)) as pg:
+            svc = grab(ip, pg.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["status"]), ("postgres", "open", "ok"))
+        self.assertEqual(svc["product"], "PostgreSQL")
+        self.assertTrue(svc["version"].startswith("15."))
+        self.assertEqual(svc["postgres"]["auth_method"], "trust")
+        self.assertEqual(svc["postgres"]["databases"], 4)
+        self.assertIn("customers", svc["data"]["names_sample"])
+        self.assertGreater(svc["data"]["bytes"], 1_000_000)
+
+    def test_scram_is_auth_required(self):
+        ip = "127.0.20.41"
+        with servers.Postgres(ip, fx.free_port(ip), auth="scram") as pg:
+            svc = grab(ip, pg.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("postgres", "auth_required"))
+        self.assertEqual(svc["postgres"]["sasl_mechanisms"], ["SCRAM-SHA-256"])
+        self.assertNotIn("databases", svc["postgres"])
+
+    def test_ssl_on_goes_through_starttls(self):
+        ip = "127.0.20.42"
+        with servers.Postgres(ip, usual_or_free(ip, 5432), tls=True) as pg:
+            svc = grab(ip, pg.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["tls"]), ("postgres", "open", True))
+        self.assertTrue(svc["postgres"]["tls_offered"])
+        self.assertEqual(svc["tls_cert"]["subject_cn"], "postgres.searchlight-lab.test")
+        self.assertEqual(svc["postgres"]["databases"], 4)
 
 
 class ReconnectPath(unittest.TestCase):

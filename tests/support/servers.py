@@ -201,3 +201,103 @@ http {{
         with open(path, "w") as f:
             f.write(conf)
         return ["nginx", "-c", path, "-p", self.dir]
+
+
+class Postgres(Server):
+    """PostgreSQL 15 from Debian, initdb'd into a private directory, run as the postgres user.
+    auth: "trust" (anyone may log in as postgres) or "scram" (a password is required)."""
+    name = "postgres"
+    BIN = "/usr/lib/postgresql/15/bin"
+
+    def __init__(self, ip, port, auth="trust", tls=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.auth, self.tls = auth, tls
+        self.password = "lab-" + CANARY
+
+    def command(self):
+        os.chmod(self.dir, 0o755)
+        data = os.path.join(self.dir, "data")
+        pwfile = os.path.join(self.dir, "pw")
+        with open(pwfile, "w") as f:
+            f.write(self.password + "\n")
+        shutil.chown(self.dir, "postgres")
+        shutil.chown(pwfile, "postgres")
+        method = "trust" if self.auth == "trust" else "scram-sha-256"
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.BIN}/initdb", "-D", data,
+                        "-U", "postgres", f"--pwfile={pwfile}", f"--auth={method}", "-E", "UTF8"],
+                       check=True, capture_output=True)
+        with open(os.path.join(data, "pg_hba.conf"), "w") as f:
+            f.write(f"local all all {method}\nhost all all 0.0.0.0/0 {method}\n"
+                    f"host all all ::/0 {method}\n")
+        ssl = []
+        if self.tls:
+            key, crt = self_signed(self.dir, cn="postgres.searchlight-lab.test")
+            for path in (key, crt):
+                shutil.chown(path, "postgres")
+            os.chmod(key, 0o600)
+            ssl = ["-c", "ssl=on", "-c", f"ssl_cert_file={crt}", "-c", f"ssl_key_file={key}"]
+        return ["runuser", "-u", "postgres", "--", f"{self.BIN}/postgres", "-D", data] + ssl + [
+                "-c", f"listen_addresses={self.ip}", "-p", str(self.port),
+                "-c", f"unix_socket_directories={self.dir}", "-c", "fsync=off"]
+
+    def psql(self, sql, db="postgres"):
+        env = dict(os.environ, PGPASSWORD=self.password)
+        cmd = ["psql", "-h", self.ip, "-p", str(self.port), "-U", "postgres", "-d", db, "-qAtc", sql]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+
+    def ready(self):
+        deadline = time.time() + 15
+        while True:  # the port opens a moment before the server accepts logins
+            try:
+                self.psql("SELECT 1")
+                break
+            except subprocess.CalledProcessError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.psql("CREATE DATABASE customers")
+        self.psql(f"CREATE TABLE people(name text); INSERT INTO people VALUES ('{CANARY}')",
+                  db="customers")
+
+
+class MariaDB(Server):
+    """MariaDB from Debian in a private datadir. root: "empty" (root@'%' with an empty password,
+    the CATALOGUE row 10 exposure), "password" (root@'%' needs one) or "local" (only
+    root@localhost over the socket: TCP clients from 127.0.x are refused before auth)."""
+    name = "mariadb"
+
+    def __init__(self, ip, port, root="empty", netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.root = root
+
+    def command(self):
+        os.chmod(self.dir, 0o755)
+        data = os.path.join(self.dir, "data")
+        shutil.chown(self.dir, "mysql")
+        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=mysql",
+                        "--auth-root-authentication-method=normal", "--skip-test-db"],
+                       check=True, capture_output=True)
+        self.socket = os.path.join(self.dir, "mysqld.sock")
+        return ["mariadbd", "--no-defaults", f"--datadir={data}", "--user=mysql",
+                f"--socket={self.socket}", f"--bind-address={self.ip}", f"--port={self.port}",
+                "--skip-name-resolve", f"--pid-file={self.dir}/mysqld.pid",
+                "--innodb-buffer-pool-size=16M", "--skip-log-bin"]
+
+    def sql(self, statement):
+        return subprocess.run(["mariadb", f"--socket={self.socket}", "-uroot", "-N", "-e", statement],
+                              check=True, capture_output=True, text=True).stdout
+
+    def ready(self):
+        deadline = time.time() + 15
+        while not os.path.exists(self.socket):
+            if time.time() > deadline:
+                raise RuntimeError("mariadb socket did not appear")
+            time.sleep(0.1)
+        if self.root == "empty":
+            self.sql("CREATE USER 'root'@'%' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'%'")
+        elif self.root == "password":
+            self.sql(f"CREATE USER 'root'@'%' IDENTIFIED BY 'lab-{CANARY}'")
+        self.sql("CREATE DATABASE shop; CREATE TABLE shop.orders(id int, note text);"
+                 f"INSERT INTO shop.orders VALUES (1, '{CANARY}'), (2, 'x'), (3, 'y')")
