@@ -6,6 +6,7 @@
 
 #include "grab/http/http.h"
 #include "grab/memcached/memcached.h"
+#include "grab/mysql/mysql.h"
 #include "grab/postgres/postgres.h"
 #include "grab/redis/redis.h"
 
@@ -13,12 +14,13 @@ namespace sl::grab {
 
 namespace {
 
-const std::array<GrabberSpec, 4>& specs() {
-    static const std::array<GrabberSpec, 4> kSpecs = {
+const std::array<GrabberSpec, 5>& specs() {
+    static const std::array<GrabberSpec, 5> kSpecs = {
         http_spec(),       // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),      // row 5
         memcached_spec(),  // row 6
         postgres_spec(),   // row 9
+        mysql_spec(),      // row 10 (server-first: matched against the greeting)
     };
     return kSpecs;
 }

@@ -352,11 +352,40 @@ struct GrabRunner::Session final : grab::Session {
         conclude(GrabStatus::kNotThisProtocol);
     }
 
+    // The server spoke first: offer its greeting to every server-first grabber in turn. The
+    // first one that does not answer not-this-protocol takes the connection over; a rejected
+    // trial leaves no bytes to send and no fields behind.
     void greeting_heard(int64_t now) {
-        // Server-first grabbers (FTP, SSH, SMTP, ...) are matched here against the greeting.
-        (void)now;
+        for (const auto& candidate : runner.specs_) {
+            if (candidate.client_first) continue;
+            size_t out_mark = out.size();
+            Record saved = record_;
+            ByteQueue trial = in;
+            spec = &candidate;
+            grabber = candidate.make();
+            Next n = grabber->on_open(*this);
+            if (n == Next::kRead) n = grabber->on_data(*this, trial);
+            if (n == Next::kClose) {
+                Verdict v = grabber->on_close(*this, CloseReason::kDone);
+                if (v.status == GrabStatus::kNotThisProtocol) {
+                    out.resize(out_mark);
+                    record_ = std::move(saved);
+                    continue;
+                }
+                in = std::move(trial);
+                pump(now);  // a goodbye the grabber queued
+                drop_connection();
+                return candidate_done(v, now);
+            }
+            in = std::move(trial);
+            phase = Phase::kActive;
+            phase_deadline = now + runner.options_.idle_timeout_ns;
+            if (follow(n, now)) pump(now);
+            return;
+        }
         record_.set("banner", in.view().substr(0, kBannerKept));
         spec = nullptr;
+        grabber.reset();
         conclude(GrabStatus::kNotThisProtocol);
     }
 

@@ -24,6 +24,12 @@ TEST(CandidateOrder, UsualProtocolThenGreetingThenFallbacks) {
               (std::vector<std::string>{"http", "greeting", "redis", "memcached", "postgres"}));
 }
 
+TEST(CandidateOrder, ServerFirstProtocolsAreTriedOnTheirPortsAndAtTheGreeting) {
+    EXPECT_EQ(
+        names(plan_candidates(3306, grab::all_grabbers(), false)),
+        (std::vector<std::string>{"mysql", "greeting", "http", "redis", "memcached", "postgres"}));
+}
+
 TEST(CandidateOrder, UnknownPortStartsWithTheGreeting) {
     EXPECT_EQ(names(plan_candidates(31337, grab::all_grabbers(), false)),
               (std::vector<std::string>{"greeting", "http", "redis", "memcached", "postgres"}));

@@ -1,6 +1,7 @@
 """Grabbing real Debian servers started by the fixtures, each on its own 127.0.x address:
 redis-server (no password, requirepass, TLS only, a non-default port, protected mode seen from
-a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), nginx (a plain page, autoindex with .git and
+a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
+(root with an empty password, with a password, no account for the host, a non-default port), nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
 Values stored in the servers carry a canary; it must never appear in the output."""
@@ -173,6 +174,38 @@ class RealPostgres(unittest.TestCase):
         self.assertTrue(svc["postgres"]["tls_offered"])
         self.assertEqual(svc["tls_cert"]["subject_cn"], "postgres.searchlight-lab.test")
         self.assertEqual(svc["postgres"]["databases"], 4)
+
+
+class RealMariaDB(unittest.TestCase):
+    def test_empty_root_password_is_open_with_schema_sizes(self):
+        ip = "127.0.20.50"
+        with servers.MariaDB(ip, usual_or_free(ip, 3306)) as m:
+            svc = grab(ip, m.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["status"]), ("mysql", "open", "ok"))
+        self.assertEqual(svc["product"], "MariaDB")
+        self.assertEqual(svc["mysql"]["schemas"], 1)
+        self.assertEqual(svc["data"]["names_sample"], ["shop"])
+        self.assertEqual(svc["data"]["rows"], 3)
+
+    def test_root_with_a_password_is_auth_required(self):
+        ip = "127.0.20.51"
+        with servers.MariaDB(ip, usual_or_free(ip, 3306), root="password") as m:
+            svc = grab(ip, m.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("mysql", "auth_required"))
+        self.assertEqual(svc["mysql"]["error_code"], 1045)
+
+    def test_no_account_for_the_host_is_denied(self):
+        ip = "127.0.20.52"
+        with servers.MariaDB(ip, usual_or_free(ip, 3306), root="local") as m:
+            svc = grab(ip, m.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("mysql", "denied"))
+        self.assertEqual(svc["mysql"]["error_code"], 1130)
+
+    def test_greeting_identifies_it_on_a_non_default_port(self):
+        ip = "127.0.20.53"
+        with servers.MariaDB(ip, fx.free_port(ip)) as m:
+            svc = grab(ip, m.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("mysql", "open"))
 
 
 class ReconnectPath(unittest.TestCase):

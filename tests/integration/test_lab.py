@@ -21,6 +21,8 @@ EXPECTED = {  # (ip, port): (protocol, access)
     ("127.0.1.15", 8443): ("http", "open"),
     ("127.0.1.16", 80): ("http", "auth_required"),
     ("127.0.1.17", 8080): ("http", "open"),
+    ("127.0.1.18", 5432): ("postgres", "open"),
+    ("127.0.1.19", 3306): ("mysql", "open"),
 }
 
 
@@ -30,11 +32,11 @@ class Lab(unittest.TestCase):
         try:
             pids = json.load(open(os.path.join(ROOT, ".lab", "pids.json")))
             self.assertEqual(subprocess.run([LAB, "status"], capture_output=True).returncode, 0)
-            p = fx.run_scan(["127.0.1.10-127.0.1.17", "--format", "ndjson", "--rate", "0"])
+            p = fx.run_scan(["127.0.1.10-127.0.1.19", "--format", "ndjson", "--rate", "0"])
             got = {(r["ip"], r["port"]): (r["protocol"], r["access"])
                    for r in fx.records(p.stdout, "service")}
             self.assertEqual(got, EXPECTED)
-            table = fx.run_scan(["127.0.1.10-127.0.1.17", "--format", "table", "-q", "--rate", "0"])
+            table = fx.run_scan(["127.0.1.10-127.0.1.19", "--format", "table", "-q", "--rate", "0"])
             self.assertIn("directory listing (3 entries)", table.stdout)
             self.assertIn("auth_required", table.stdout)
         finally:

@@ -28,6 +28,8 @@ LAB = [
     ("nginx-tls", "nginx, self-signed TLS on 8443", lambda d: servers.Nginx("127.0.1.15", 8443, site="tls", directory=d)),
     ("nginx-auth", "nginx behind basic auth", lambda d: servers.Nginx("127.0.1.16", 80, site="basic_auth", directory=d)),
     ("nginx-page", "nginx serving a page on 8080", lambda d: servers.Nginx("127.0.1.17", 8080, directory=d)),
+    ("postgres", "PostgreSQL with pg_hba trust", lambda d: servers.Postgres("127.0.1.18", 5432, directory=d)),
+    ("mariadb", "MariaDB, root with an empty password", lambda d: servers.MariaDB("127.0.1.19", 3306, directory=d)),
 ]
 
 
@@ -84,7 +86,7 @@ def start():
                           "addr": f"{srv.ip}:{srv.port}"}
             with open(PIDS, "w") as f:
                 json.dump(pids, f)
-    except RuntimeError as e:
+    except Exception as e:  # noqa: BLE001 - whatever failed, stop what did start
         print(f"lab: {e}", file=sys.stderr)
         stop()
         return 1

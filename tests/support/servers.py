@@ -55,8 +55,9 @@ class Server:
     def __init__(self, ip, port, netns=None, directory=None):
         self.ip, self.port, self.netns = ip, port, netns
         self.owned_dir = directory is None
-        if directory:
-            os.makedirs(directory, exist_ok=True)
+        if directory:  # a fresh state every start
+            shutil.rmtree(directory, ignore_errors=True)
+            os.makedirs(directory)
         self.dir = directory or tempfile.mkdtemp(prefix=f"sl_{self.name}_")
         self.proc = None
 
@@ -295,6 +296,11 @@ class MariaDB(Server):
             if time.time() > deadline:
                 raise RuntimeError("mariadb socket did not appear")
             time.sleep(0.1)
+        # install-db also makes root@127.0.0.1, root@::1 and root@<hostname> with no password, and
+        # MariaDB matches any 127/8 client to 127.0.0.1: drop them so each case means what it says.
+        for host in self.sql("SELECT host FROM mysql.user WHERE user='root' AND host "
+                             "NOT IN ('localhost', '%')").split():
+            self.sql(f"DROP USER 'root'@'{host}'")
         if self.root == "empty":
             self.sql("CREATE USER 'root'@'%' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'%'")
         elif self.root == "password":
