@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "grab/elasticsearch/elasticsearch.h"
 #include "grab/http/http.h"
 #include "grab/memcached/memcached.h"
 #include "grab/mysql/mysql.h"
@@ -14,13 +15,14 @@ namespace sl::grab {
 
 namespace {
 
-const std::array<GrabberSpec, 5>& specs() {
-    static const std::array<GrabberSpec, 5> kSpecs = {
-        http_spec(),       // CATALOGUE row 33, and the generic HTTP record
-        redis_spec(),      // row 5
-        memcached_spec(),  // row 6
-        postgres_spec(),   // row 9
-        mysql_spec(),      // row 10 (server-first: matched against the greeting)
+const std::array<GrabberSpec, 6>& specs() {
+    static const std::array<GrabberSpec, 6> kSpecs = {
+        elasticsearch_spec(),  // rows 1 and 2 (and OpenSearch): before the generic HTTP record
+        http_spec(),           // CATALOGUE row 33, and the generic HTTP record
+        redis_spec(),          // row 5
+        memcached_spec(),      // row 6
+        postgres_spec(),       // row 9
+        mysql_spec(),          // row 10 (server-first: matched against the greeting)
     };
     return kSpecs;
 }

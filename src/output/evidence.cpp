@@ -23,6 +23,19 @@ bool flag(const Record& r, std::string_view field) {
     return v && v->is_boolean() && v->get<bool>();
 }
 
+std::string group_digits(uint64_t n) {
+    std::string digits = std::to_string(n);
+    for (size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
+    return digits;
+}
+
+std::string row_noun(const std::string& protocol) {
+    if (protocol == "memcached") return "items";
+    if (protocol == "redis") return "keys";
+    if (protocol == "elasticsearch") return "docs";
+    return "rows";
+}
+
 void add(std::vector<std::string>& parts, std::string part) {
     if (!part.empty()) parts.push_back(std::move(part));
 }
@@ -45,10 +58,12 @@ std::string evidence_summary(const Record& r, size_t max_len) {
     std::string version = text(r, "version");
     add(parts, version.empty() ? product : product + " " + version);
     if (const Json* rows = r.find("data.rows"); rows && rows->is_number())
-        add(parts, fmt::format("{} {}", rows->get<uint64_t>(),
-                               text(r, "protocol") == "memcached" ? "items" : "keys"));
+        add(parts, group_digits(rows->get<uint64_t>()) + " " + row_noun(text(r, "protocol")));
     if (const Json* bytes = r.find("data.bytes"); bytes && bytes->is_number())
         add(parts, human_bytes(bytes->get<double>()));
+    if (const Json* m = r.find("data.mail_like_names");
+        m && m->is_number() && m->get<uint64_t>() > 0)
+        add(parts, fmt::format("{} mail-like names", m->get<uint64_t>()));
     if (r.has("http.status")) add(parts, "HTTP " + text(r, "http.status"));
     if (r.has("http.title")) add(parts, "\"" + text(r, "http.title").substr(0, 40) + "\"");
     if (flag(r, "http.dir_listing"))

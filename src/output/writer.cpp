@@ -42,7 +42,7 @@ RecordWriter::RecordWriter(std::FILE* out, Format format, std::string scan_id, b
 
 namespace {
 
-constexpr const char* kTableServiceHeader = "{:<39} {:>5}  {:<9} {:<10} {:<14} {}\n";
+constexpr const char* kTableServiceHeader = "{:<39} {:>5}  {:<9} {:<17} {:<14} {}\n";
 
 }  // namespace
 

@@ -58,7 +58,8 @@ struct GrabRunner::Session final : grab::Session {
     std::unique_ptr<grab::Grabber> grabber;
     bool tls_tried = false;
     bool tls_hint = false;
-    bool wants_tls = false;  // the current grabber asked for TLS
+    bool wants_tls = false;        // the current grabber asked for TLS
+    uint64_t candidate_bytes = 0;  // bytes the current candidate received, all connections
     int64_t started_ns = 0;
     bool done = true;
 
@@ -282,6 +283,7 @@ struct GrabRunner::Session final : grab::Session {
             if (runner.observer_) runner.observer_->on_received(serial, chunk);
             if (first_bytes.size() < 8) first_bytes.append(chunk.substr(0, 8 - first_bytes.size()));
             got = true;
+            candidate_bytes += n;
             if (!in.append(chunk)) {
                 ended = CloseReason::kLimit;
                 break;
@@ -329,6 +331,7 @@ struct GrabRunner::Session final : grab::Session {
             Candidate c = plan[next_candidate++];
             spec = c.spec;
             wants_tls = false;
+            candidate_bytes = 0;
             grabber = spec ? spec->make() : nullptr;
             record_.erase_all();
             target_.tls = c.tls;
@@ -412,6 +415,13 @@ struct GrabRunner::Session final : grab::Session {
         drop_connection();
         ServiceResult r{target_.ip, target_.port, {}};
         Record& rec = r.record;
+        // A candidate that never heard a byte, or that ran out of time or input before it could
+        // name a product, has not identified anything: say so rather than guess.
+        bool cut_short =
+            v.status == GrabStatus::kIoTimeout || v.status == GrabStatus::kLimitExceeded;
+        if (v.access == Access::kUnknown &&
+            (candidate_bytes == 0 || (cut_short && !record_.has("product"))))
+            spec = nullptr;
         rec.set("tls", target_.tls);
         rec.set("protocol", spec ? spec->name : std::string_view("unknown"));
         if (const auto* p = record_.find("product")) rec.set("product", p->get<std::string>());

@@ -17,27 +17,32 @@ std::vector<std::string> names(const std::vector<Candidate>& plan) {
 TEST(CandidateOrder, UsualProtocolThenGreetingThenFallbacks) {
     auto specs = grab::all_grabbers();
     EXPECT_EQ(names(plan_candidates(6379, specs, false)),
-              (std::vector<std::string>{"redis", "greeting", "http", "memcached", "postgres"}));
+              (std::vector<std::string>{"redis", "greeting", "elasticsearch", "http", "memcached",
+                                        "postgres"}));
     EXPECT_EQ(names(plan_candidates(11211, specs, false)),
-              (std::vector<std::string>{"memcached", "greeting", "http", "redis", "postgres"}));
+              (std::vector<std::string>{"memcached", "greeting", "elasticsearch", "http", "redis",
+                                        "postgres"}));
     EXPECT_EQ(names(plan_candidates(80, specs, false)),
-              (std::vector<std::string>{"http", "greeting", "redis", "memcached", "postgres"}));
+              (std::vector<std::string>{"http", "greeting", "elasticsearch", "redis", "memcached",
+                                        "postgres"}));
 }
 
 TEST(CandidateOrder, ServerFirstProtocolsAreTriedOnTheirPortsAndAtTheGreeting) {
-    EXPECT_EQ(
-        names(plan_candidates(3306, grab::all_grabbers(), false)),
-        (std::vector<std::string>{"mysql", "greeting", "http", "redis", "memcached", "postgres"}));
+    EXPECT_EQ(names(plan_candidates(3306, grab::all_grabbers(), false)),
+              (std::vector<std::string>{"mysql", "greeting", "elasticsearch", "http", "redis",
+                                        "memcached", "postgres"}));
 }
 
 TEST(CandidateOrder, UnknownPortStartsWithTheGreeting) {
     EXPECT_EQ(names(plan_candidates(31337, grab::all_grabbers(), false)),
-              (std::vector<std::string>{"greeting", "http", "redis", "memcached", "postgres"}));
+              (std::vector<std::string>{"greeting", "elasticsearch", "http", "redis", "memcached",
+                                        "postgres"}));
 }
 
 TEST(CandidateOrder, InsideTlsThereIsNoGreetingStage) {
     EXPECT_EQ(names(plan_candidates(6380, grab::all_grabbers(), true)),
-              (std::vector<std::string>{"redis/tls", "http/tls", "memcached/tls", "postgres/tls"}));
+              (std::vector<std::string>{"redis/tls", "elasticsearch/tls", "http/tls",
+                                        "memcached/tls", "postgres/tls"}));
 }
 
 TEST(CandidateOrder, TlsPorts) {

@@ -51,7 +51,7 @@ class Limits(unittest.TestCase):
     def test_firehose_hits_the_input_cap(self):
         svc, elapsed = self.grab("firehose", "127.0.10.3", ["--greeting-wait", "300ms"])
         self.assertEqual(svc["status"], "limit-exceeded")
-        self.assertEqual(svc["protocol"], "http")
+        self.assertEqual(svc["access"], "unknown")
         self.assertLess(elapsed, 10)
 
     def test_smaller_input_cap_flag(self):

@@ -30,6 +30,10 @@ LAB = [
     ("nginx-page", "nginx serving a page on 8080", lambda d: servers.Nginx("127.0.1.17", 8080, directory=d)),
     ("postgres", "PostgreSQL with pg_hba trust", lambda d: servers.Postgres("127.0.1.18", 5432, directory=d)),
     ("mariadb", "MariaDB, root with an empty password", lambda d: servers.MariaDB("127.0.1.19", 3306, directory=d)),
+    ("es-mail", "SIMULATION: Elasticsearch holding a 3 TB mail archive (the seeds' case)",
+     lambda d: servers.Replay("127.0.1.20", 9200, os.path.join(
+         ROOT, "src", "grab", "elasticsearch", "testdata", "open_mail_archive_seeds_case.transcript"),
+         directory=d)),
 ]
 
 

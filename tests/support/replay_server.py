@@ -7,8 +7,8 @@ address), then sends the following "< " block. A connection whose bytes differ i
 and does not advance the transcript, so a grabber that sends the wrong probe gets nothing.
 Connections that send nothing are ignored (the scanner's greeting stage).
 
-usage: replay_server.py TRANSCRIPT IP PORT [--cert CERT --key KEY]   prints "ready"; runs until
-stdin closes. Writes one line per connection to stderr: "match N" or "reject N <why>"."""
+usage: replay_server.py TRANSCRIPT IP PORT [--cert CERT --key KEY] [--loop]   prints "ready"; runs
+until stdin closes (--loop: starts the transcript again after its last connection, for the lab). Writes one line per connection to stderr: "match N" or "reject N <why>"."""
 import re
 import socket
 import ssl
@@ -102,10 +102,14 @@ def main():
     if cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
-    threading.Thread(target=lambda: (sys.stdin.read(), ls.close()), daemon=True).start()
+    if "--loop" not in sys.argv:
+        threading.Thread(target=lambda: (sys.stdin.read(), ls.close()), daemon=True).start()
     print("ready", flush=True)
     index = 0
-    while index < len(conns):
+    loop = "--loop" in sys.argv
+    while index < len(conns) or loop:
+        if index == len(conns):
+            index = 0
         try:
             conn, _ = ls.accept()
         except OSError:

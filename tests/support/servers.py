@@ -307,3 +307,18 @@ class MariaDB(Server):
             self.sql(f"CREATE USER 'root'@'%' IDENTIFIED BY 'lab-{CANARY}'")
         self.sql("CREATE DATABASE shop; CREATE TABLE shop.orders(id int, note text);"
                  f"INSERT INTO shop.orders VALUES (1, '{CANARY}'), (2, 'x'), (3, 'y')")
+
+
+class Replay(Server):
+    """A SIMULATION: the replay server looping over one transcript (products with no Debian
+    server, such as Elasticsearch)."""
+    name = "replay"
+
+    def __init__(self, ip, port, transcript, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.transcript = transcript
+
+    def command(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        return ["/usr/bin/python3", os.path.join(here, "replay_server.py"), self.transcript,
+                self.ip, str(self.port), "--loop"]

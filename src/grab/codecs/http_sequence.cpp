@@ -1,0 +1,64 @@
+#include "grab/codecs/http_sequence.h"
+
+namespace sl::grab {
+
+std::optional<nlohmann::json> parse_json(std::string_view text) {
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"')
+            in_string = true;
+        else if (c == '[' || c == '{') {
+            if (++depth > kMaxJsonDepth) return std::nullopt;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded()) return std::nullopt;
+    return j;
+}
+
+void HttpSequence::get(Session& s, std::string_view path, std::string_view accept) {
+    parser_ = std::make_unique<HttpResponseParser>();
+    const Target& t = s.target();
+    std::string host = t.ip.family == Family::kV6 ? "[" + t.ip.to_string() + "]" : t.ip.to_string();
+    std::string req = "GET ";
+    req.append(path);
+    req += " HTTP/1.1\r\nHost: " + host + ":" + std::to_string(t.port) +
+           "\r\nUser-Agent: Searchlight/0.1 (exposure scanner)\r\nAccept: ";
+    req.append(accept);
+    req += "\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n";
+    s.send(req);
+}
+
+HttpSequence::Event HttpSequence::feed(ByteQueue& in) {
+    size_t used = 0;
+    auto r = parser_->feed(in.view(), &used);
+    in.consume(used);
+    switch (r) {
+        case HttpResponseParser::Result::kIncomplete:
+            return Event::kNeedMore;
+        case HttpResponseParser::Result::kComplete:
+            return Event::kResponse;
+        case HttpResponseParser::Result::kLimit:
+            return Event::kLimit;
+        case HttpResponseParser::Result::kNotHttp:
+            break;
+    }
+    return Event::kNotHttp;
+}
+
+bool HttpSequence::finish() {
+    return parser_ && parser_->finish() == HttpResponseParser::Result::kComplete;
+}
+
+}  // namespace sl::grab

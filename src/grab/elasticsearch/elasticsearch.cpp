@@ -1,0 +1,239 @@
+// Elasticsearch and OpenSearch (HTTP REST). CATALOGUE rows 1 and 2.
+//
+// What we send: GET /; if it is Elasticsearch or OpenSearch and answers without credentials,
+// GET /_cat/indices?format=json&bytes=b&h=index,docs.count,store.size,health (names, counts and
+// sizes only) and GET /_cluster/health. Never _search, never a document.
+// Open versus auth-required: GET / with 200 and "tagline": "You Know, for Search" (or
+// version.distribution "opensearch") is `open` unless the index list is then refused; 401 with
+// WWW-Authenticate realm "security" or a security_exception body (Elasticsearch 8 is secure by
+// default), or the OpenSearch security plugin's 401, is `auth_required`.
+// Evidence: cluster name, version, distribution, index count, total documents, total store
+// bytes, up to 10 index names (largest first) and the count of mail-like names (the seeds'
+// mail-archive case), node count.
+// References: https://www.elastic.co/guide/en/elasticsearch/reference/current/cat-indices.html ;
+// https://www.elastic.co/guide/en/elasticsearch/reference/current/cluster-health.html ;
+// https://www.elastic.co/guide/en/elasticsearch/reference/8.0/configuring-stack-security.html ;
+// LeakIX Elasticsearch plugins.
+#include "grab/elasticsearch/elasticsearch.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "grab/codecs/http_sequence.h"
+
+namespace sl::grab {
+
+namespace {
+
+constexpr FieldSpec kFields[] = {
+    {"elasticsearch.cluster_name", FieldType::kString, "cluster_name from GET /"},
+    {"elasticsearch.distribution", FieldType::kString, "elasticsearch or opensearch"},
+    {"elasticsearch.indices", FieldType::kInteger, "indices in _cat/indices"},
+    {"elasticsearch.docs", FieldType::kInteger, "sum of docs.count"},
+    {"elasticsearch.store_bytes", FieldType::kNumber, "sum of store.size, in bytes"},
+    {"elasticsearch.nodes", FieldType::kInteger, "number_of_nodes from _cluster/health"},
+    {"elasticsearch.health", FieldType::kString, "green, yellow or red"},
+    {"elasticsearch.http_status", FieldType::kInteger, "status of GET / when it was refused"},
+};
+
+constexpr uint16_t kPorts[] = {9200, 9201};
+constexpr std::string_view kPaths[] = {
+    "/", "/_cat/indices?format=json&bytes=b&h=index,docs.count,store.size,health",
+    "/_cluster/health"};
+constexpr size_t kNamesKept = 10;
+
+bool mail_like(std::string_view name) {
+    std::string low(name);
+    std::transform(low.begin(), low.end(), low.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (auto w : {"mail", "mbox", "exchange", "pst", "eml", "inbox", "message"})
+        if (low.find(w) != std::string::npos) return true;
+    return false;
+}
+
+uint64_t json_count(const nlohmann::json& v) {
+    if (v.is_number_unsigned()) return v.get<uint64_t>();
+    if (v.is_number_integer()) return static_cast<uint64_t>(std::max<int64_t>(0, v.get<int64_t>()));
+    if (v.is_string()) {
+        const auto& s = v.get_ref<const std::string&>();
+        uint64_t n = 0;
+        std::from_chars(s.data(), s.data() + s.size(), n);
+        return n;
+    }
+    return 0;
+}
+
+class ElasticsearchGrabber final : public Grabber {
+  public:
+    Next on_open(Session& s) override {
+        http_.get(s, kPaths[step_], "application/json");
+        return Next::kRead;
+    }
+
+    Next on_data(Session& s, ByteQueue& in) override {
+        while (!verdict_) {
+            switch (http_.feed(in)) {
+                case HttpSequence::Event::kNeedMore:
+                    return Next::kRead;
+                case HttpSequence::Event::kNotHttp:
+                    return end(s, GrabStatus::kNotThisProtocol);
+                case HttpSequence::Event::kLimit:
+                    return end(s, GrabStatus::kLimitExceeded);
+                case HttpSequence::Event::kResponse:
+                    break;
+            }
+            Next next = on_response(s);
+            if (next != Next::kRead) return next;
+        }
+        return Next::kClose;
+    }
+
+    Verdict on_close(Session& s, CloseReason why) override {
+        if (!verdict_ && http_.finish()) on_response(s);
+        if (verdict_) return *verdict_;
+        if (identified_) {
+            s.record().set("evidence_truncated", true);
+            return {GrabStatus::kOk, access_};
+        }
+        if (why == CloseReason::kTimeout) return {GrabStatus::kIoTimeout, Access::kUnknown};
+        return {GrabStatus::kNotThisProtocol, Access::kUnknown};
+    }
+
+  private:
+    Next end(Session& s, GrabStatus status) {
+        if (identified_ && status != GrabStatus::kNotThisProtocol) {  // a size step failed
+            s.record().set("evidence_truncated", true);
+            verdict_ = Verdict{GrabStatus::kOk, access_};
+        } else if (identified_) {
+            verdict_ = Verdict{GrabStatus::kOk, access_};
+        } else {  // only an Elasticsearch answer makes this Elasticsearch; the rest is HTTP's
+            verdict_ = Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
+            (void)status;
+        }
+        return Next::kClose;
+    }
+
+    Next on_response(Session& s) {
+        const HttpResponse& r = http_.response();
+        bool keep_alive = r.keep_alive;
+        Next outcome = step_ == 0 ? on_root(s, r) : step_ == 1 ? on_indices(s, r) : on_health(s, r);
+        if (outcome != Next::kRead) return outcome;
+        if (++step_ >= std::size(kPaths)) {
+            verdict_ = Verdict{GrabStatus::kOk, access_};
+            return Next::kClose;
+        }
+        if (!keep_alive) return Next::kReconnect;
+        http_.get(s, kPaths[step_], "application/json");
+        return Next::kRead;
+    }
+
+    Next identify(Session& s, std::string_view product, Access access) {
+        identified_ = true;
+        access_ = access;
+        s.record().set("product", product);
+        return Next::kRead;
+    }
+
+    Next on_root(Session& s, const HttpResponse& r) {
+        Record& rec = s.record();
+        std::string_view auth = r.header("www-authenticate");
+        if (r.status == 401 || r.status == 403) {
+            bool es = auth.find("realm=\"security\"") != std::string_view::npos ||
+                      r.body.find("security_exception") != std::string::npos;
+            bool os = auth.find("OpenSearch") != std::string_view::npos;
+            if (!es && !os) return end(s, GrabStatus::kNotThisProtocol);
+            rec.set("elasticsearch.http_status", static_cast<int64_t>(r.status));
+            identify(s, os ? "OpenSearch" : "Elasticsearch", Access::kAuthRequired);
+            verdict_ = Verdict{GrabStatus::kOk, Access::kAuthRequired};
+            return Next::kClose;
+        }
+        auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
+        if (!j || !j->is_object()) return end(s, GrabStatus::kNotThisProtocol);
+        const auto& version = (*j)["version"];
+        bool opensearch = version.is_object() && version.value("distribution", "") == "opensearch";
+        bool elastic = j->value("tagline", "").find("You Know, for Search") != std::string::npos;
+        if (!opensearch && !elastic) return end(s, GrabStatus::kNotThisProtocol);
+        if (version.is_object() && version["number"].is_string())
+            rec.set("version", version["number"].get<std::string>());
+        if ((*j)["cluster_name"].is_string())
+            rec.set("elasticsearch.cluster_name", (*j)["cluster_name"].get<std::string>());
+        rec.set("elasticsearch.distribution", opensearch ? "opensearch" : "elasticsearch");
+        // With security on, even GET / needs credentials: a 200 here means it is off. The index
+        // list confirms it (a 401/403 there turns the verdict back to auth_required).
+        return identify(s, opensearch ? "OpenSearch" : "Elasticsearch", Access::kOpen);
+    }
+
+    Next on_indices(Session& s, const HttpResponse& r) {
+        if (r.status == 401 || r.status == 403) {
+            access_ = Access::kAuthRequired;
+            verdict_ = Verdict{GrabStatus::kOk, access_};
+            return Next::kClose;
+        }
+        auto j = r.status == 200 && !r.body_truncated ? parse_json(r.body) : std::nullopt;
+        if (!j || !j->is_array()) {
+            access_ = r.status == 200 ? Access::kOpen : Access::kUnknown;
+            s.record().set("evidence_truncated", true);
+            verdict_ = Verdict{GrabStatus::kOk, access_};
+            return Next::kClose;
+        }
+        struct Index {
+            std::string name;
+            uint64_t bytes;
+        };
+        std::vector<Index> indices;
+        uint64_t docs = 0, bytes = 0, mail = 0;
+        for (const auto& idx : *j) {
+            if (!idx.is_object()) continue;
+            std::string name = idx.value("index", "");
+            uint64_t size = json_count(idx.value("store.size", nlohmann::json()));
+            docs += json_count(idx.value("docs.count", nlohmann::json()));
+            bytes += size;
+            mail += mail_like(name) ? 1 : 0;
+            indices.push_back({std::move(name), size});
+        }
+        std::stable_sort(indices.begin(), indices.end(),
+                         [](const Index& a, const Index& b) { return a.bytes > b.bytes; });
+        Record& rec = s.record();
+        rec.set("elasticsearch.indices", static_cast<uint64_t>(indices.size()));
+        rec.set("elasticsearch.docs", docs);
+        rec.set("elasticsearch.store_bytes", bytes);
+        rec.set("data.collections", static_cast<uint64_t>(indices.size()));
+        rec.set("data.rows", docs);
+        rec.set("data.bytes", bytes);
+        rec.set("data.mail_like_names", mail);
+        for (size_t i = 0; i < indices.size() && i < kNamesKept; ++i)
+            rec.append("data.names_sample", indices[i].name);
+        access_ = Access::kOpen;
+        return Next::kRead;
+    }
+
+    Next on_health(Session& s, const HttpResponse& r) {
+        auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
+        if (j && j->is_object()) {
+            if ((*j)["number_of_nodes"].is_number())
+                s.record().set("elasticsearch.nodes", json_count((*j)["number_of_nodes"]));
+            if ((*j)["status"].is_string())
+                s.record().set("elasticsearch.health", (*j)["status"].get<std::string>());
+        }
+        return Next::kRead;
+    }
+
+    size_t step_ = 0;
+    bool identified_ = false;
+    Access access_ = Access::kUnknown;
+    HttpSequence http_;
+    std::optional<Verdict> verdict_;
+};
+
+}  // namespace
+
+GrabberSpec elasticsearch_spec() {
+    return {"elasticsearch", kPorts,
+            Transport::kTcp, true,
+            kFields,         [] { return std::unique_ptr<Grabber>(new ElasticsearchGrabber()); }};
+}
+
+}  // namespace sl::grab

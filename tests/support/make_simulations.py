@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Builds the SIMULATION transcripts of products with no Debian server, from the vendors'
+published documents (each transcript quotes its sources in its header). The requests are
+exactly what the grabbers send; the responses follow the documented examples, with sizes and
+names changed where a case needs them (the seeds' mail archive). Run after changing a grabber's
+probes, then SL_GOLDEN_UPDATE=1 build/dev/tests/golden/golden_test.
+
+  tests/support/make_simulations.py"""
+import json
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TARGET = "127.0.6.1:9200"
+UA = "User-Agent: Searchlight/0.1 (exposure scanner)"
+
+
+def esc(b):
+    out = []
+    for c in b:
+        ch = chr(c)
+        out.append({"\r": "\\r", "\n": "\\n", "\t": "\\t", "\\": "\\\\"}.get(ch) or
+                   (ch if 0x20 <= c < 0x7f else f"\\x{c:02x}"))
+    return "".join(out)
+
+
+def lines(prefix, data):
+    out, start = [], 0
+    while start < len(data):
+        nl = data.find(b"\n", start)
+        end = len(data) if nl < 0 else nl + 1
+        out.append(prefix + esc(data[start:end]))
+        start = end
+    return out
+
+
+def get(path, accept="application/json"):
+    return (f"GET {path} HTTP/1.1\r\nHost: {TARGET}\r\n{UA}\r\nAccept: {accept}\r\n"
+            "Accept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n").encode()
+
+
+def response(status, reason, body, headers=()):
+    if not isinstance(body, bytes):
+        body = json.dumps(body, indent=2).encode()
+    head = [f"HTTP/1.1 {status} {reason}", "content-type: application/json; charset=UTF-8",
+            f"content-length: {len(body)}"] + list(headers)
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def write(protocol, case, header, exchanges, cut=None):
+    out = [f"# {h}" for h in header] + [f"# @target {TARGET}"]
+    for req, resp in exchanges:
+        out += lines("> ", req)
+        if cut is not None and resp is exchanges[-1][1]:
+            resp = resp[:cut]
+        out += lines("< ", resp)
+    path = os.path.join(ROOT, "src", "grab", protocol, "testdata", f"{case}.transcript")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+ES_DOCS = [
+    "https://www.elastic.co/guide/en/elasticsearch/reference/7.17/rest-api-root.html (GET /)",
+    "https://www.elastic.co/guide/en/elasticsearch/reference/7.17/cat-indices.html (format=json)",
+    "https://www.elastic.co/guide/en/elasticsearch/reference/7.17/cluster-health.html",
+]
+CAT = "/_cat/indices?format=json&bytes=b&h=index,docs.count,store.size,health"
+
+
+def es_root(version="7.17.9", name="docs-cluster", distribution=None):
+    v = {"number": version, "build_flavor": "default", "build_type": "tar",
+         "build_hash": "ef48222227ee6b9e70e502f0f0daa52435ee634d",
+         "build_date": "2023-01-31T05:34:43.305517834Z", "build_snapshot": False,
+         "lucene_version": "8.11.1", "minimum_wire_compatibility_version": "6.8.0",
+         "minimum_index_compatibility_version": "6.0.0-beta1"}
+    body = {"name": "node-1", "cluster_name": name, "cluster_uuid": "f3O4bqXbQfGW4Q5mnRWXlQ",
+            "version": v, "tagline": "You Know, for Search"}
+    if distribution:
+        v["distribution"] = distribution
+        del body["tagline"]
+        body["tagline"] = "The OpenSearch Project: https://opensearch.org/"
+    return response(200, "OK", body, ["X-elastic-product: Elasticsearch"] if not distribution else [])
+
+
+def health(nodes=1, status="yellow"):
+    return response(200, "OK", {"cluster_name": "docs-cluster", "status": status,
+                                "timed_out": False, "number_of_nodes": nodes,
+                                "number_of_data_nodes": nodes, "active_primary_shards": 5})
+
+
+def main():
+    indices = [{"index": "my-index-000001", "docs.count": "1200", "store.size": "88761",
+                "health": "yellow"},
+               {"index": "my-index-000002", "docs.count": "0", "store.size": "208",
+                "health": "yellow"}]
+    write("elasticsearch", "open_es7", ["SIMULATION of Elasticsearch 7.17 with security off, from:"]
+          + ES_DOCS,
+          [(get("/"), es_root()), (get(CAT), response(200, "OK", indices)),
+           (get("/_cluster/health"), health())])
+    write("elasticsearch", "truncated_cat_indices",
+          ["SIMULATION of Elasticsearch 7.17 with security off; the index list is cut short"]
+          + ES_DOCS,
+          [(get("/"), es_root()), (get(CAT), response(200, "OK", indices))], cut=120)
+    tb = 3_100_000_000_000
+    mail = [{"index": f"mail-archive-{y}", "docs.count": str(40_000_000 + y),
+             "store.size": str(tb // 4), "health": "green"} for y in (2020, 2021, 2022)]
+    mail += [{"index": "exchange-mailboxes", "docs.count": "9000000", "store.size": str(tb // 4),
+              "health": "green"},
+             {"index": ".kibana_1", "docs.count": "12", "store.size": "51200", "health": "green"}]
+    write("elasticsearch", "open_mail_archive_seeds_case",
+          ["SIMULATION of the seeds' case: an open cluster holding about 3 TB of mail-like "
+           "indices (names and sizes invented; formats from the Elastic documents below)"] + ES_DOCS,
+          [(get("/"), es_root(name="mail-prod")), (get(CAT), response(200, "OK", mail)),
+           (get("/_cluster/health"), health(nodes=3, status="green"))])
+    sec = {"error": {"root_cause": [{"type": "security_exception",
+                                     "reason": "missing authentication credentials for REST request [/]",
+                                     "header": {"WWW-Authenticate": ["Basic realm=\"security\" charset=\"UTF-8\"",
+                                                                     "Bearer realm=\"security\"", "ApiKey"]}}],
+                     "type": "security_exception",
+                     "reason": "missing authentication credentials for REST request [/]",
+                     "header": {"WWW-Authenticate": ["Basic realm=\"security\" charset=\"UTF-8\"",
+                                                     "Bearer realm=\"security\"", "ApiKey"]}},
+           "status": 401}
+    write("elasticsearch", "auth_required_es8",
+          ["SIMULATION of Elasticsearch 8 (security on by default), from:",
+           "https://www.elastic.co/guide/en/elasticsearch/reference/8.0/configuring-stack-security.html",
+           "https://www.elastic.co/guide/en/elasticsearch/reference/current/http-clients.html "
+           "(401 security_exception, WWW-Authenticate)"],
+          [(get("/"), response(401, "Unauthorized", sec,
+                               ['WWW-Authenticate: Basic realm="security" charset="UTF-8"',
+                                'WWW-Authenticate: ApiKey']))])
+    write("elasticsearch", "open_opensearch",
+          ["SIMULATION of OpenSearch 2.11 with the security plugin disabled, from:",
+           "https://opensearch.org/docs/latest/api-reference/ (GET / root info, version.distribution)",
+           "https://opensearch.org/docs/latest/api-reference/cat/cat-indices/"],
+          [(get("/"), es_root(version="2.11.0", name="opensearch", distribution="opensearch")),
+           (get(CAT), response(200, "OK", indices[:1])), (get("/_cluster/health"), health())])
+
+
+if __name__ == "__main__":
+    main()
