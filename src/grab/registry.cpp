@@ -2,11 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <array>
-
 #include "grab/elasticsearch/elasticsearch.h"
 #include "grab/http/http.h"
 #include "grab/memcached/memcached.h"
+#include "grab/mongodb/mongodb.h"
 #include "grab/mysql/mysql.h"
 #include "grab/postgres/postgres.h"
 #include "grab/redis/redis.h"
@@ -15,14 +14,16 @@ namespace sl::grab {
 
 namespace {
 
-const std::array<GrabberSpec, 6>& specs() {
-    static const std::array<GrabberSpec, 6> kSpecs = {
+// One line per protocol. The order is the order of the cheap fallbacks.
+std::span<const GrabberSpec> specs() {
+    static const GrabberSpec kSpecs[] = {
         elasticsearch_spec(),  // rows 1 and 2 (and OpenSearch): before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),          // row 5
         memcached_spec(),      // row 6
         postgres_spec(),       // row 9
         mysql_spec(),          // row 10 (server-first: matched against the greeting)
+        mongodb_spec(),        // row 4
     };
     return kSpecs;
 }

@@ -46,8 +46,8 @@ def response(status, reason, body, headers=()):
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-def write(protocol, case, header, exchanges, cut=None):
-    out = [f"# {h}" for h in header] + [f"# @target {TARGET}"]
+def write(protocol, case, header, exchanges, cut=None, target=None):
+    out = [f"# {h}" for h in header] + [f"# @target {target or TARGET}"]
     for req, resp in exchanges:
         out += lines("> ", req)
         if cut is not None and resp is exchanges[-1][1]:
@@ -136,5 +136,64 @@ def main():
            (get(CAT), response(200, "OK", indices[:1])), (get("/_cluster/health"), health())])
 
 
+MONGO_DOCS = [
+    "https://www.mongodb.com/docs/manual/reference/mongodb-wire-protocol/ (OP_MSG)",
+    "https://www.mongodb.com/docs/manual/reference/command/hello/",
+    "https://www.mongodb.com/docs/manual/reference/command/listDatabases/ (output example)",
+    "BSON encoded by Debian's python3-bson",
+]
+
+
+def op_msg(request_id, response_to, doc):
+    import bson  # Debian python3-bson: the BSON comes from it, not from hand-typed bytes
+    body = b"\x00\x00\x00\x00\x00" + bson.encode(doc)
+    return (16 + len(body)).to_bytes(4, "little") + request_id.to_bytes(4, "little") + \
+        response_to.to_bytes(4, "little") + (2013).to_bytes(4, "little") + body
+
+
+def mongo_requests():
+    return [op_msg(1, 0, {"hello": 1, "$db": "admin"}),
+            op_msg(2, 0, {"buildInfo": 1, "$db": "admin"}),
+            op_msg(3, 0, {"listDatabases": 1, "nameOnly": False, "$db": "admin"})]
+
+
+def mongo_main():
+    hello = {"isWritablePrimary": True, "topologyVersion": {"counter": 0},
+             "maxBsonObjectSize": 16777216, "maxMessageSizeBytes": 48000000,
+             "maxWriteBatchSize": 100000, "localTime": 0, "logicalSessionTimeoutMinutes": 30,
+             "connectionId": 11, "minWireVersion": 0, "maxWireVersion": 21, "readOnly": False,
+             "ok": 1.0}
+    build = {"version": "7.0.5", "gitVersion": "7809d71e84e314b497f282ea8aa06d7ded3eb205",
+             "modules": [], "allocator": "tcmalloc", "javascriptEngine": "mozjs",
+             "bits": 64, "maxBsonObjectSize": 16777216, "ok": 1.0}
+    dbs = {"databases": [{"name": "admin", "sizeOnDisk": 83886080, "empty": False},
+                         {"name": "local", "sizeOnDisk": 83886080, "empty": False},
+                         {"name": "test", "sizeOnDisk": 2_500_000_000, "empty": False}],
+           "totalSize": 2_667_772_160, "totalSizeMb": 2544, "ok": 1.0}
+    req = mongo_requests()
+    t = "127.0.6.3:27017"
+    write("mongodb", "open_v7", ["SIMULATION of MongoDB 7.0 without access control, from:"] + MONGO_DOCS,
+          [(req[0], op_msg(101, 1, hello)), (req[1], op_msg(102, 2, build)),
+           (req[2], op_msg(103, 3, dbs))], target=t)
+    ransom = dict(dbs, databases=dbs["databases"][:2] + [{"name": "READ__ME_TO_RECOVER_YOUR_DATA",
+                                                          "sizeOnDisk": 40960, "empty": False}],
+                  totalSize=167_813_120)
+    write("mongodb", "open_ransomed", ["SIMULATION of a ransomed MongoDB (the 'meow'/READ_ME "
+                                       "class): data dropped, a note database left, from:"] + MONGO_DOCS,
+          [(req[0], op_msg(101, 1, hello)), (req[1], op_msg(102, 2, build)),
+           (req[2], op_msg(103, 3, ransom))], target=t)
+    unauthorized = {"ok": 0.0, "errmsg": "command listDatabases requires authentication",
+                    "code": 13, "codeName": "Unauthorized"}
+    write("mongodb", "auth_required", ["SIMULATION of MongoDB 7.0 with --auth, from:"] + MONGO_DOCS +
+          ["https://www.mongodb.com/docs/manual/reference/error-codes/ (13 Unauthorized)"],
+          [(req[0], op_msg(101, 1, hello)), (req[1], op_msg(102, 2, build)),
+           (req[2], op_msg(103, 3, unauthorized))], target=t)
+    write("mongodb", "truncated_list", ["SIMULATION of MongoDB 7.0 without access control; the "
+                                        "listDatabases reply is cut short, from:"] + MONGO_DOCS,
+          [(req[0], op_msg(101, 1, hello)), (req[1], op_msg(102, 2, build)),
+           (req[2], op_msg(103, 3, dbs))], cut=40, target=t)
+
+
 if __name__ == "__main__":
     main()
+    mongo_main()
