@@ -27,6 +27,17 @@ std::optional<nlohmann::json> parse_json(std::string_view text) {
     return j;
 }
 
+const nlohmann::json* json_field(const nlohmann::json& obj, const char* key) {
+    if (!obj.is_object()) return nullptr;
+    auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+}
+
+std::string json_string(const nlohmann::json& obj, const char* key) {
+    const nlohmann::json* v = json_field(obj, key);
+    return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
 void HttpSequence::get(Session& s, std::string_view path, std::string_view accept) {
     parser_ = std::make_unique<HttpResponseParser>();
     const Target& t = s.target();

@@ -18,6 +18,11 @@ inline constexpr int kMaxJsonDepth = 64;
 
 // Parses JSON without exceptions; nullopt for invalid JSON or nesting over kMaxJsonDepth.
 std::optional<nlohmann::json> parse_json(std::string_view text);
+// Safe lookups in untrusted JSON (nlohmann's const operator[] on a missing key is undefined):
+// the member, or nullptr when `obj` is not an object or has no such key.
+const nlohmann::json* json_field(const nlohmann::json& obj, const char* key);
+// The member if it is a string, else "".
+std::string json_string(const nlohmann::json& obj, const char* key);
 
 class HttpSequence {
   public:

@@ -152,14 +152,14 @@ class ElasticsearchGrabber final : public Grabber {
         }
         auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
         if (!j || !j->is_object()) return end(s, GrabStatus::kNotThisProtocol);
-        const auto& version = (*j)["version"];
-        bool opensearch = version.is_object() && version.value("distribution", "") == "opensearch";
-        bool elastic = j->value("tagline", "").find("You Know, for Search") != std::string::npos;
+        const nlohmann::json* version = json_field(*j, "version");
+        bool opensearch = version && json_string(*version, "distribution") == "opensearch";
+        bool elastic = json_string(*j, "tagline").find("You Know, for Search") != std::string::npos;
         if (!opensearch && !elastic) return end(s, GrabStatus::kNotThisProtocol);
-        if (version.is_object() && version["number"].is_string())
-            rec.set("version", version["number"].get<std::string>());
-        if ((*j)["cluster_name"].is_string())
-            rec.set("elasticsearch.cluster_name", (*j)["cluster_name"].get<std::string>());
+        if (version && !json_string(*version, "number").empty())
+            rec.set("version", json_string(*version, "number"));
+        if (!json_string(*j, "cluster_name").empty())
+            rec.set("elasticsearch.cluster_name", json_string(*j, "cluster_name"));
         rec.set("elasticsearch.distribution", opensearch ? "opensearch" : "elasticsearch");
         // With security on, even GET / needs credentials: a 200 here means it is off. The index
         // list confirms it (a 401/403 there turns the verdict back to auth_required).
@@ -187,9 +187,11 @@ class ElasticsearchGrabber final : public Grabber {
         uint64_t docs = 0, bytes = 0, mail = 0;
         for (const auto& idx : *j) {
             if (!idx.is_object()) continue;
-            std::string name = idx.value("index", "");
-            uint64_t size = json_count(idx.value("store.size", nlohmann::json()));
-            docs += json_count(idx.value("docs.count", nlohmann::json()));
+            std::string name = json_string(idx, "index");
+            const nlohmann::json* size_field = json_field(idx, "store.size");
+            const nlohmann::json* docs_field = json_field(idx, "docs.count");
+            uint64_t size = size_field ? json_count(*size_field) : 0;
+            docs += docs_field ? json_count(*docs_field) : 0;
             bytes += size;
             mail += mail_like(name) ? 1 : 0;
             indices.push_back({std::move(name), size});
@@ -213,10 +215,10 @@ class ElasticsearchGrabber final : public Grabber {
     Next on_health(Session& s, const HttpResponse& r) {
         auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
         if (j && j->is_object()) {
-            if ((*j)["number_of_nodes"].is_number())
-                s.record().set("elasticsearch.nodes", json_count((*j)["number_of_nodes"]));
-            if ((*j)["status"].is_string())
-                s.record().set("elasticsearch.health", (*j)["status"].get<std::string>());
+            if (const auto* nodes = json_field(*j, "number_of_nodes"); nodes && nodes->is_number())
+                s.record().set("elasticsearch.nodes", json_count(*nodes));
+            if (!json_string(*j, "status").empty())
+                s.record().set("elasticsearch.health", json_string(*j, "status"));
         }
         return Next::kRead;
     }

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "grab/codecs/bson.h"
+#include "grab/codecs/http_sequence.h"
 
 namespace sl::grab {
 
@@ -130,24 +131,24 @@ class MongoGrabber final : public Grabber {
 
     Next on_reply(Session& s, const nlohmann::json& doc) {
         Record& rec = s.record();
-        bool ok = number(doc.value("ok", nlohmann::json(0))) == 1.0;
+        const nlohmann::json* ok_field = json_field(doc, "ok");
+        bool ok = ok_field && number(*ok_field) == 1.0;
         switch (stage_) {
             case Stage::kHello: {
-                if (!ok || !doc.contains("maxWireVersion"))
-                    return fail(GrabStatus::kNotThisProtocol);
+                const nlohmann::json* wire = json_field(doc, "maxWireVersion");
+                if (!ok || !wire) return fail(GrabStatus::kNotThisProtocol);
                 rec.set("product", "MongoDB");
-                rec.set("mongodb.max_wire_version",
-                        static_cast<int64_t>(number(doc["maxWireVersion"])));
-                if (doc.value("setName", nlohmann::json()).is_string())
-                    rec.set("mongodb.set_name", doc["setName"].get<std::string>());
+                rec.set("mongodb.max_wire_version", static_cast<int64_t>(number(*wire)));
+                if (!json_string(doc, "setName").empty())
+                    rec.set("mongodb.set_name", json_string(doc, "setName"));
                 s.send(op_msg(2, bson_document({BsonField::int32("buildInfo", 1),
                                                 BsonField::string("$db", "admin")})));
                 stage_ = Stage::kBuildInfo;
                 return Next::kRead;
             }
             case Stage::kBuildInfo:
-                if (ok && doc.value("version", nlohmann::json()).is_string())
-                    rec.set("version", doc["version"].get<std::string>());
+                if (ok && !json_string(doc, "version").empty())
+                    rec.set("version", json_string(doc, "version"));
                 s.send(op_msg(3, bson_document({BsonField::int32("listDatabases", 1),
                                                 BsonField::boolean("nameOnly", false),
                                                 BsonField::string("$db", "admin")})));
@@ -163,22 +164,24 @@ class MongoGrabber final : public Grabber {
 
     Next on_list(Record& rec, const nlohmann::json& doc, bool ok) {
         if (!ok) {
-            int64_t code = static_cast<int64_t>(number(doc.value("code", nlohmann::json(0))));
+            const nlohmann::json* code_field = json_field(doc, "code");
+            auto code = static_cast<int64_t>(code_field ? number(*code_field) : 0);
             rec.set("mongodb.error_code", code);
-            if (doc.value("errmsg", nlohmann::json()).is_string())
-                rec.set("mongodb.error", doc["errmsg"].get<std::string>().substr(0, 200));
+            if (!json_string(doc, "errmsg").empty())
+                rec.set("mongodb.error", json_string(doc, "errmsg").substr(0, 200));
             return finish(code == 13 || code == 18 ? Access::kAuthRequired : Access::kUnknown);
         }
-        const auto& dbs = doc.value("databases", nlohmann::json::array());
+        const nlohmann::json* dbs = json_field(doc, "databases");
         uint64_t count = 0, ransom = 0;
-        for (const auto& db : dbs) {
-            if (!db.is_object() || !db.value("name", nlohmann::json()).is_string()) continue;
-            std::string name = db["name"].get<std::string>();
+        for (const auto& db : dbs && dbs->is_array() ? *dbs : nlohmann::json::array()) {
+            std::string name = json_string(db, "name");
+            if (name.empty()) continue;
             ++count;
             if (ransom_like(name)) ++ransom;
             if (count <= kNamesKept) rec.append("data.names_sample", name);
         }
-        double total = number(doc.value("totalSize", nlohmann::json(0)));
+        const nlohmann::json* total_field = json_field(doc, "totalSize");
+        double total = total_field ? number(*total_field) : 0.0;
         rec.set("mongodb.databases", count);
         rec.set("mongodb.total_size", total);
         rec.set("mongodb.ransom_names", ransom);
