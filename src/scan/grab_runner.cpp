@@ -205,6 +205,7 @@ struct GrabRunner::Session final : grab::Session {
             out.clear();
             out_off = 0;
             if (starttls && phase == Phase::kActive) {
+                in = ByteQueue(runner.options_.max_input_bytes);  // nothing plaintext crosses TLS
                 begin_handshake(now);
                 return phase != Phase::kIdle;
             }

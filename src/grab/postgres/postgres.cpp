@@ -69,7 +69,7 @@ std::string typed(char type, std::string_view body) {
     return msg.append(body);
 }
 
-enum class Stage { kSsl, kAuth, kStartup, kQuery, kDone };
+enum class Stage { kSsl, kAwaitTls, kAuth, kStartup, kQuery, kDone };
 
 class PostgresGrabber final : public Grabber {
   public:
@@ -87,6 +87,8 @@ class PostgresGrabber final : public Grabber {
     }
 
     Next on_data(Session& s, ByteQueue& in) override {
+        // Plaintext after 'S' and before the handshake is an injection (CVE-2021-23222).
+        if (stage_ == Stage::kAwaitTls) return fail(GrabStatus::kProtocolError);
         if (stage_ == Stage::kSsl) {
             Next n = on_ssl_answer(s, in);
             if (n != Next::kRead || in.empty()) return n;
@@ -132,15 +134,16 @@ class PostgresGrabber final : public Grabber {
     Next on_ssl_answer(Session& s, ByteQueue& in) {
         char answer = in.view()[0];
         if (answer != 'S' && answer != 'N') return fail(GrabStatus::kNotThisProtocol);
+        s.record().set("postgres.tls_offered", answer == 'S');
         // Bytes after 'S' would be plaintext injected before TLS (CVE-2021-23222): refuse them.
         if (answer == 'S' && in.size() > 1) return fail(GrabStatus::kProtocolError);
         in.consume(1);
-        s.record().set("postgres.tls_offered", answer == 'S');
-        stage_ = Stage::kAuth;
         if (answer == 'S') {
+            stage_ = Stage::kAwaitTls;
             s.start_tls();  // on_open follows inside TLS
             return Next::kRead;
         }
+        stage_ = Stage::kAuth;
         s.send(startup_message());
         return Next::kRead;
     }
