@@ -194,6 +194,40 @@ def mongo_main():
            (req[2], op_msg(103, 3, dbs))], cut=40, target=t)
 
 
+DOCKER_DOCS = [
+    "https://docs.docker.com/engine/api/v1.43/#tag/System/operation/SystemVersion (example)",
+    "https://docs.docker.com/engine/api/v1.43/#tag/System/operation/SystemInfo (example)",
+]
+
+
+def docker_main():
+    global TARGET
+    TARGET = "127.0.6.5:2375"
+    headers = ["Api-Version: 1.43", "Docker-Experimental: false", "Ostype: linux",
+               "Server: Docker/24.0.7 (linux)"]
+    version = {"Platform": {"Name": "Docker Engine - Community"}, "Version": "24.0.7",
+               "ApiVersion": "1.43", "MinAPIVersion": "1.12", "GitCommit": "311b9ff",
+               "GoVersion": "go1.20.10", "Os": "linux", "Arch": "amd64",
+               "KernelVersion": "6.1.0-13-amd64", "BuildTime": "2023-10-26T09:08:02.000000000+00:00"}
+    info = {"ID": "7TRN:IPZB:QYBB:VPBQ:UWYJ:KJEA:JO5V:4MDN:XJMY:ZWYY:SHSB:E2UZ",
+            "Containers": 14, "ContainersRunning": 3, "ContainersPaused": 1,
+            "ContainersStopped": 10, "Images": 508, "Driver": "overlay2", "NCPU": 4,
+            "MemTotal": 2095882240, "OperatingSystem": "Debian GNU/Linux 12 (bookworm)"}
+    hdr = ["SIMULATION of a Docker Engine 24.0 API on 2375 (no authentication mode exists), from:"]
+    write("docker", "open_api", hdr + DOCKER_DOCS,
+          [(get("/version"), response(200, "OK", version, headers)),
+           (get("/info"), response(200, "OK", info, headers))])
+    write("docker", "truncated_info", hdr + DOCKER_DOCS + ["The /info reply is cut short."],
+          [(get("/version"), response(200, "OK", version, headers)),
+           (get("/info"), response(200, "OK", info, headers))], cut=200)
+    denied = {"message": "authorization denied by plugin opa-docker-authz: request rejected"}
+    write("docker", "auth_required_authz_plugin",
+          ["SIMULATION of a Docker Engine with an authorization plugin refusing the request, from:",
+           "https://docs.docker.com/engine/extend/plugins_authorization/ (403 with the plugin's message)"],
+          [(get("/version"), response(403, "Forbidden", denied, headers))])
+
+
 if __name__ == "__main__":
     main()
     mongo_main()
+    docker_main()
