@@ -3,7 +3,7 @@
 #   1. the kernel's ceiling (bench/connect_ceiling.c, a minimal non-blocking connect loop, with
 #      one thread and with one thread per core);
 #   2. nmap -sT -n -Pn;
-#   3. searchlight --rate 0;
+#   3. searchlight --rate 0 --no-grab (discovery only: this is a port-scan benchmark);
 #   4. searchlight at a requested --rate, with every SYN captured by tcpdump, to print the
 #      achieved rate and the most connects started in any 10 ms window (limiter smoothness).
 # It prints figures; it never passes or fails on time.
@@ -87,7 +87,7 @@ w=$(timed build/bench/connect_ceiling "$first" "$HOSTS" "$PORTS" "$inflight" "$(
 row "kernel ceiling, $(nproc) threads" pairs "$WORK/ceiling.txt" "$w"
 w=$(timed nmap -n -Pn -sT -T4 --max-retries 1 --min-hostgroup 4096 -p "$PORTS" -oG "$WORK/nmap.txt" "$TARGET")
 row "nmap -sT -n -Pn" grepable "$WORK/nmap.txt" "$w"
-w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate 0 -q --seed "$SEED" -o "$WORK/sl0.ndjson")
+w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate 0 -q --no-grab --seed "$SEED" -o "$WORK/sl0.ndjson")
 row "searchlight --rate 0" ndjson "$WORK/sl0.ndjson" "$w"
 
 # The limiter: requested vs achieved rate, and the burstiest 10 ms window, from the wire.
@@ -95,7 +95,7 @@ tcpdump -i lo -n -B 65536 -s 64 -w "$WORK/syn.pcap" \
   "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst net $PREFIX.0.0/16" 2>"$WORK/tcpdump.log" &
 TPID=$!
 sleep 1
-w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate "$RATE" -q --seed "$SEED" -o "$WORK/slr.ndjson")
+w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate "$RATE" -q --no-grab --seed "$SEED" -o "$WORK/slr.ndjson")
 sleep 0.5; kill "$TPID"; wait "$TPID" 2>/dev/null || true
 row "searchlight --rate $RATE" ndjson "$WORK/slr.ndjson" "$w"
 read -r syns span rate maxwin < <(/usr/bin/python3 bench/score.py windows "$WORK/syn.pcap" 10)
