@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "grab/couchdb/couchdb.h"
 #include "grab/docker/docker.h"
 #include "grab/elasticsearch/elasticsearch.h"
 #include "grab/http/http.h"
@@ -20,6 +21,7 @@ std::span<const GrabberSpec> specs() {
     static const GrabberSpec kSpecs[] = {
         elasticsearch_spec(),  // rows 1 and 2 (and OpenSearch): before the generic HTTP record
         docker_spec(),         // row 15: before the generic HTTP record
+        couchdb_spec(),        // row 7: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),          // row 5
         memcached_spec(),      // row 6

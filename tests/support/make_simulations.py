@@ -227,7 +227,47 @@ def docker_main():
           [(get("/version"), response(403, "Forbidden", denied, headers))])
 
 
+COUCH_DOCS = [
+    "https://docs.couchdb.org/en/stable/api/server/common.html (GET /, GET /_all_dbs examples)",
+    "https://docs.couchdb.org/en/stable/api/database/common.html (GET /{db} example)",
+]
+
+
+def couch_main():
+    global TARGET
+    TARGET = "127.0.6.7:5984"
+    root = {"couchdb": "Welcome", "version": "3.3.3", "git_sha": "40afbcfc7",
+            "uuid": "85fb71bf700c17267fef77535820e371",
+            "features": ["access-ready", "partitioned", "pluggable-storage-engines", "reshard",
+                         "scheduler"], "vendor": {"name": "The Apache Software Foundation"}}
+    headers = ["Server: CouchDB/3.3.3 (Erlang OTP/24)", "Cache-Control: must-revalidate"]
+
+    def db(name, docs, size):
+        return {"db_name": name, "purge_seq": "0-g1AAAA", "update_seq": f"{docs}-g1AAAA",
+                "sizes": {"file": size, "external": size // 2, "active": size // 3},
+                "props": {}, "doc_del_count": 0, "doc_count": docs, "disk_format_version": 8,
+                "compact_running": False, "cluster": {"q": 2, "n": 1, "w": 1, "r": 1},
+                "instance_start_time": "0"}
+    names = ["customers", "orders", "read_me_to_recover"]
+    exchanges = [(get("/"), response(200, "OK", root, headers)),
+                 (get("/_all_dbs"), response(200, "OK", names, headers)),
+                 (get("/customers"), response(200, "OK", db("customers", 120000, 734003200), headers)),
+                 (get("/orders"), response(200, "OK", db("orders", 4500, 22020096), headers)),
+                 (get("/read_me_to_recover"), response(200, "OK", db("read_me_to_recover", 1, 8520), headers))]
+    write("couchdb", "open_admin_party", ["SIMULATION of CouchDB 3.3 with admin_only_all_dbs off "
+                                          "and a ransom-note database, from:"] + COUCH_DOCS, exchanges)
+    write("couchdb", "truncated_db_info", ["SIMULATION of CouchDB 3.3 as above; the second database's "
+                                           "info is cut short, from:"] + COUCH_DOCS, exchanges[:4], cut=90)
+    unauthorized = {"error": "unauthorized", "reason": "You are not a server admin."}
+    write("couchdb", "auth_required_3x_default",
+          ["SIMULATION of CouchDB 3.x defaults (admin_only_all_dbs = true), from:"] + COUCH_DOCS +
+          ["https://github.com/apache/couchdb/pull/1440"],
+          [(get("/"), response(200, "OK", root, headers)),
+           (get("/_all_dbs"), response(401, "Unauthorized", unauthorized, headers))])
+
+
 if __name__ == "__main__":
     main()
     mongo_main()
     docker_main()
+    couch_main()
