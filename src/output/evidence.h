@@ -8,7 +8,7 @@
 namespace sl::output {
 
 // "Redis 7.0.15, 1,204 keys, 1.2 MB" and the like; never longer than max_len.
-std::string evidence_summary(const Record& record, size_t max_len = 80);
+std::string evidence_summary(const Record& record, size_t max_len = 110);
 // 1536 -> "1.5 KB".
 std::string human_bytes(double bytes);
 
