@@ -10,6 +10,7 @@
 #include "grab/mongodb/mongodb.h"
 #include "grab/mysql/mysql.h"
 #include "grab/postgres/postgres.h"
+#include "grab/prometheus/prometheus.h"
 #include "grab/redis/redis.h"
 
 namespace sl::grab {
@@ -22,6 +23,7 @@ std::span<const GrabberSpec> specs() {
         elasticsearch_spec(),  // rows 1 and 2 (and OpenSearch): before the generic HTTP record
         docker_spec(),         // row 15: before the generic HTTP record
         couchdb_spec(),        // row 7: before the generic HTTP record
+        prometheus_spec(),     // row 19: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),          // row 5
         memcached_spec(),      // row 6

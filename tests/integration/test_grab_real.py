@@ -1,7 +1,8 @@
 """Grabbing real Debian servers started by the fixtures, each on its own 127.0.x address:
 redis-server (no password, requirepass, TLS only, a non-default port, protected mode seen from
 a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
-(root with an empty password, with a password, no account for the host, a non-default port), nginx (a plain page, autoindex with .git and
+(root with an empty password, with a password, no account for the host, a non-default port),
+prometheus (open, web.config.file basic auth), nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
 Values stored in the servers carry a canary; it must never appear in the output."""
@@ -206,6 +207,23 @@ class RealMariaDB(unittest.TestCase):
         with servers.MariaDB(ip, fx.free_port(ip)) as m:
             svc = grab(ip, m.port)
         self.assertEqual((svc["protocol"], svc["access"]), ("mysql", "open"))
+
+
+class RealPrometheus(unittest.TestCase):
+    def test_no_web_config_is_open(self):
+        ip = "127.0.20.60"
+        with servers.Prometheus(ip, usual_or_free(ip, 9090)) as p:
+            svc = grab(ip, p.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("prometheus", "open"))
+        self.assertEqual(svc["product"], "Prometheus")
+        self.assertTrue(svc["version"].startswith("2."))
+        self.assertIn("head_series", svc["prometheus"])
+
+    def test_basic_auth_is_auth_required(self):
+        ip = "127.0.20.61"
+        with servers.Prometheus(ip, usual_or_free(ip, 9090), basic_auth=True) as p:
+            svc = grab(ip, p.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("prometheus", "auth_required"))
 
 
 class ReconnectPath(unittest.TestCase):

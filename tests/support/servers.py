@@ -322,3 +322,28 @@ class Replay(Server):
         here = os.path.dirname(os.path.abspath(__file__))
         return ["/usr/bin/python3", os.path.join(here, "replay_server.py"), self.transcript,
                 self.ip, str(self.port), "--loop"]
+
+
+class Prometheus(Server):
+    """Prometheus from Debian, scraping itself. basic_auth: a web.config.file with one user."""
+    name = "prometheus"
+
+    def __init__(self, ip, port, basic_auth=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.basic_auth = basic_auth
+
+    def command(self):
+        conf = os.path.join(self.dir, "prometheus.yml")
+        with open(conf, "w") as f:
+            f.write("global:\n  scrape_interval: 60s\nscrape_configs:\n  - job_name: self\n"
+                    f"    static_configs:\n      - targets: ['{self.ip}:{self.port}']\n")
+        cmd = ["prometheus", f"--config.file={conf}", f"--storage.tsdb.path={self.dir}/data",
+               f"--web.listen-address={self.ip}:{self.port}"]
+        if self.basic_auth:
+            hashed = subprocess.run(["htpasswd", "-nbBC", "10", "admin", CANARY], check=True,
+                                    capture_output=True, text=True).stdout.split(":", 1)[1].strip()
+            web = os.path.join(self.dir, "web.yml")
+            with open(web, "w") as f:
+                f.write(f"basic_auth_users:\n  admin: {hashed}\n")
+            cmd.append(f"--web.config.file={web}")
+        return cmd

@@ -1,0 +1,131 @@
+// Prometheus server (HTTP API). CATALOGUE row 19.
+//
+// What we send: GET /api/v1/status/buildinfo; if it is Prometheus and open, GET
+// /api/v1/targets?state=active (a count: internal host names leak from it) and GET
+// /api/v1/status/tsdb (the series count). Never a query over the data, never the config.
+// Open versus auth-required: buildinfo with {"status":"success"} and a version is `open`;
+// the exporter-toolkit's basic-auth refusal (web.config.file: 401, "WWW-Authenticate: Basic",
+// body "Unauthorized") is `auth_required`.
+// Evidence: version, active scrape targets, head series.
+// References: https://prometheus.io/docs/prometheus/latest/querying/api/ (buildinfo, targets,
+// tsdb) ; https://prometheus.io/docs/prometheus/latest/configuration/https/ (web.config.file).
+#include "grab/prometheus/prometheus.h"
+
+#include <optional>
+#include <string>
+
+#include "grab/codecs/http_sequence.h"
+
+namespace sl::grab {
+
+namespace {
+
+constexpr FieldSpec kFields[] = {
+    {"prometheus.active_targets", FieldType::kInteger, "active scrape targets"},
+    {"prometheus.head_series", FieldType::kInteger, "headStats.numSeries from status/tsdb"},
+    {"prometheus.http_status", FieldType::kInteger, "status of buildinfo when it was refused"},
+};
+
+constexpr uint16_t kPorts[] = {9090};
+constexpr std::string_view kPaths[] = {"/api/v1/status/buildinfo", "/api/v1/targets?state=active",
+                                       "/api/v1/status/tsdb"};
+
+class PrometheusGrabber final : public Grabber {
+  public:
+    Next on_open(Session& s) override {
+        http_.get(s, kPaths[step_], "application/json");
+        return Next::kRead;
+    }
+
+    Next on_data(Session& s, ByteQueue& in) override {
+        while (!verdict_) {
+            switch (http_.feed(in)) {
+                case HttpSequence::Event::kNeedMore:
+                    return Next::kRead;
+                case HttpSequence::Event::kNotHttp:
+                case HttpSequence::Event::kLimit:
+                    return done(s, true);
+                case HttpSequence::Event::kResponse:
+                    break;
+            }
+            Next next = on_response(s);
+            if (next != Next::kRead) return next;
+        }
+        return Next::kClose;
+    }
+
+    Verdict on_close(Session& s, CloseReason why) override {
+        if (!verdict_ && http_.finish()) on_response(s);
+        if (verdict_) return *verdict_;
+        if (identified_) {
+            done(s, true);
+            return *verdict_;
+        }
+        if (why == CloseReason::kTimeout) return {GrabStatus::kIoTimeout, Access::kUnknown};
+        return {GrabStatus::kNotThisProtocol, Access::kUnknown};
+    }
+
+  private:
+    Next done(Session& s, bool cut_short) {
+        if (!identified_) {
+            verdict_ = Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
+        } else {
+            if (cut_short) s.record().set("evidence_truncated", true);
+            verdict_ = Verdict{GrabStatus::kOk, access_};
+        }
+        return Next::kClose;
+    }
+
+    Next on_response(Session& s) {
+        const HttpResponse& r = http_.response();
+        Record& rec = s.record();
+        auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
+        const nlohmann::json* data =
+            j && json_string(*j, "status") == "success" ? json_field(*j, "data") : nullptr;
+        if (step_ == 0) {
+            if (r.status == 401 && r.header("www-authenticate") == "Basic" &&
+                r.body == "Unauthorized\n") {
+                identified_ = true;
+                access_ = Access::kAuthRequired;
+                rec.set("prometheus.http_status", int64_t{401});
+                return done(s, false);
+            }
+            if (!data || json_string(*data, "version").empty()) return done(s, false);
+            identified_ = true;
+            access_ = Access::kOpen;
+            rec.set("product", "Prometheus");
+            rec.set("version", json_string(*data, "version"));
+        } else if (step_ == 1) {
+            const nlohmann::json* active = data ? json_field(*data, "activeTargets") : nullptr;
+            if (active && active->is_array())
+                rec.set("prometheus.active_targets", static_cast<uint64_t>(active->size()));
+        } else {
+            const nlohmann::json* head = data ? json_field(*data, "headStats") : nullptr;
+            const nlohmann::json* series = head ? json_field(*head, "numSeries") : nullptr;
+            if (series && series->is_number_unsigned()) {
+                rec.set("prometheus.head_series", series->get<uint64_t>());
+                rec.set("data.rows", series->get<uint64_t>());
+            }
+        }
+        if (++step_ == std::size(kPaths)) return done(s, false);
+        if (!r.keep_alive) return Next::kReconnect;
+        http_.get(s, kPaths[step_], "application/json");
+        return Next::kRead;
+    }
+
+    size_t step_ = 0;
+    bool identified_ = false;
+    Access access_ = Access::kUnknown;
+    HttpSequence http_;
+    std::optional<Verdict> verdict_;
+};
+
+}  // namespace
+
+GrabberSpec prometheus_spec() {
+    return {"prometheus",    kPorts,
+            Transport::kTcp, true,
+            kFields,         [] { return std::unique_ptr<Grabber>(new PrometheusGrabber()); }};
+}
+
+}  // namespace sl::grab
