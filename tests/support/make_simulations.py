@@ -8,29 +8,14 @@ probes, then SL_GOLDEN_UPDATE=1 build/dev/tests/golden/golden_test.
   tests/support/make_simulations.py"""
 import json
 import os
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGET = "127.0.6.1:9200"
 UA = "User-Agent: Searchlight/0.1 (exposure scanner)"
 
-
-def esc(b):
-    out = []
-    for c in b:
-        ch = chr(c)
-        out.append({"\r": "\\r", "\n": "\\n", "\t": "\\t", "\\": "\\\\"}.get(ch) or
-                   (ch if 0x20 <= c < 0x7f else f"\\x{c:02x}"))
-    return "".join(out)
-
-
-def lines(prefix, data):
-    out, start = [], 0
-    while start < len(data):
-        nl = data.find(b"\n", start)
-        end = len(data) if nl < 0 else nl + 1
-        out.append(prefix + esc(data[start:end]))
-        start = end
-    return out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from capture import lines  # noqa: E402  (the transcript line format, one place)
 
 
 def get(path, accept="application/json"):

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "grab/codecs/http_sequence.h"
+#include "grab/http_product.h"
 
 namespace sl::grab {
 
@@ -64,43 +64,9 @@ uint64_t unsigned_field(const nlohmann::json& obj, const char* key) {
     return v && v->is_number_unsigned() ? v->get<uint64_t>() : 0;
 }
 
-class CouchGrabber final : public Grabber {
-  public:
-    Next on_open(Session& s) override {
-        http_.get(s, current_path(), "application/json");
-        return Next::kRead;
-    }
-
-    Next on_data(Session& s, ByteQueue& in) override {
-        while (!verdict_) {
-            switch (http_.feed(in)) {
-                case HttpSequence::Event::kNeedMore:
-                    return Next::kRead;
-                case HttpSequence::Event::kNotHttp:
-                case HttpSequence::Event::kLimit:
-                    return truncated(s);
-                case HttpSequence::Event::kResponse:
-                    break;
-            }
-            Next next = on_response(s);
-            if (next != Next::kRead) return next;
-        }
-        return Next::kClose;
-    }
-
-    Verdict on_close(Session& s, CloseReason why) override {
-        if (!verdict_ && http_.finish()) on_response(s);
-        if (verdict_) return *verdict_;
-        if (identified_) {
-            truncated(s);
-            return *verdict_;
-        }
-        if (why == CloseReason::kTimeout) return {GrabStatus::kIoTimeout, Access::kUnknown};
-        return {GrabStatus::kNotThisProtocol, Access::kUnknown};
-    }
-
+class CouchGrabber final : public HttpProductGrabber {
   private:
-    std::string current_path() const {
+    std::string path() const override {
         if (step_ == 0) return "/";
         if (step_ == 1) return "/_all_dbs";
         return path_segment(names_[step_ - 2]);
@@ -109,6 +75,13 @@ class CouchGrabber final : public Grabber {
     Next finish(Access access) {
         verdict_ = Verdict{GrabStatus::kOk, access};
         return Next::kClose;
+    }
+
+    Next on_broken(Session& s, HttpSequence::Event) override { return truncated(s); }
+
+    Verdict on_cut_short(Session& s) override {
+        truncated(s);
+        return *verdict_;
     }
 
     Next truncated(Session& s) {
@@ -121,9 +94,8 @@ class CouchGrabber final : public Grabber {
         return finish(access_);
     }
 
-    Next on_response(Session& s) {
+    Next on_response(Session& s) override {
         const HttpResponse& r = http_.response();
-        bool keep_alive = r.keep_alive;
         Next outcome = step_ == 0 ? on_root(s, r) : step_ == 1 ? on_all_dbs(s, r) : on_db(r);
         if (outcome != Next::kRead) return outcome;
         ++step_;
@@ -131,8 +103,6 @@ class CouchGrabber final : public Grabber {
             record_sizes(s);
             return finish(access_);
         }
-        if (!keep_alive) return Next::kReconnect;
-        http_.get(s, current_path(), "application/json");
         return Next::kRead;
     }
 
@@ -197,14 +167,10 @@ class CouchGrabber final : public Grabber {
     }
 
     size_t step_ = 0;
-    bool identified_ = false;
-    Access access_ = Access::kUnknown;
     std::vector<std::string> names_;
     uint64_t sized_ = 0;
     uint64_t docs_ = 0;
     uint64_t bytes_ = 0;
-    HttpSequence http_;
-    std::optional<Verdict> verdict_;
 };
 
 }  // namespace

@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "grab/codecs/http_sequence.h"
+#include "grab/http_product.h"
 
 namespace sl::grab {
 
@@ -38,42 +38,14 @@ int64_t count(const nlohmann::json& obj, const char* key) {
     return v && v->is_number_integer() ? v->get<int64_t>() : 0;
 }
 
-class DockerGrabber final : public Grabber {
-  public:
-    Next on_open(Session& s) override {
-        http_.get(s, kPaths[step_], "application/json");
-        return Next::kRead;
-    }
-
-    Next on_data(Session& s, ByteQueue& in) override {
-        while (!verdict_) {
-            switch (http_.feed(in)) {
-                case HttpSequence::Event::kNeedMore:
-                    return Next::kRead;
-                case HttpSequence::Event::kNotHttp:
-                case HttpSequence::Event::kLimit:
-                    return done(identified_ ? access_ : Access::kUnknown);
-                case HttpSequence::Event::kResponse:
-                    break;
-            }
-            Next next = step_ == 0 ? on_version(s) : on_info(s);
-            if (next != Next::kRead) return next;
-        }
-        return Next::kClose;
-    }
-
-    Verdict on_close(Session& s, CloseReason why) override {
-        if (!verdict_ && http_.finish()) step_ == 0 ? on_version(s) : on_info(s);
-        if (verdict_) return *verdict_;
-        if (identified_) {
-            s.record().set("evidence_truncated", true);
-            return {GrabStatus::kOk, access_};
-        }
-        if (why == CloseReason::kTimeout) return {GrabStatus::kIoTimeout, Access::kUnknown};
-        return {GrabStatus::kNotThisProtocol, Access::kUnknown};
-    }
-
+class DockerGrabber final : public HttpProductGrabber {
   private:
+    std::string path() const override { return std::string(kPaths[step_]); }
+    Next on_response(Session& s) override { return step_ == 0 ? on_version(s) : on_info(s); }
+    Next on_broken(Session&, HttpSequence::Event) override {
+        return done(identified_ ? access_ : Access::kUnknown);
+    }
+
     Next done(Access access) {
         verdict_ = identified_ ? Verdict{GrabStatus::kOk, access}
                                : Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
@@ -104,8 +76,6 @@ class DockerGrabber final : public Grabber {
         if (!json_string(*j, "KernelVersion").empty())
             rec.set("docker.kernel", json_string(*j, "KernelVersion"));
         step_ = 1;
-        if (!r.keep_alive) return Next::kReconnect;
-        http_.get(s, kPaths[step_], "application/json");
         return Next::kRead;
     }
 
@@ -124,10 +94,6 @@ class DockerGrabber final : public Grabber {
     }
 
     size_t step_ = 0;
-    bool identified_ = false;
-    Access access_ = Access::kUnknown;
-    HttpSequence http_;
-    std::optional<Verdict> verdict_;
 };
 
 }  // namespace

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "grab/codecs/http_sequence.h"
+#include "grab/http_product.h"
 
 namespace sl::grab {
 
@@ -66,43 +66,15 @@ uint64_t json_count(const nlohmann::json& v) {
     return 0;
 }
 
-class ElasticsearchGrabber final : public Grabber {
-  public:
-    Next on_open(Session& s) override {
-        http_.get(s, kPaths[step_], "application/json");
-        return Next::kRead;
-    }
-
-    Next on_data(Session& s, ByteQueue& in) override {
-        while (!verdict_) {
-            switch (http_.feed(in)) {
-                case HttpSequence::Event::kNeedMore:
-                    return Next::kRead;
-                case HttpSequence::Event::kNotHttp:
-                    return end(s, GrabStatus::kNotThisProtocol);
-                case HttpSequence::Event::kLimit:
-                    return end(s, GrabStatus::kLimitExceeded);
-                case HttpSequence::Event::kResponse:
-                    break;
-            }
-            Next next = on_response(s);
-            if (next != Next::kRead) return next;
-        }
-        return Next::kClose;
-    }
-
-    Verdict on_close(Session& s, CloseReason why) override {
-        if (!verdict_ && http_.finish()) on_response(s);
-        if (verdict_) return *verdict_;
-        if (identified_) {
-            s.record().set("evidence_truncated", true);
-            return {GrabStatus::kOk, access_};
-        }
-        if (why == CloseReason::kTimeout) return {GrabStatus::kIoTimeout, Access::kUnknown};
-        return {GrabStatus::kNotThisProtocol, Access::kUnknown};
-    }
-
+class ElasticsearchGrabber final : public HttpProductGrabber {
   private:
+    std::string path() const override { return std::string(kPaths[step_]); }
+
+    Next on_broken(Session& s, HttpSequence::Event why) override {
+        return end(s, why == HttpSequence::Event::kLimit ? GrabStatus::kLimitExceeded
+                                                         : GrabStatus::kNotThisProtocol);
+    }
+
     Next end(Session& s, GrabStatus status) {
         if (identified_ && status != GrabStatus::kNotThisProtocol) {  // a size step failed
             s.record().set("evidence_truncated", true);
@@ -111,22 +83,18 @@ class ElasticsearchGrabber final : public Grabber {
             verdict_ = Verdict{GrabStatus::kOk, access_};
         } else {  // only an Elasticsearch answer makes this Elasticsearch; the rest is HTTP's
             verdict_ = Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
-            (void)status;
         }
         return Next::kClose;
     }
 
-    Next on_response(Session& s) {
+    Next on_response(Session& s) override {
         const HttpResponse& r = http_.response();
-        bool keep_alive = r.keep_alive;
         Next outcome = step_ == 0 ? on_root(s, r) : step_ == 1 ? on_indices(s, r) : on_health(s, r);
         if (outcome != Next::kRead) return outcome;
         if (++step_ >= std::size(kPaths)) {
             verdict_ = Verdict{GrabStatus::kOk, access_};
             return Next::kClose;
         }
-        if (!keep_alive) return Next::kReconnect;
-        http_.get(s, kPaths[step_], "application/json");
         return Next::kRead;
     }
 
@@ -224,10 +192,6 @@ class ElasticsearchGrabber final : public Grabber {
     }
 
     size_t step_ = 0;
-    bool identified_ = false;
-    Access access_ = Access::kUnknown;
-    HttpSequence http_;
-    std::optional<Verdict> verdict_;
 };
 
 }  // namespace

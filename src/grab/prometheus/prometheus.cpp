@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "grab/codecs/http_sequence.h"
+#include "grab/http_product.h"
 
 namespace sl::grab {
 
@@ -30,42 +30,11 @@ constexpr uint16_t kPorts[] = {9090};
 constexpr std::string_view kPaths[] = {"/api/v1/status/buildinfo", "/api/v1/targets?state=active",
                                        "/api/v1/status/tsdb"};
 
-class PrometheusGrabber final : public Grabber {
-  public:
-    Next on_open(Session& s) override {
-        http_.get(s, kPaths[step_], "application/json");
-        return Next::kRead;
-    }
-
-    Next on_data(Session& s, ByteQueue& in) override {
-        while (!verdict_) {
-            switch (http_.feed(in)) {
-                case HttpSequence::Event::kNeedMore:
-                    return Next::kRead;
-                case HttpSequence::Event::kNotHttp:
-                case HttpSequence::Event::kLimit:
-                    return done(s, true);
-                case HttpSequence::Event::kResponse:
-                    break;
-            }
-            Next next = on_response(s);
-            if (next != Next::kRead) return next;
-        }
-        return Next::kClose;
-    }
-
-    Verdict on_close(Session& s, CloseReason why) override {
-        if (!verdict_ && http_.finish()) on_response(s);
-        if (verdict_) return *verdict_;
-        if (identified_) {
-            done(s, true);
-            return *verdict_;
-        }
-        if (why == CloseReason::kTimeout) return {GrabStatus::kIoTimeout, Access::kUnknown};
-        return {GrabStatus::kNotThisProtocol, Access::kUnknown};
-    }
-
+class PrometheusGrabber final : public HttpProductGrabber {
   private:
+    std::string path() const override { return std::string(kPaths[step_]); }
+    Next on_broken(Session& s, HttpSequence::Event) override { return done(s, true); }
+
     Next done(Session& s, bool cut_short) {
         if (!identified_) {
             verdict_ = Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
@@ -76,7 +45,7 @@ class PrometheusGrabber final : public Grabber {
         return Next::kClose;
     }
 
-    Next on_response(Session& s) {
+    Next on_response(Session& s) override {
         const HttpResponse& r = http_.response();
         Record& rec = s.record();
         auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
@@ -108,16 +77,10 @@ class PrometheusGrabber final : public Grabber {
             }
         }
         if (++step_ == std::size(kPaths)) return done(s, false);
-        if (!r.keep_alive) return Next::kReconnect;
-        http_.get(s, kPaths[step_], "application/json");
         return Next::kRead;
     }
 
     size_t step_ = 0;
-    bool identified_ = false;
-    Access access_ = Access::kUnknown;
-    HttpSequence http_;
-    std::optional<Verdict> verdict_;
 };
 
 }  // namespace

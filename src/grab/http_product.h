@@ -1,0 +1,39 @@
+// HttpProductGrabber: the shared shape of grabbers for HTTP data products (Elasticsearch,
+// Docker, CouchDB, Prometheus, ...). It owns the request/response loop: one GET per step,
+// keep-alive when the server allows it, a Reconnect otherwise, and the close-time fallbacks.
+// A product grabber only says which path comes next and what each response means.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "grab/codecs/http_sequence.h"
+#include "grab/grabber.h"
+
+namespace sl::grab {
+
+class HttpProductGrabber : public Grabber {
+  public:
+    Next on_open(Session& s) final;
+    Next on_data(Session& s, ByteQueue& in) final;
+    Verdict on_close(Session& s, CloseReason why) final;
+
+  protected:
+    // The request of the current step.
+    virtual std::string path() const = 0;
+    // A whole response is in http_.response(): keep its evidence and advance the step. Return
+    // kRead to request path() next, or kClose once verdict_ is set.
+    virtual Next on_response(Session& s) = 0;
+    // The bytes stopped being HTTP, or hit a limit: set verdict_ and return kClose.
+    virtual Next on_broken(Session& s, HttpSequence::Event why) = 0;
+    // The connection ended after the product was identified but before the last step.
+    // By default: evidence_truncated, and the verdict so far.
+    virtual Verdict on_cut_short(Session& s);
+
+    HttpSequence http_;
+    std::optional<Verdict> verdict_;
+    bool identified_ = false;
+    Access access_ = Access::kUnknown;
+};
+
+}  // namespace sl::grab
