@@ -3,7 +3,7 @@
 namespace sl::grab {
 
 Next HttpProductGrabber::on_open(Session& s) {
-    http_.get(s, path(), "application/json");
+    http_.send(s, request());
     return Next::kRead;
 }
 
@@ -16,7 +16,7 @@ Next HttpProductGrabber::on_data(Session& s, ByteQueue& in) {
         Next next = on_response(s);
         if (next != Next::kRead) return next;
         if (!keep_alive) return Next::kReconnect;  // on_open sends path() on the new connection
-        http_.get(s, path(), "application/json");
+        http_.send(s, request());
     }
     return Next::kClose;
 }

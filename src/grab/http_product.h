@@ -19,8 +19,9 @@ class HttpProductGrabber : public Grabber {
     Verdict on_close(Session& s, CloseReason why) final;
 
   protected:
-    // The request of the current step.
-    virtual std::string path() const = 0;
+    // The request of the current step: a GET of path() unless a product needs more.
+    virtual HttpRequest request() const { return HttpRequest::get(path()); }
+    virtual std::string path() const { return "/"; }
     // A whole response is in http_.response(): keep its evidence and advance the step. Return
     // kRead to request path() next, or kClose once verdict_ is set.
     virtual Next on_response(Session& s) = 0;

@@ -38,16 +38,38 @@ std::string json_string(const nlohmann::json& obj, const char* key) {
     return v && v->is_string() ? v->get<std::string>() : std::string();
 }
 
+HttpRequest HttpRequest::get(std::string_view path, std::string_view accept) {
+    HttpRequest r;
+    r.path = path;
+    r.accept = accept;
+    return r;
+}
+
+HttpRequest HttpRequest::post(std::string_view path, std::string_view json_body) {
+    HttpRequest r;
+    r.method = "POST";
+    r.path = path;
+    r.body = json_body;
+    return r;
+}
+
 void HttpSequence::get(Session& s, std::string_view path, std::string_view accept) {
-    parser_ = std::make_unique<HttpResponseParser>();
+    send(s, HttpRequest::get(path, accept));
+}
+
+void HttpSequence::send(Session& s, const HttpRequest& request) {
+    parser_ = std::make_unique<HttpResponseParser>(request.method == "HEAD");
     const Target& t = s.target();
     std::string host = t.ip.family == Family::kV6 ? "[" + t.ip.to_string() + "]" : t.ip.to_string();
-    std::string req = "GET ";
-    req.append(path);
-    req += " HTTP/1.1\r\nHost: " + host + ":" + std::to_string(t.port) +
-           "\r\nUser-Agent: Searchlight/0.1 (exposure scanner)\r\nAccept: ";
-    req.append(accept);
-    req += "\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n";
+    std::string req =
+        request.method + " " + request.path + " HTTP/1.1\r\nHost: " + host + ":" +
+        std::to_string(t.port) +
+        "\r\nUser-Agent: Searchlight/0.1 (exposure scanner)\r\nAccept: " + request.accept +
+        "\r\nAccept-Encoding: identity\r\n" + request.extra_headers;
+    if (!request.body.empty() || request.method == "POST")
+        req += "Content-Type: application/json\r\nContent-Length: " +
+               std::to_string(request.body.size()) + "\r\n";
+    req += "Connection: keep-alive\r\n\r\n" + request.body;
     s.send(req);
 }
 

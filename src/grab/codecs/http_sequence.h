@@ -24,12 +24,26 @@ const nlohmann::json* json_field(const nlohmann::json& obj, const char* key);
 // The member if it is a string, else "".
 std::string json_string(const nlohmann::json& obj, const char* key);
 
+// One request. Only read-only requests are ever built (CATALOGUE R2): GETs, and the POSTs
+// that products define as reads (etcd's v3 range, Kibana's console proxy with method=GET).
+struct HttpRequest {
+    std::string method = "GET";
+    std::string path = "/";
+    std::string body;           // sent with Content-Type: application/json when not empty
+    std::string extra_headers;  // whole "Name: value\r\n" lines
+    std::string accept = "application/json";
+
+    static HttpRequest get(std::string_view path, std::string_view accept = "application/json");
+    static HttpRequest post(std::string_view path, std::string_view json_body);
+};
+
 class HttpSequence {
   public:
     enum class Event { kNeedMore, kResponse, kNotHttp, kLimit };
 
     // Sends GET path (Accept-Encoding: identity, keep-alive).
     void get(Session& s, std::string_view path, std::string_view accept = "*/*");
+    void send(Session& s, const HttpRequest& request);
     Event feed(ByteQueue& in);
     // At the peer's close: a response that ends at EOF completes here.
     bool finish();

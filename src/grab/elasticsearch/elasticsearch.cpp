@@ -16,12 +16,10 @@
 // LeakIX Elasticsearch plugins.
 #include "grab/elasticsearch/elasticsearch.h"
 
-#include <algorithm>
-#include <charconv>
 #include <optional>
 #include <string>
-#include <vector>
 
+#include "grab/data_summary.h"
 #include "grab/http_product.h"
 
 namespace sl::grab {
@@ -43,29 +41,6 @@ constexpr uint16_t kPorts[] = {9200, 9201};
 constexpr std::string_view kPaths[] = {
     "/", "/_cat/indices?format=json&bytes=b&h=index,docs.count,store.size,health",
     "/_cluster/health"};
-constexpr size_t kNamesKept = 10;
-
-bool mail_like(std::string_view name) {
-    std::string low(name);
-    std::transform(low.begin(), low.end(), low.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (auto w : {"mail", "mbox", "exchange", "pst", "eml", "inbox", "message"})
-        if (low.find(w) != std::string::npos) return true;
-    return false;
-}
-
-uint64_t json_count(const nlohmann::json& v) {
-    if (v.is_number_unsigned()) return v.get<uint64_t>();
-    if (v.is_number_integer()) return static_cast<uint64_t>(std::max<int64_t>(0, v.get<int64_t>()));
-    if (v.is_string()) {
-        const auto& s = v.get_ref<const std::string&>();
-        uint64_t n = 0;
-        std::from_chars(s.data(), s.data() + s.size(), n);
-        return n;
-    }
-    return 0;
-}
-
 class ElasticsearchGrabber final : public HttpProductGrabber {
   private:
     std::string path() const override { return std::string(kPaths[step_]); }
@@ -147,35 +122,19 @@ class ElasticsearchGrabber final : public HttpProductGrabber {
             verdict_ = Verdict{GrabStatus::kOk, access_};
             return Next::kClose;
         }
-        struct Index {
-            std::string name;
-            uint64_t bytes;
-        };
-        std::vector<Index> indices;
-        uint64_t docs = 0, bytes = 0, mail = 0;
+        DataSummary summary;
         for (const auto& idx : *j) {
             if (!idx.is_object()) continue;
-            std::string name = json_string(idx, "index");
             const nlohmann::json* size_field = json_field(idx, "store.size");
             const nlohmann::json* docs_field = json_field(idx, "docs.count");
-            uint64_t size = size_field ? json_count(*size_field) : 0;
-            docs += docs_field ? json_count(*docs_field) : 0;
-            bytes += size;
-            mail += mail_like(name) ? 1 : 0;
-            indices.push_back({std::move(name), size});
+            summary.add(json_string(idx, "index"), docs_field ? json_count(*docs_field) : 0,
+                        size_field ? json_count(*size_field) : 0);
         }
-        std::stable_sort(indices.begin(), indices.end(),
-                         [](const Index& a, const Index& b) { return a.bytes > b.bytes; });
         Record& rec = s.record();
-        rec.set("elasticsearch.indices", static_cast<uint64_t>(indices.size()));
-        rec.set("elasticsearch.docs", docs);
-        rec.set("elasticsearch.store_bytes", bytes);
-        rec.set("data.collections", static_cast<uint64_t>(indices.size()));
-        rec.set("data.rows", docs);
-        rec.set("data.bytes", bytes);
-        rec.set("data.mail_like_names", mail);
-        for (size_t i = 0; i < indices.size() && i < kNamesKept; ++i)
-            rec.append("data.names_sample", indices[i].name);
+        rec.set("elasticsearch.indices", summary.collections());
+        rec.set("elasticsearch.docs", summary.rows());
+        rec.set("elasticsearch.store_bytes", summary.bytes());
+        summary.write(rec);
         access_ = Access::kOpen;
         return Next::kRead;
     }
