@@ -34,6 +34,7 @@ uint64_t json_count(const nlohmann::json& v) {
 void DataSummary::add(std::string_view name, std::optional<uint64_t> rows,
                       std::optional<uint64_t> bytes) {
     ++collections_;
+    listed_ = true;
     if (rows) add_rows(*rows);
     if (bytes) add_bytes(*bytes);
     mail_ += mail_like(name) ? 1 : 0;
@@ -44,9 +45,10 @@ void DataSummary::write(Record& rec) const {
     std::vector<Named> sorted = names_;
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const Named& a, const Named& b) { return a.bytes > b.bytes; });
-    rec.set("data.collections", collections_);
     if (has_rows_) rec.set("data.rows", rows_);
     if (has_bytes_) rec.set("data.bytes", bytes_);
+    if (!listed_) return;
+    rec.set("data.collections", collections_);
     rec.set("data.mail_like_names", mail_);
     for (size_t i = 0; i < sorted.size() && i < kNamesKept; ++i)
         rec.append("data.names_sample", sorted[i].name);

@@ -28,13 +28,15 @@ class DataSummary {
     // One database, index, bucket, core or collection; rows and bytes when the product says.
     void add(std::string_view name, std::optional<uint64_t> rows = {},
              std::optional<uint64_t> bytes = {});
+    // A listing answered (perhaps empty): data.collections and data.mail_like_names are written.
+    void listed() { listed_ = true; }
     void add_rows(uint64_t rows) { rows_ += rows, has_rows_ = true; }
     void add_bytes(uint64_t bytes) { bytes_ += bytes, has_bytes_ = true; }
     uint64_t collections() const { return collections_; }
     uint64_t rows() const { return rows_; }
     uint64_t bytes() const { return bytes_; }
-    // Writes data.collections, data.mail_like_names, data.names_sample, and data.rows and
-    // data.bytes when the product reported them.
+    // Writes data.collections, data.mail_like_names and data.names_sample after a listing, and
+    // data.rows and data.bytes when the product reported them.
     void write(Record& rec) const;
 
   private:
@@ -44,7 +46,7 @@ class DataSummary {
     };
     std::vector<Named> names_;
     uint64_t collections_ = 0, rows_ = 0, bytes_ = 0, mail_ = 0;
-    bool has_rows_ = false, has_bytes_ = false;
+    bool listed_ = false, has_rows_ = false, has_bytes_ = false;
 };
 
 }  // namespace sl::grab

@@ -5,6 +5,7 @@
 #include "grab/couchdb/couchdb.h"
 #include "grab/docker/docker.h"
 #include "grab/elasticsearch/elasticsearch.h"
+#include "grab/etcd/etcd.h"
 #include "grab/http/http.h"
 #include "grab/memcached/memcached.h"
 #include "grab/mongodb/mongodb.h"
@@ -24,6 +25,7 @@ std::span<const GrabberSpec> specs() {
         docker_spec(),         // row 15: before the generic HTTP record
         couchdb_spec(),        // row 7: before the generic HTTP record
         prometheus_spec(),     // row 19: before the generic HTTP record
+        etcd_spec(),           // row 13: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),          // row 5
         memcached_spec(),      // row 6

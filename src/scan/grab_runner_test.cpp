@@ -18,35 +18,36 @@ TEST(CandidateOrder, UsualProtocolThenGreetingThenFallbacks) {
     auto specs = grab::all_grabbers();
     EXPECT_EQ(names(plan_candidates(6379, specs, false)),
               (std::vector<std::string>{"redis", "greeting", "elasticsearch", "docker", "couchdb",
-                                        "prometheus", "http", "memcached", "postgres", "mongodb"}));
+                                        "prometheus", "etcd", "http", "memcached", "postgres",
+                                        "mongodb"}));
     EXPECT_EQ(
         names(plan_candidates(11211, specs, false)),
         (std::vector<std::string>{"memcached", "greeting", "elasticsearch", "docker", "couchdb",
-                                  "prometheus", "http", "redis", "postgres", "mongodb"}));
-    EXPECT_EQ(
-        names(plan_candidates(80, specs, false)),
-        (std::vector<std::string>{"http", "greeting", "elasticsearch", "docker", "couchdb",
-                                  "prometheus", "redis", "memcached", "postgres", "mongodb"}));
+                                  "prometheus", "etcd", "http", "redis", "postgres", "mongodb"}));
+    EXPECT_EQ(names(plan_candidates(80, specs, false)),
+              (std::vector<std::string>{"http", "greeting", "elasticsearch", "docker", "couchdb",
+                                        "prometheus", "etcd", "redis", "memcached", "postgres",
+                                        "mongodb"}));
 }
 
 TEST(CandidateOrder, ServerFirstProtocolsAreTriedOnTheirPortsAndAtTheGreeting) {
     EXPECT_EQ(names(plan_candidates(3306, grab::all_grabbers(), false)),
               (std::vector<std::string>{"mysql", "greeting", "elasticsearch", "docker", "couchdb",
-                                        "prometheus", "http", "redis", "memcached", "postgres",
-                                        "mongodb"}));
+                                        "prometheus", "etcd", "http", "redis", "memcached",
+                                        "postgres", "mongodb"}));
 }
 
 TEST(CandidateOrder, UnknownPortStartsWithTheGreeting) {
     EXPECT_EQ(
         names(plan_candidates(31337, grab::all_grabbers(), false)),
         (std::vector<std::string>{"greeting", "elasticsearch", "docker", "couchdb", "prometheus",
-                                  "http", "redis", "memcached", "postgres", "mongodb"}));
+                                  "etcd", "http", "redis", "memcached", "postgres", "mongodb"}));
 }
 
 TEST(CandidateOrder, InsideTlsThereIsNoGreetingStage) {
     EXPECT_EQ(names(plan_candidates(6380, grab::all_grabbers(), true)),
               (std::vector<std::string>{"redis/tls", "elasticsearch/tls", "docker/tls",
-                                        "couchdb/tls", "prometheus/tls", "http/tls",
+                                        "couchdb/tls", "prometheus/tls", "etcd/tls", "http/tls",
                                         "memcached/tls", "postgres/tls", "mongodb/tls"}));
 }
 

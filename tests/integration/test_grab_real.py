@@ -2,7 +2,8 @@
 redis-server (no password, requirepass, TLS only, a non-default port, protected mode seen from
 a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
 (root with an empty password, with a password, no account for the host, a non-default port),
-prometheus (open, web.config.file basic auth), nginx (a plain page, autoindex with .git and
+prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key),
+nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
 Values stored in the servers carry a canary; it must never appear in the output."""
@@ -224,6 +225,36 @@ class RealPrometheus(unittest.TestCase):
         with servers.Prometheus(ip, usual_or_free(ip, 9090), basic_auth=True) as p:
             svc = grab(ip, p.port)
         self.assertEqual((svc["protocol"], svc["access"]), ("prometheus", "auth_required"))
+
+
+class RealEtcd(unittest.TestCase):
+    def test_auth_off_is_open_with_key_count_and_db_size(self):
+        ip = "127.0.20.70"
+        with servers.Etcd(ip, usual_or_free(ip, 2379)) as e:
+            svc = grab(ip, e.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["version"]), ("etcd", "open", "3.4.23"))
+        self.assertEqual((svc["etcd"]["v3"], svc["etcd"]["keys"]), ("open", 1))
+        self.assertEqual(svc["data"]["names_sample"], ["/mailboxes"])
+        self.assertEqual(svc["data"]["mail_like_names"], 1)
+        self.assertGreater(svc["data"]["bytes"], 0)
+        self.assertNotIn("evidence_truncated", svc)
+
+    def test_auth_enable_is_auth_required_although_version_answers(self):
+        ip = "127.0.20.71"
+        with servers.Etcd(ip, usual_or_free(ip, 2379), auth=True, v2_key=False) as e:
+            svc = grab(ip, e.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["product"]),
+                         ("etcd", "auth_required", "etcd"))
+        self.assertEqual(svc["etcd"]["v3"], "auth_required")
+        self.assertNotIn("names_sample", svc["data"])
+
+    def test_v2_store_stays_open_under_v3_auth(self):
+        ip = "127.0.20.72"
+        with servers.Etcd(ip, fx.free_port(ip), auth=True) as e:
+            svc = grab(ip, e.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("etcd", "open"))
+        self.assertEqual((svc["etcd"]["v3"], svc["etcd"]["v2"]), ("auth_required", "open"))
+        self.assertEqual(svc["data"]["names_sample"], ["/mailboxes"])
 
 
 class ReconnectPath(unittest.TestCase):

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 CANARY = "SEARCHLIGHT-CANARY-7f3a"
 
@@ -347,3 +348,46 @@ class Prometheus(Server):
                 f.write(f"basic_auth_users:\n  admin: {hashed}\n")
             cmd.append(f"--web.config.file={web}")
         return cmd
+
+
+class Etcd(Server):
+    """etcd from Debian (3.4, v2 enabled). Stores a v3 key and (v2_key) a v2 key, both with the
+    canary as value. auth: a root user with a password, then `auth enable`: v3 refuses anonymous
+    clients, while v2 (whose auth is separate) still serves its own store."""
+    name = "etcd"
+
+    def __init__(self, ip, port, auth=False, v2_key=True, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.auth, self.v2_key = auth, v2_key
+
+    def command(self):
+        peer = free_peer_port(self.ip)
+        client, peer_url = f"http://{self.ip}:{self.port}", f"http://{self.ip}:{peer}"
+        return ["etcd", "--name", "lab", "--data-dir", os.path.join(self.dir, "data"),
+                "--listen-client-urls", client, "--advertise-client-urls", client,
+                "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+                "--initial-cluster", f"lab={peer_url}", "--enable-v2"]
+
+    def ctl(self, *args):
+        env = dict(os.environ, ETCDCTL_API="3")
+        return subprocess.run(["etcdctl", "--endpoints", f"{self.ip}:{self.port}", *args],
+                              env=env, check=True, capture_output=True, text=True, timeout=20)
+
+    def ready(self):
+        self.ctl("put", "/app/config", CANARY)
+        if self.v2_key:
+            self.put_v2("mailboxes")
+        if self.auth:
+            self.ctl("user", "add", f"root:{CANARY}")
+            self.ctl("auth", "enable")
+
+    def put_v2(self, key):
+        req = urllib.request.Request(f"http://{self.ip}:{self.port}/v2/keys/{key}",
+                                     data=f"value={CANARY}".encode(), method="PUT")
+        urllib.request.urlopen(req, timeout=10).read()
+
+
+def free_peer_port(ip):
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]

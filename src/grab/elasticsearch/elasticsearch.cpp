@@ -123,6 +123,7 @@ class ElasticsearchGrabber final : public HttpProductGrabber {
             return Next::kClose;
         }
         DataSummary summary;
+        summary.listed();
         for (const auto& idx : *j) {
             if (!idx.is_object()) continue;
             const nlohmann::json* size_field = json_field(idx, "store.size");
