@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "grab/clickhouse/clickhouse.h"
 #include "grab/couchdb/couchdb.h"
 #include "grab/docker/docker.h"
 #include "grab/elasticsearch/elasticsearch.h"
@@ -26,6 +27,7 @@ std::span<const GrabberSpec> specs() {
         couchdb_spec(),        // row 7: before the generic HTTP record
         prometheus_spec(),     // row 19: before the generic HTTP record
         etcd_spec(),           // row 13: before the generic HTTP record
+        clickhouse_spec(),     // row 11 (HTTP interface): before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),          // row 5
         memcached_spec(),      // row 6

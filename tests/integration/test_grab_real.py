@@ -2,7 +2,7 @@
 redis-server (no password, requirepass, TLS only, a non-default port, protected mode seen from
 a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
 (root with an empty password, with a password, no account for the host, a non-default port),
-prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key),
+prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -255,6 +255,26 @@ class RealEtcd(unittest.TestCase):
         self.assertEqual((svc["protocol"], svc["access"]), ("etcd", "open"))
         self.assertEqual((svc["etcd"]["v3"], svc["etcd"]["v2"]), ("auth_required", "open"))
         self.assertEqual(svc["data"]["names_sample"], ["/mailboxes"])
+
+
+class RealClickHouse(unittest.TestCase):
+    def test_default_user_without_password_is_open_with_sizes(self):
+        ip = "127.0.20.80"
+        with servers.ClickHouse(ip, usual_or_free(ip, 8123)) as c:
+            svc = grab(ip, c.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["product"]),
+                         ("clickhouse", "open", "ClickHouse"))
+        self.assertTrue(svc["version"].startswith("18.16"))
+        self.assertEqual((svc["data"]["rows"], svc["data"]["names_sample"]), (3, ["mail"]))
+        self.assertGreater(svc["data"]["bytes"], 0)
+
+    def test_password_is_auth_required(self):
+        ip = "127.0.20.81"
+        with servers.ClickHouse(ip, fx.free_port(ip), password=True) as c:
+            svc = grab(ip, c.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("clickhouse", "auth_required"))
+        self.assertEqual(svc["clickhouse"]["error_code"], 194)
+        self.assertNotIn("data", svc)
 
 
 class ReconnectPath(unittest.TestCase):

@@ -23,10 +23,10 @@ def get(path, accept="application/json"):
             "Accept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n").encode()
 
 
-def response(status, reason, body, headers=()):
+def response(status, reason, body, headers=(), content_type="application/json; charset=UTF-8"):
     if not isinstance(body, bytes):
         body = json.dumps(body, indent=2).encode()
-    head = [f"HTTP/1.1 {status} {reason}", "content-type: application/json; charset=UTF-8",
+    head = [f"HTTP/1.1 {status} {reason}", f"content-type: {content_type}",
             f"content-length: {len(body)}"] + list(headers)
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
@@ -39,6 +39,7 @@ def write(protocol, case, header, exchanges, cut=None, target=None):
             resp = resp[:cut]
         out += lines("< ", resp)
     path = os.path.join(ROOT, "src", "grab", protocol, "testdata", f"{case}.transcript")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 
@@ -251,8 +252,47 @@ def couch_main():
            (get("/_all_dbs"), response(401, "Unauthorized", unauthorized, headers))])
 
 
+CLICKHOUSE_DOCS = [
+    "https://clickhouse.com/docs/en/interfaces/http (X-ClickHouse-* headers, ?query=, FORMAT JSON)",
+    "https://clickhouse.com/docs/en/operations/system-tables/parts (rows, bytes_on_disk)",
+    "https://clickhouse.com/docs/en/interfaces/formats#json (the JSON output format)",
+]
+CLICKHOUSE_SIZES = ("/?query=SELECT%20database%20AS%20name%2C%20sum(rows)%20AS%20rows%2C%20"
+                    "sum(bytes_on_disk)%20AS%20bytes%20FROM%20system.parts%20WHERE%20active%20GROUP"
+                    "%20BY%20database%20ORDER%20BY%20bytes%20DESC%20LIMIT%2010000%20FORMAT%20JSON")
+
+
+def clickhouse_main():
+    global TARGET
+    TARGET = "127.0.6.9:8123"
+    headers = ["X-ClickHouse-Server-Display-Name: ch-prod-1",
+               "X-ClickHouse-Query-Id: 7c5d1d2e-3b1a-4a57-9c1e-6c0f1f7d2a10",
+               "X-ClickHouse-Timezone: UTC", "X-ClickHouse-Format: TabSeparated",
+               'X-ClickHouse-Summary: {"read_rows":"1","read_bytes":"1","written_rows":"0"}']
+    sizes = {"meta": [{"name": "name", "type": "String"}, {"name": "rows", "type": "UInt64"},
+                      {"name": "bytes", "type": "UInt64"}],
+             "data": [{"name": "analytics", "rows": "8123000000", "bytes": "412316860416"},
+                      {"name": "mail_events", "rows": "91000000", "bytes": "7516192768"}],
+             "rows": 2, "statistics": {"elapsed": 0.0021, "rows_read": 310, "bytes_read": 40210}}
+    write("clickhouse", "open_v24", ["SIMULATION of ClickHouse 24.3 with user default and no "
+                                     "password (the modern headers), from:"] + CLICKHOUSE_DOCS,
+          [(get("/?query=SELECT%20version()"),
+            response(200, "OK", b"24.3.2.23\n", headers, "text/tab-separated-values; charset=UTF-8")),
+           (get(CLICKHOUSE_SIZES), response(200, "OK", sizes, headers))])
+    refused = (b"Code: 516. DB::Exception: default: Authentication failed: password is incorrect, "
+               b"or there is no user with such name. (AUTHENTICATION_FAILED) (version 24.3.2.23 "
+               b"(official build))\n")
+    write("clickhouse", "auth_required_v24",
+          ["SIMULATION of ClickHouse 24.3 with a password on user default, from:"] + CLICKHOUSE_DOCS +
+          ["https://clickhouse.com/docs/en/operations/settings/settings-users (passwords)"],
+          [(get("/?query=SELECT%20version()"),
+            response(401, "Unauthorized", refused, headers[:3] + ["X-ClickHouse-Exception-Code: 516"],
+                     "text/plain; charset=UTF-8"))])
+
+
 if __name__ == "__main__":
     main()
+    clickhouse_main()
     mongo_main()
     docker_main()
     couch_main()

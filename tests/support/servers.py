@@ -391,3 +391,56 @@ def free_peer_port(ip):
     with socket.socket() as s:
         s.bind((ip, 0))
         return s.getsockname()[1]
+
+
+class ClickHouse(Server):
+    """clickhouse-server from Debian (18.16), HTTP interface only. Creates a `mail` database
+    with one MergeTree table holding a canary row. password: the `default` user gets one."""
+    name = "clickhouse"
+
+    def __init__(self, ip, port, password=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.password = password
+
+    def command(self):
+        d = self.dir
+        native = free_peer_port(self.ip)
+        with open(os.path.join(d, "config.xml"), "w") as f:
+            f.write(f"""<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><console>1</console></logger>
+  <listen_host>{self.ip}</listen_host>
+  <http_port>{self.port}</http_port>
+  <tcp_port>{native}</tcp_port>
+  <path>{d}/data/</path>
+  <tmp_path>{d}/tmp/</tmp_path>
+  <user_files_path>{d}/user_files/</user_files_path>
+  <format_schema_path>{d}/format_schemas/</format_schema_path>
+  <users_config>users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>536870912</mark_cache_size>
+</yandex>
+""")
+        secret = CANARY if self.password else ""
+        with open(os.path.join(d, "users.xml"), "w") as f:
+            f.write(f"""<?xml version="1.0"?>
+<yandex>
+  <profiles><default></default></profiles>
+  <users><default><password>{secret}</password><networks><ip>::/0</ip></networks>
+    <profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+""")
+        return ["clickhouse-server", f"--config-file={d}/config.xml"]
+
+    def query(self, sql):
+        url = f"http://{self.ip}:{self.port}/"
+        if self.password:
+            url += f"?user=default&password={CANARY}"
+        urllib.request.urlopen(urllib.request.Request(url, data=sql.encode()), timeout=20).read()
+
+    def ready(self):
+        self.query("CREATE DATABASE mail")
+        self.query("CREATE TABLE mail.inbox (id UInt64, body String) ENGINE = MergeTree ORDER BY id")
+        self.query(f"INSERT INTO mail.inbox VALUES (1, '{CANARY}'), (2, 'x'), (3, 'y')")
