@@ -8,6 +8,7 @@
 #include "grab/elasticsearch/elasticsearch.h"
 #include "grab/etcd/etcd.h"
 #include "grab/http/http.h"
+#include "grab/influxdb/influxdb.h"
 #include "grab/memcached/memcached.h"
 #include "grab/mongodb/mongodb.h"
 #include "grab/mysql/mysql.h"
@@ -28,6 +29,7 @@ std::span<const GrabberSpec> specs() {
         prometheus_spec(),     // row 19: before the generic HTTP record
         etcd_spec(),           // row 13: before the generic HTTP record
         clickhouse_spec(),     // row 11 (HTTP interface): before the generic HTTP record
+        influxdb_spec(),       // row 12: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),          // row 5
         memcached_spec(),      // row 6

@@ -3,6 +3,7 @@ redis-server (no password, requirepass, TLS only, a non-default port, protected 
 a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
 (root with an empty password, with a password, no account for the host, a non-default port),
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
+influxdb 1.6 (auth off, auth on),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -274,6 +275,26 @@ class RealClickHouse(unittest.TestCase):
             svc = grab(ip, c.port)
         self.assertEqual((svc["protocol"], svc["access"]), ("clickhouse", "auth_required"))
         self.assertEqual(svc["clickhouse"]["error_code"], 194)
+        self.assertNotIn("data", svc)
+
+
+class RealInfluxDB(unittest.TestCase):
+    def test_auth_off_is_open_with_database_names(self):
+        ip = "127.0.20.90"
+        with servers.InfluxDB(ip, usual_or_free(ip, 8086)) as i:
+            svc = grab(ip, i.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["product"]),
+                         ("influxdb", "open", "InfluxDB"))
+        self.assertTrue(svc["version"].startswith("1.6"))
+        self.assertEqual(svc["data"]["names_sample"], ["mailstore"])
+        self.assertEqual(svc["influxdb"]["measurements"], 1)
+
+    def test_auth_enabled_is_auth_required(self):
+        ip = "127.0.20.91"
+        with servers.InfluxDB(ip, fx.free_port(ip), auth=True) as i:
+            svc = grab(ip, i.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("influxdb", "auth_required"))
+        self.assertEqual(svc["influxdb"]["http_status"], 401)
         self.assertNotIn("data", svc)
 
 

@@ -290,9 +290,34 @@ def clickhouse_main():
                      "text/plain; charset=UTF-8"))])
 
 
+INFLUX2_DOCS = [
+    "https://docs.influxdata.com/influxdb/v2/api/#operation/GetPing (204, X-Influxdb-Version)",
+    "https://docs.influxdata.com/influxdb/v2/api/setup/index.md (GET /api/v2/setup: allowed)",
+    "https://docs.influxdata.com/influxdb/v2/api/#operation/GetBuckets (401 unauthorized)",
+]
+
+
+def influx2_main():
+    global TARGET
+    TARGET = "127.0.6.10:8086"
+    headers = ["X-Influxdb-Build: OSS", "X-Influxdb-Version: v2.7.4"]
+    ping = (get("/ping"), response(204, "No Content", b"", headers))
+    unauthorized = {"code": "unauthorized", "message": "unauthorized access"}
+    write("influxdb", "open_v2_setup_allowed",
+          ["SIMULATION of InfluxDB 2.7 never onboarded: /api/v2/setup allows anyone to create the "
+           "admin user and token, from:"] + INFLUX2_DOCS,
+          [ping, (get("/api/v2/setup"), response(200, "OK", {"allowed": True}, headers)),
+           (get("/api/v2/buckets?limit=100"), response(401, "Unauthorized", unauthorized, headers))])
+    write("influxdb", "auth_required_v2",
+          ["SIMULATION of InfluxDB 2.7 after onboarding (tokens required), from:"] + INFLUX2_DOCS,
+          [ping, (get("/api/v2/setup"), response(200, "OK", {"allowed": False}, headers)),
+           (get("/api/v2/buckets?limit=100"), response(401, "Unauthorized", unauthorized, headers))])
+
+
 if __name__ == "__main__":
     main()
     clickhouse_main()
+    influx2_main()
     mongo_main()
     docker_main()
     couch_main()

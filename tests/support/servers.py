@@ -444,3 +444,52 @@ class ClickHouse(Server):
         self.query("CREATE DATABASE mail")
         self.query("CREATE TABLE mail.inbox (id UInt64, body String) ENGINE = MergeTree ORDER BY id")
         self.query(f"INSERT INTO mail.inbox VALUES (1, '{CANARY}'), (2, 'x'), (3, 'y')")
+
+
+class InfluxDB(Server):
+    """influxd from Debian (1.6). Creates database `mailstore` with one point whose field is the
+    canary. auth: auth-enabled with an admin user (created first, as 1.x requires)."""
+    name = "influxdb"
+
+    def __init__(self, ip, port, auth=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.auth = auth
+
+    def command(self):
+        d = self.dir
+        conf = os.path.join(d, "influxdb.conf")
+        with open(conf, "w") as f:
+            f.write(f"""reporting-disabled = true
+bind-address = "{self.ip}:{free_peer_port(self.ip)}"
+[meta]
+  dir = "{d}/meta"
+[data]
+  dir = "{d}/data"
+  wal-dir = "{d}/wal"
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "{self.ip}:{self.port}"
+  auth-enabled = {"true" if self.auth else "false"}
+  log-enabled = false
+""")
+        return ["influxd", "-config", conf]
+
+    def call(self, path, params, data=None):
+        import urllib.parse
+        if self.auth:
+            params = dict(params, u="admin", p=CANARY)
+        url = f"http://{self.ip}:{self.port}{path}?{urllib.parse.urlencode(params)}"
+        req = urllib.request.Request(url, data=data.encode() if data is not None else b"")
+        urllib.request.urlopen(req, timeout=20).read()
+
+    def ready(self):
+        if self.auth:
+            import urllib.parse
+            q = urllib.parse.urlencode({"q": f"CREATE USER admin WITH PASSWORD '{CANARY}' "
+                                             "WITH ALL PRIVILEGES"})
+            urllib.request.urlopen(urllib.request.Request(
+                f"http://{self.ip}:{self.port}/query?{q}", data=b""), timeout=20).read()
+        self.call("/query", {"q": "CREATE DATABASE mailstore"})
+        self.call("/write", {"db": "mailstore"}, f'inbox subject="{CANARY}" 1')
