@@ -15,6 +15,7 @@
 #include "grab/postgres/postgres.h"
 #include "grab/prometheus/prometheus.h"
 #include "grab/redis/redis.h"
+#include "grab/zookeeper/zookeeper.h"
 
 namespace sl::grab {
 
@@ -33,6 +34,8 @@ std::span<const GrabberSpec> specs() {
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),          // row 5
         memcached_spec(),      // row 6
+        zookeeper_spec(),      // row 14: before postgres and mongodb, whose length-prefixed
+                               // probes leave ZooKeeper waiting for the rest of a frame
         postgres_spec(),       // row 9
         mysql_spec(),          // row 10 (server-first: matched against the greeting)
         mongodb_spec(),        // row 4

@@ -3,7 +3,7 @@ redis-server (no password, requirepass, TLS only, a non-default port, protected 
 a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
 (root with an empty password, with a password, no account for the host, a non-default port),
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
-influxdb 1.6 (auth off, auth on),
+influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -296,6 +296,26 @@ class RealInfluxDB(unittest.TestCase):
         self.assertEqual((svc["protocol"], svc["access"]), ("influxdb", "auth_required"))
         self.assertEqual(svc["influxdb"]["http_status"], 401)
         self.assertNotIn("data", svc)
+
+
+class RealZooKeeper(unittest.TestCase):
+    def test_no_acl_is_open_with_node_count_and_root_names(self):
+        ip = "127.0.20.100"
+        with servers.ZooKeeper(ip, usual_or_free(ip, 2181)) as z:
+            svc = grab(ip, z.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["version"]),
+                         ("zookeeper", "open", "3.8.0"))
+        self.assertEqual(svc["zookeeper"]["mode"], "standalone")
+        self.assertGreaterEqual(svc["zookeeper"]["node_count"], 3)
+        self.assertEqual(sorted(svc["data"]["names_sample"]), ["mailboxes", "zookeeper"])
+
+    def test_acl_on_root_is_auth_required_found_on_any_port(self):
+        ip = "127.0.20.101"
+        with servers.ZooKeeper(ip, fx.free_port(ip), acl=True) as z:
+            svc = grab(ip, z.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("zookeeper", "auth_required"))
+        self.assertEqual(svc["zookeeper"]["error"], -102)
+        self.assertNotIn("names_sample", svc.get("data", {}))
 
 
 class ReconnectPath(unittest.TestCase):

@@ -493,3 +493,36 @@ bind-address = "{self.ip}:{free_peer_port(self.ip)}"
                 f"http://{self.ip}:{self.port}/query?{q}", data=b""), timeout=20).read()
         self.call("/query", {"q": "CREATE DATABASE mailstore"})
         self.call("/write", {"db": "mailstore"}, f'inbox subject="{CANARY}" 1')
+
+
+class ZooKeeper(Server):
+    """ZooKeeper from Debian (3.8, standalone, default four-letter-word whitelist: srvr).
+    Creates /mailboxes holding the canary. acl: / then only allows a digest user, so an
+    anonymous getChildren("/") gets NoAuth. (ZooKeeper always whitelists srvr: zkServer.sh
+    status needs it.)"""
+    name = "zookeeper"
+
+    def __init__(self, ip, port, acl=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.acl = acl
+
+    def command(self):
+        conf = os.path.join(self.dir, "zoo.cfg")
+        with open(conf, "w") as f:
+            f.write(f"tickTime=2000\ndataDir={self.dir}/data\nclientPort={self.port}\n"
+                    f"clientPortAddress={self.ip}\nadmin.enableServer=false\n")
+        return ["java", "-Xmx256m", "-cp", "/usr/share/java/zookeeper.jar",
+                "org.apache.zookeeper.server.ZooKeeperServerMain", conf]
+
+    def cli(self, *args):
+        return subprocess.run(["/usr/share/zookeeper/bin/zkCli.sh", "-server",
+                               f"{self.ip}:{self.port}", *args], check=True,
+                              capture_output=True, text=True, timeout=60)
+
+    def ready(self):
+        self.cli("create", "/mailboxes", CANARY)
+        if self.acl:
+            import base64
+            import hashlib
+            digest = base64.b64encode(hashlib.sha1(f"admin:{CANARY}".encode()).digest()).decode()
+            self.cli("setAcl", "/", f"digest:admin:{digest}:cdrwa")
