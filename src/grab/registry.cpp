@@ -9,12 +9,16 @@
 #include "grab/etcd/etcd.h"
 #include "grab/http/http.h"
 #include "grab/influxdb/influxdb.h"
+#include "grab/jenkins/jenkins.h"
+#include "grab/kibana/kibana.h"
 #include "grab/memcached/memcached.h"
 #include "grab/mongodb/mongodb.h"
 #include "grab/mysql/mysql.h"
 #include "grab/postgres/postgres.h"
 #include "grab/prometheus/prometheus.h"
 #include "grab/redis/redis.h"
+#include "grab/s3/s3.h"
+#include "grab/solr/solr.h"
 #include "grab/zookeeper/zookeeper.h"
 
 namespace sl::grab {
@@ -31,6 +35,10 @@ std::span<const GrabberSpec> specs() {
         etcd_spec(),           // row 13: before the generic HTTP record
         clickhouse_spec(),     // row 11 (HTTP interface): before the generic HTTP record
         influxdb_spec(),       // row 12: before the generic HTTP record
+        kibana_spec(),         // row 3: before the generic HTTP record
+        solr_spec(),           // row 36: before the generic HTTP record
+        jenkins_spec(),        // row 18: before the generic HTTP record
+        s3_spec(),             // row 34: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         redis_spec(),          // row 5
         memcached_spec(),      // row 6

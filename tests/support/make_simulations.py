@@ -23,6 +23,12 @@ def get(path, accept="application/json"):
             "Accept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n").encode()
 
 
+def post(path, extra_headers=""):
+    return (f"POST {path} HTTP/1.1\r\nHost: {TARGET}\r\n{UA}\r\nAccept: application/json\r\n"
+            f"Accept-Encoding: identity\r\n{extra_headers}Content-Type: application/json\r\n"
+            "Content-Length: 0\r\nConnection: keep-alive\r\n\r\n").encode()
+
+
 def response(status, reason, body, headers=(), content_type="application/json; charset=UTF-8"):
     if not isinstance(body, bytes):
         body = json.dumps(body, indent=2).encode()
@@ -314,10 +320,187 @@ def influx2_main():
            (get("/api/v2/buckets?limit=100"), response(401, "Unauthorized", unauthorized, headers))])
 
 
+JENKINS_DOCS = [
+    "https://www.jenkins.io/doc/book/using/remote-access-api/ (api/json with tree=)",
+    "https://www.jenkins.io/doc/book/security/access-control/ (anonymous Overall/Read)",
+    "https://www.jenkins.io/doc/book/managing/script-console/ (/script)",
+]
+JENKINS_JOBS = "/api/json?tree=jobs%5Bname%5D"
+
+
+def jenkins_main():
+    global TARGET
+    TARGET = "127.0.6.11:8080"
+    headers = ["X-Jenkins: 2.426.1", "X-Hudson: 1.395", "X-Jenkins-Session: 3e0a5b2d",
+               "X-Hudson-Theme: default", "Server: Jetty(10.0.17)"]
+    html = "text/html;charset=utf-8"
+    dashboard = (b"<!DOCTYPE html><html><head><title>Dashboard [Jenkins]</title></head>"
+                 b"<body>...</body></html>")
+    jobs = {"_class": "hudson.model.Hudson",
+            "jobs": [{"_class": "hudson.model.FreeStyleProject", "name": n}
+                     for n in ["deploy-prod", "nightly-backup", "mail-archive-export"]]}
+    computers = {"_class": "hudson.model.ComputerSet",
+                 "computer": [{"_class": "hudson.model.Hudson$MasterComputer", "displayName": "Built-In Node"},
+                              {"_class": "hudson.slaves.SlaveComputer", "displayName": "agent-1"}]}
+    people = {"_class": "hudson.model.View$AsynchPeople$People",
+              "users": [{"user": {"id": u}} for u in ["admin", "ci-bot", "jdoe"]]}
+    script = b"<html><head><title>Script Console [Jenkins]</title></head><body>...</body></html>"
+    open_exchanges = [
+        (get("/", "text/html"), response(200, "OK", dashboard, headers, html)),
+        (get(JENKINS_JOBS), response(200, "OK", jobs, headers)),
+        (get("/computer/api/json?tree=computer%5BdisplayName%5D"), response(200, "OK", computers, headers)),
+        (get("/asynchPeople/api/json?tree=users%5Buser%5Bid%5D%5D"), response(200, "OK", people, headers)),
+        (get("/script", "text/html"), response(200, "OK", script, headers, html))]
+    write("jenkins", "open_anonymous_admin",
+          ["SIMULATION of Jenkins 2.426 where anonymous has Overall/Administer (the no-fly list "
+           "case's class), from:"] + JENKINS_DOCS, open_exchanges)
+    write("jenkins", "truncated_jobs", ["SIMULATION of Jenkins 2.426 as open_anonymous_admin; the job "
+                                        "list is cut short, from:"] + JENKINS_DOCS,
+          open_exchanges[:2], cut=150)
+    refused = (b"<html><head><meta http-equiv='refresh' content='1;url=/login?from=%2F'/></head>"
+               b"<body>Authentication required</body></html>")
+    write("jenkins", "auth_required_default",
+          ["SIMULATION of Jenkins 2.426 with the default security realm (no anonymous read), "
+           "from:"] + JENKINS_DOCS,
+          [(get("/", "text/html"), response(403, "Forbidden", refused,
+                               headers + ["X-You-Are-Authenticated-As: anonymous",
+                                          "X-Required-Permission: hudson.model.Hudson.Read"], html))])
+
+
+SOLR_DOCS = [
+    "https://solr.apache.org/guide/solr/latest/configuration-guide/coreadmin-api.html (STATUS)",
+    "https://solr.apache.org/guide/solr/latest/deployment-guide/basic-authentication-plugin.html",
+]
+
+
+def solr_main():
+    global TARGET
+    TARGET = "127.0.6.12:8983"
+    system = {"responseHeader": {"status": 0, "QTime": 21}, "mode": "std",
+              "solr_home": "/var/solr/data",
+              "lucene": {"solr-spec-version": "9.4.0", "solr-impl-version": "9.4.0 71e10",
+                         "lucene-spec-version": "9.8.0", "lucene-impl-version": "9.8.0"},
+              "jvm": {"version": "17.0.9"}}
+
+    def core(name, docs, size):
+        return {"name": name, "instanceDir": f"/var/solr/data/{name}", "startTime": "2024-01-10T09:00:00Z",
+                "uptime": 86400000, "index": {"numDocs": docs, "maxDoc": docs, "deletedDocs": 0,
+                                              "version": 12, "segmentCount": 4, "current": True,
+                                              "hasDeletions": False, "sizeInBytes": size,
+                                              "size": "—"}}
+    cores = {"responseHeader": {"status": 0, "QTime": 3}, "initFailures": {},
+             "status": {"techproducts": core("techproducts", 32, 29488),
+                        "exchange_mailboxes": core("exchange_mailboxes", 1250000, 54975581388)}}
+    exchanges = [(get("/solr/admin/info/system?wt=json"), response(200, "OK", system)),
+                 (get("/solr/admin/cores?action=STATUS&wt=json"), response(200, "OK", cores))]
+    write("solr", "open_no_auth", ["SIMULATION of Solr 9.4 standalone without an auth plugin, "
+                                   "from:"] + SOLR_DOCS, exchanges)
+    write("solr", "truncated_cores", ["SIMULATION of Solr 9.4 as open_no_auth; the core status is "
+                                      "cut short, from:"] + SOLR_DOCS, exchanges, cut=300)
+    body = (b"<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
+            b"<title>Error 401 require authentication</title>\n</head>\n<body><h2>HTTP ERROR 401 "
+            b"require authentication</h2>\n</body>\n</html>\n")
+    write("solr", "auth_required_basic_auth",
+          ["SIMULATION of Solr 9.4 with security.json enabling the BasicAuth plugin, from:"] + SOLR_DOCS,
+          [(get("/solr/admin/info/system?wt=json"),
+            response(401, "require authentication", body,
+                     ['WWW-Authenticate: Basic realm="solr"'], "text/html;charset=iso-8859-1"))])
+
+
+KIBANA_DOCS = [
+    "https://www.elastic.co/guide/en/kibana/7.17/access.html (GET /api/status)",
+    "https://www.elastic.co/guide/en/kibana/7.17/console-kibana.html (the console proxy)",
+    "https://www.elastic.co/guide/en/elasticsearch/reference/7.17/cat-indices.html (format=json)",
+]
+KIBANA_PROXY = ("/api/console/proxy?path=%2F_cat%2Findices%3Fformat%3Djson%26bytes%3Db%26h%3D"
+                "index%2Cdocs.count%2Cstore.size%2Chealth&method=GET")
+
+
+def kibana_main():
+    global TARGET
+    TARGET = "127.0.6.13:5601"
+    headers = ["kbn-name: kibana-prod", "kbn-license-sig: 5b1c2f", "kbn-version: 7.17.9"]
+    status = {"name": "kibana-prod", "uuid": "5b2de169-2785-441b-ae8c-186a1936b17d",
+              "version": {"number": "7.17.9", "build_hash": "a1b2c3", "build_number": 46516,
+                          "build_snapshot": False},
+              "status": {"overall": {"since": "2024-01-10T09:00:00.000Z", "state": "green",
+                                     "title": "Green", "nickname": "Looking good", "icon": "success"}}}
+    indices = [{"index": "mail-archive-2022", "docs.count": "41000000", "store.size": "1980000000000",
+                "health": "green"},
+               {"index": ".kibana_7.17.9_001", "docs.count": "120", "store.size": "2310000", "health": "green"}]
+    xsrf = "kbn-xsrf: true\r\nosd-xsrf: true\r\n"
+    exchanges = [(get("/api/status"), response(200, "OK", status, headers)),
+                 (post(KIBANA_PROXY, xsrf), response(200, "OK", indices, headers))]
+    write("kibana", "open_security_off", ["SIMULATION of Kibana 7.17 in front of Elasticsearch with "
+                                          "security off, from:"] + KIBANA_DOCS, exchanges)
+    write("kibana", "truncated_proxy", ["SIMULATION of Kibana 7.17 as open_security_off; the proxied "
+                                        "index list is cut short, from:"] + KIBANA_DOCS, exchanges, cut=200)
+    unauthorized = {"statusCode": 401, "error": "Unauthorized",
+                    "message": "[security_exception]: missing authentication credentials for REST request [/_security/_authenticate]"}
+    write("kibana", "auth_required_8x",
+          ["SIMULATION of Kibana 8.11 with security on (the 8.x default), from:"] + KIBANA_DOCS +
+          ["https://www.elastic.co/guide/en/kibana/8.11/kibana-authentication.html"],
+          [(get("/api/status"), response(401, "Unauthorized", unauthorized,
+                                         ["kbn-name: kibana", "kbn-license-sig: 9c1d", "kbn-version: 8.11.3"]))])
+
+
+S3_DOCS = [
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html (ListAllMyBucketsResult)",
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html (ListBucketResult)",
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (AccessDenied)",
+]
+
+
+def s3_main():
+    global TARGET
+    TARGET = "127.0.6.14:9000"
+    xml = "application/xml"
+    headers = ["Server: MinIO", "X-Amz-Request-Id: 17A9F3C2B1D0E4F5", "Accept-Ranges: bytes"]
+    buckets = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult xmlns='
+               b'"http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>02d6176db174dc93cb1b899f7c6078f0'
+               b'8654445fe8cf1b6ce98d8855f66bdbf4</ID><DisplayName>minio</DisplayName></Owner><Buckets>'
+               b'<Bucket><Name>backups</Name><CreationDate>2024-01-10T09:00:00.000Z</CreationDate></Bucket>'
+               b'<Bucket><Name>mailbox-exports</Name><CreationDate>2024-02-01T09:00:00.000Z</CreationDate>'
+               b'</Bucket></Buckets></ListAllMyBucketsResult>')
+
+    def page(name, objects, truncated):
+        contents = b"".join(b"<Contents><Key>" + k.encode() + b"</Key><LastModified>2024-02-01T09:00:00.000Z"
+                            b"</LastModified><ETag>&quot;9b2cf535f27731c974343645a3985328&quot;</ETag><Size>"
+                            + str(size).encode() + b"</Size><StorageClass>STANDARD</StorageClass></Contents>"
+                            for k, size in objects)
+        return (b'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/'
+                b'doc/2006-03-01/"><Name>' + name.encode() + b"</Name><Prefix></Prefix><KeyCount>"
+                + str(len(objects)).encode() + b"</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>"
+                + (b"true" if truncated else b"false") + b"</IsTruncated>" + contents + b"</ListBucketResult>")
+    denied = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access '
+              b"Denied.</Message><Resource>/backups</Resource><RequestId>17A9F3C2B1D0E4F6</RequestId>"
+              b"<HostId>dd9025bab4ad464b049177c95eb6ebf374d3b3fd1af9251148b658df7ac2e3e8</HostId></Error>")
+    exchanges = [(get("/", "application/xml"), response(200, "OK", buckets, headers, xml)),
+                 (get("/backups?list-type=2&max-keys=1000", "application/xml"), response(403, "Forbidden", denied, headers, xml)),
+                 (get("/mailbox-exports?list-type=2&max-keys=1000", "application/xml"),
+                  response(200, "OK", page("mailbox-exports", [("2023/ceo.pst", 21474836480),
+                                                               ("2023/finance.pst", 9663676416)], False),
+                           headers, xml))]
+    write("s3", "open_anonymous_list_buckets",
+          ["SIMULATION of an S3-compatible server (MinIO headers) whose policy lets anonymous list "
+           "buckets, with one public bucket, from:"] + S3_DOCS, exchanges)
+    write("s3", "truncated_bucket_page", ["SIMULATION as open_anonymous_list_buckets; the public "
+                                          "bucket's page is cut short, from:"] + S3_DOCS, exchanges, cut=400)
+    root_denied = denied.replace(b"/backups", b"/")
+    write("s3", "auth_required_minio_default",
+          ["SIMULATION of MinIO's default: unsigned ListBuckets is refused, from:"] + S3_DOCS +
+          ["https://min.io/docs/minio/linux/administration/identity-access-management.html"],
+          [(get("/", "application/xml"), response(403, "Forbidden", root_denied, headers, xml))])
+
+
 if __name__ == "__main__":
     main()
     clickhouse_main()
     influx2_main()
+    jenkins_main()
+    solr_main()
+    kibana_main()
+    s3_main()
     mongo_main()
     docker_main()
     couch_main()

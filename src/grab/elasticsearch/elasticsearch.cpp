@@ -38,9 +38,7 @@ constexpr FieldSpec kFields[] = {
 };
 
 constexpr uint16_t kPorts[] = {9200, 9201};
-constexpr std::string_view kPaths[] = {
-    "/", "/_cat/indices?format=json&bytes=b&h=index,docs.count,store.size,health",
-    "/_cluster/health"};
+constexpr std::string_view kPaths[] = {"/", kCatIndicesPath, "/_cluster/health"};
 class ElasticsearchGrabber final : public HttpProductGrabber {
   private:
     std::string path() const override { return std::string(kPaths[step_]); }
@@ -122,15 +120,7 @@ class ElasticsearchGrabber final : public HttpProductGrabber {
             verdict_ = Verdict{GrabStatus::kOk, access_};
             return Next::kClose;
         }
-        DataSummary summary;
-        summary.listed();
-        for (const auto& idx : *j) {
-            if (!idx.is_object()) continue;
-            const nlohmann::json* size_field = json_field(idx, "store.size");
-            const nlohmann::json* docs_field = json_field(idx, "docs.count");
-            summary.add(json_string(idx, "index"), docs_field ? json_count(*docs_field) : 0,
-                        size_field ? json_count(*size_field) : 0);
-        }
+        DataSummary summary = summarize_cat_indices(*j);
         Record& rec = s.record();
         rec.set("elasticsearch.indices", summary.collections());
         rec.set("elasticsearch.docs", summary.rows());
@@ -155,6 +145,20 @@ class ElasticsearchGrabber final : public HttpProductGrabber {
 };
 
 }  // namespace
+
+DataSummary summarize_cat_indices(const nlohmann::json& indices) {
+    DataSummary summary;
+    summary.listed();
+    if (!indices.is_array()) return summary;
+    for (const auto& idx : indices) {
+        if (!idx.is_object()) continue;
+        const nlohmann::json* size_field = json_field(idx, "store.size");
+        const nlohmann::json* docs_field = json_field(idx, "docs.count");
+        summary.add(json_string(idx, "index"), docs_field ? json_count(*docs_field) : 0,
+                    size_field ? json_count(*size_field) : 0);
+    }
+    return summary;
+}
 
 GrabberSpec elasticsearch_spec() {
     return {"elasticsearch", kPorts,
