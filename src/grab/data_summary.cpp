@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "grab/codecs/http_sequence.h"
+
 namespace sl::grab {
 
 bool mail_like(std::string_view name) {
@@ -52,6 +54,20 @@ void DataSummary::write(Record& rec) const {
     rec.set("data.mail_like_names", mail_);
     for (size_t i = 0; i < sorted.size() && i < kNamesKept; ++i)
         rec.append("data.names_sample", sorted[i].name);
+}
+
+DataSummary summarize_cat_indices(const nlohmann::json& indices) {
+    DataSummary summary;
+    summary.listed();
+    if (!indices.is_array()) return summary;
+    for (const auto& idx : indices) {
+        if (!idx.is_object()) continue;
+        const nlohmann::json* size_field = json_field(idx, "store.size");
+        const nlohmann::json* docs_field = json_field(idx, "docs.count");
+        summary.add(json_string(idx, "index"), docs_field ? json_count(*docs_field) : 0,
+                    size_field ? json_count(*size_field) : 0);
+    }
+    return summary;
 }
 
 }  // namespace sl::grab

@@ -49,4 +49,11 @@ class DataSummary {
     bool listed_ = false, has_rows_ = false, has_bytes_ = false;
 };
 
+// The Elasticsearch/OpenSearch path that lists indices with names, document counts and store
+// bytes (never contents): row 1, Kibana's console proxy (row 3) and the mail-archive class (37).
+inline constexpr std::string_view kCatIndicesPath =
+    "/_cat/indices?format=json&bytes=b&h=index,docs.count,store.size,health";
+// Sums a _cat/indices JSON array.
+DataSummary summarize_cat_indices(const nlohmann::json& indices);
+
 }  // namespace sl::grab

@@ -493,8 +493,40 @@ def s3_main():
           [(get("/", "application/xml"), response(403, "Forbidden", root_denied, headers, xml))])
 
 
+def mail_archive_main():
+    """Row 37: services no product grabber claims, whose listings still show a mail archive."""
+    global TARGET
+    TARGET = "127.0.6.15:8080"
+    tb = 3_100_000_000_000
+    mail = [{"index": f"mail-archive-{y}", "docs.count": str(40_000_000 + y),
+             "store.size": str(tb // 4), "health": "green"} for y in (2020, 2021, 2022)]
+    mail += [{"index": "exchange-mailboxes", "docs.count": "9000000", "store.size": str(tb // 4),
+              "health": "green"}]
+    root = {"service": "records-gateway", "status": "ok", "build": "2023.01.7"}
+    headers = ["Server: envoy", "x-envoy-upstream-service-time: 3"]
+    not_found = response(404, "Not Found", {"error": "not found"}, headers)
+    common = [(get("/", "*/*"), response(200, "OK", root, headers)),
+              (get("/.git/HEAD", "*/*"), not_found), (get("/.env", "*/*"), not_found)]
+    write("http", "open_mail_archive_behind_a_gateway",
+          ["SIMULATION of the seeds' class behind an API gateway: / is not Elasticsearch's root (no "
+           "tagline), but the proxied _cat/indices lists about 3 TB of mail-like indices (names "
+           "and sizes invented), from:"] + ES_DOCS,
+          common + [(get(CAT, "*/*"), response(200, "OK", mail, headers)),
+                    (get("/_all_dbs", "*/*"), not_found),
+                    (get("/solr/admin/cores?action=STATUS&wt=json", "*/*"), not_found)])
+    dbs = ["_replicator", "_users", "inbox_ceo", "inbox_finance"]
+    write("http", "open_couch_like_mailboxes",
+          ["SIMULATION of a CouchDB-compatible store (PouchDB server style) whose root does not say "
+           "CouchDB; /_all_dbs lists per-user inbox databases, from:",
+           "https://docs.couchdb.org/en/stable/api/server/common.html (GET /_all_dbs)"],
+          common + [(get(CAT, "*/*"), not_found),
+                    (get("/_all_dbs", "*/*"), response(200, "OK", dbs, headers)),
+                    (get("/solr/admin/cores?action=STATUS&wt=json", "*/*"), not_found)])
+
+
 if __name__ == "__main__":
     main()
+    mail_archive_main()
     clickhouse_main()
     influx2_main()
     jenkins_main()

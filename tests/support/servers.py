@@ -520,6 +520,16 @@ class ZooKeeper(Server):
                               capture_output=True, text=True, timeout=60)
 
     def ready(self):
+        # The port opens before the server serves sessions: wait until a client gets through.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.cli("ls", "/")
+                break
+            except subprocess.CalledProcessError as e:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"zookeeper never served a session: {e.stdout[-300:]}")
+                time.sleep(0.5)
         self.cli("create", "/mailboxes", CANARY)
         if self.acl:
             import base64

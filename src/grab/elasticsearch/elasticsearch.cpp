@@ -146,20 +146,6 @@ class ElasticsearchGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
-DataSummary summarize_cat_indices(const nlohmann::json& indices) {
-    DataSummary summary;
-    summary.listed();
-    if (!indices.is_array()) return summary;
-    for (const auto& idx : indices) {
-        if (!idx.is_object()) continue;
-        const nlohmann::json* size_field = json_field(idx, "store.size");
-        const nlohmann::json* docs_field = json_field(idx, "docs.count");
-        summary.add(json_string(idx, "index"), docs_field ? json_count(*docs_field) : 0,
-                    size_field ? json_count(*size_field) : 0);
-    }
-    return summary;
-}
-
 GrabberSpec elasticsearch_spec() {
     return {"elasticsearch", kPorts,
             Transport::kTcp, true,

@@ -1,13 +1,19 @@
-// HTTP and HTTPS, generic. CATALOGUE row 33 (directory listings, .git, .env).
+// HTTP and HTTPS, generic. CATALOGUE row 33 (directory listings, .git, .env) and row 37 (the
+// mail-archive class: data listings behind a service no product grabber recognised).
 //
 // What we send: GET /, GET /.git/HEAD and GET /.env, one after another on a keep-alive
 // connection (a new connection when the server closes), each with "Accept-Encoding: identity"
-// so nothing arrives compressed. Responses are parsed by libhttp-parser. No redirect is followed.
+// so nothing arrives compressed. When / answers JSON, the listing endpoints of rows 1, 7 and 36
+// follow: GET /_cat/indices (names, counts, bytes), GET /_all_dbs (names) and GET
+// /solr/admin/cores?action=STATUS (names, counts, bytes). Responses are parsed by
+// libhttp-parser. No redirect is followed.
 // Open versus auth-required: content served on / without a login (2xx) is `open`; 401 or 407
 // is `auth_required`; a redirect to a login page is `auth_required`; 403 is `denied`.
 // Evidence: status, title, Server, headers (Set-Cookie names only), a directory listing's entry
 // count and interesting extensions, .git's existence and branch name, .env's existence, key
-// count and the names of secret-looking keys. Never a value, never a file body.
+// count and the names of secret-looking keys, and the `data` object of whichever listing
+// answered (a directory listing's names count too): names, sizes, mail-like names. Never a
+// value, never a file body, never a document.
 // References: RFC 9110, RFC 9112; LeakIX DotEnvHttpPlugin and GitConfigHttpPlugin; nmap
 // http-git, http-ls, http-title.
 #include "grab/http/http.h"
@@ -18,6 +24,8 @@
 #include <string>
 
 #include "grab/codecs/http.h"
+#include "grab/codecs/http_sequence.h"
+#include "grab/data_summary.h"
 
 namespace sl::grab {
 
@@ -39,10 +47,22 @@ constexpr FieldSpec kFields[] = {
     {"http.env_keys", FieldType::kInteger, "number of keys in /.env"},
     {"http.env_secret_names", FieldType::kStringList,
      "names of /.env keys that look like secrets (never their values)"},
+    {"http.data_listings", FieldType::kStringList,
+     "listing endpoints that answered without credentials: _cat/indices, _all_dbs, solr/cores"},
 };
 
 constexpr uint16_t kPorts[] = {80, 443, 8000, 8008, 8080, 8081, 8443, 8888, 9000, 9090};
 constexpr std::string_view kPaths[] = {"/", "/.git/HEAD", "/.env"};
+// Row 37: the listing endpoints tried when / answered JSON but no product grabber claimed it.
+struct ListingProbe {
+    std::string_view path;
+    std::string_view name;
+};
+constexpr ListingProbe kListings[] = {
+    {kCatIndicesPath, "_cat/indices"},
+    {"/_all_dbs", "_all_dbs"},
+    {"/solr/admin/cores?action=STATUS&wt=json", "solr/cores"},
+};
 constexpr size_t kMaxKeptHeaders = 32;
 
 std::string lower(std::string_view s) {
@@ -86,13 +106,18 @@ bool interesting_name(std::string_view name) {
     return false;
 }
 
+bool looks_like_json(std::string_view body) {
+    size_t a = body.find_first_not_of(" \t\r\n");
+    return a != std::string_view::npos && (body[a] == '{' || body[a] == '[');
+}
+
 bool is_listing(std::string_view title, std::string_view body) {
     std::string low = lower(body.substr(0, 4096));
     return title.starts_with("Index of /") || title.starts_with("Directory listing for /") ||
            low.find("<h1>index of /") != std::string::npos;
 }
 
-void record_listing(Record& rec, std::string_view body) {
+void record_listing(Record& rec, std::string_view body, DataSummary& summary) {
     uint64_t entries = 0;
     size_t pos = 0;
     while ((pos = body.find("<a href=\"", pos)) != std::string_view::npos) {
@@ -104,6 +129,7 @@ void record_listing(Record& rec, std::string_view body) {
             href.starts_with("/"))
             continue;
         ++entries;
+        summary.add(href.substr(0, 200));
         if (interesting_name(href)) rec.append("http.listing_interesting", href.substr(0, 200));
     }
     rec.set("http.dir_listing", true);
@@ -164,9 +190,9 @@ class HttpGrabber final : public Grabber {
             auto r = parser_->feed(in.view(), &used);
             in.consume(used);
             if (r == HttpResponseParser::Result::kIncomplete) return Next::kRead;
-            if (r == HttpResponseParser::Result::kLimit) return stop(GrabStatus::kLimitExceeded);
+            if (r == HttpResponseParser::Result::kLimit) return stop(s, GrabStatus::kLimitExceeded);
             if (r == HttpResponseParser::Result::kNotHttp)
-                return stop(step_ == 0 ? GrabStatus::kNotThisProtocol : GrabStatus::kOk);
+                return stop(s, step_ == 0 ? GrabStatus::kNotThisProtocol : GrabStatus::kOk);
             Next next = on_response(s);
             if (next != Next::kRead) return next;
         }
@@ -179,6 +205,7 @@ class HttpGrabber final : public Grabber {
         if (verdict_) return *verdict_;
         if (step_ > 0) {  // / was judged; a later path did not finish
             s.record().set("evidence_truncated", true);
+            write_data(s.record());
             return {GrabStatus::kOk, access_};
         }
         if (why == CloseReason::kLimit) return {GrabStatus::kLimitExceeded, Access::kUnknown};
@@ -191,14 +218,20 @@ class HttpGrabber final : public Grabber {
     void send_request(Session& s) {
         parser_ = std::make_unique<HttpResponseParser>();
         std::string req = "GET ";
-        req += kPaths[step_];
+        req +=
+            step_ < std::size(kPaths) ? kPaths[step_] : kListings[step_ - std::size(kPaths)].path;
         req += " HTTP/1.1\r\nHost: " + host_header(s.target()) +
                "\r\nUser-Agent: Searchlight/0.1 (exposure scanner)\r\nAccept: */*\r\n"
                "Accept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n";
         s.send(req);
     }
 
-    Next stop(GrabStatus status) {
+    size_t steps() const {
+        return std::size(kPaths) + (probe_listings_ ? std::size(kListings) : 0);
+    }
+
+    Next stop(Session& s, GrabStatus status) {
+        if (step_ > 0) write_data(s.record());
         verdict_ = Verdict{status, step_ == 0 ? Access::kUnknown : access_};
         return Next::kClose;
     }
@@ -228,8 +261,11 @@ class HttpGrabber final : public Grabber {
             }
         }
         if (step_ == 2 && resp.status == 200) record_env(rec, resp.body);
+        if (step_ >= std::size(kPaths) && resp.status == 200)
+            on_listing(rec, resp, kListings[step_ - std::size(kPaths)]);
         bool keep_alive = resp.keep_alive;
-        if (++step_ == std::size(kPaths)) {
+        if (++step_ == steps()) {
+            write_data(rec);
             verdict_ = Verdict{GrabStatus::kOk, access_};
             return Next::kClose;
         }
@@ -265,7 +301,9 @@ class HttpGrabber final : public Grabber {
         std::string_view location = resp.header("location");
         if (!location.empty()) rec.set("http.location", location.substr(0, 512));
         if (resp.status >= 200 && resp.status < 300 && is_listing(title, resp.body))
-            record_listing(rec, resp.body);
+            record_listing(rec, resp.body, summary_);
+        if (resp.status >= 200 && resp.status < 300 && looks_like_json(resp.body))
+            probe_listings_ = true;
         access_ = judge(resp.status, lower(location));
         if (resp.status == 400 && !s_tls_ &&
             (resp.body.find("HTTPS port") != std::string::npos ||
@@ -284,7 +322,48 @@ class HttpGrabber final : public Grabber {
         return Access::kUnknown;
     }
 
+    // Row 37: a listing endpoint answered; its names and sizes join the data summary.
+    void on_listing(Record& rec, const HttpResponse& resp, const ListingProbe& probe) {
+        auto j = resp.body_truncated ? std::nullopt : parse_json(resp.body);
+        std::optional<DataSummary> found = j ? read_listing(*j, probe) : std::nullopt;
+        if (!found) return;
+        rec.append("http.data_listings", probe.name);
+        if (!listing_found_) summary_ = std::move(*found);  // the first listing is the richest
+        listing_found_ = true;
+    }
+
+    static std::optional<DataSummary> read_listing(const nlohmann::json& j,
+                                                   const ListingProbe& probe) {
+        if (probe.name == "_cat/indices" && j.is_array() && !j.empty() && json_field(j[0], "index"))
+            return summarize_cat_indices(j);
+        DataSummary summary;
+        summary.listed();
+        if (probe.name == "_all_dbs" && j.is_array() && !j.empty() && j[0].is_string()) {
+            for (const auto& name : j)
+                if (name.is_string()) summary.add(name.get_ref<const std::string&>());
+            return summary;
+        }
+        const nlohmann::json* cores = json_field(j, "status");
+        if (probe.name != "solr/cores" || !cores || !cores->is_object()) return std::nullopt;
+        for (const auto& [name, core] : cores->items()) {
+            const nlohmann::json* index = json_field(core, "index");
+            const nlohmann::json* docs = index ? json_field(*index, "numDocs") : nullptr;
+            const nlohmann::json* bytes = index ? json_field(*index, "sizeInBytes") : nullptr;
+            summary.add(name, docs ? json_count(*docs) : 0, bytes ? json_count(*bytes) : 0);
+        }
+        return summary;
+    }
+
+    void write_data(Record& rec) {
+        if (!data_written_) summary_.write(rec);
+        data_written_ = true;
+    }
+
     size_t step_ = 0;
+    bool probe_listings_ = false;
+    bool data_written_ = false;
+    bool listing_found_ = false;
+    DataSummary summary_;
     bool s_tls_ = false;
     bool needs_tls_ = false;
     std::unique_ptr<HttpResponseParser> parser_;

@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "grab/elasticsearch/elasticsearch.h"
+#include "grab/data_summary.h"
 #include "grab/http_product.h"
 
 namespace sl::grab {
