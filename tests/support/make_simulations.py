@@ -23,10 +23,10 @@ def get(path, accept="application/json"):
             "Accept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n").encode()
 
 
-def post(path, extra_headers=""):
+def post(path, extra_headers="", body=""):
     return (f"POST {path} HTTP/1.1\r\nHost: {TARGET}\r\n{UA}\r\nAccept: application/json\r\n"
             f"Accept-Encoding: identity\r\n{extra_headers}Content-Type: application/json\r\n"
-            "Content-Length: 0\r\nConnection: keep-alive\r\n\r\n").encode()
+            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n{body}").encode()
 
 
 def response(status, reason, body, headers=(), content_type="application/json; charset=UTF-8"):
@@ -524,8 +524,47 @@ def mail_archive_main():
                     (get("/solr/admin/cores?action=STATUS&wt=json", "*/*"), not_found)])
 
 
+ETCD_DOCS = [
+    "https://etcd.io/docs/v3.5/dev-guide/api_grpc_gateway/ (POST /v3/kv/range, JSON gateway)",
+    "https://etcd.io/docs/v3.5/op-guide/authentication/rbac/ (auth enable)",
+    "https://etcd.io/docs/v3.5/op-guide/monitoring/ (/metrics, etcd_mvcc_db_total_size_in_bytes)",
+]
+
+
+def etcd_main():
+    """etcd 3.5 and later: no v2 API unless --enable-v2, so only v3 and /metrics speak."""
+    global TARGET
+    TARGET = "127.0.6.16:2379"
+    count_all = '{"key":"AA==","range_end":"AA==","count_only":true}'
+    version = {"etcdserver": "3.5.11", "etcdcluster": "3.5.0"}
+    not_found = response(404, "Not Found", b"404 page not found\n", (), "text/plain; charset=utf-8")
+    metrics = (b"# HELP etcd_debugging_mvcc_keys_total Total number of keys.\n"
+               b"# TYPE etcd_debugging_mvcc_keys_total gauge\netcd_debugging_mvcc_keys_total 48213\n"
+               b"# HELP etcd_mvcc_db_total_size_in_bytes Total size of the underlying database "
+               b"physically allocated in bytes.\n# TYPE etcd_mvcc_db_total_size_in_bytes gauge\n"
+               b"etcd_mvcc_db_total_size_in_bytes 2.147483648e+09\n")
+    refused = {"error": "etcdserver: user name is empty", "message": "etcdserver: user name is empty",
+               "code": 3}
+    write("etcd", "auth_required_v35_no_v2",
+          ["SIMULATION of etcd 3.5 with auth enabled and the v2 API off (the 3.5 default), from:"]
+          + ETCD_DOCS,
+          [(get("/version"), response(200, "OK", version)),
+           (post("/v3/kv/range", body=count_all), response(400, "Bad Request", refused)),
+           (get("/v2/keys/"), not_found),
+           (get("/metrics", "text/plain"), response(200, "OK", metrics, (), "text/plain; version=0.0.4"))])
+    counted = {"header": {"cluster_id": "14841639068965178418", "member_id": "10276657743932975437",
+                          "revision": "48990", "raft_term": "7"}, "count": "48213"}
+    write("etcd", "open_v35_no_v2",
+          ["SIMULATION of etcd 3.5 without auth and the v2 API off, from:"] + ETCD_DOCS,
+          [(get("/version"), response(200, "OK", version)),
+           (post("/v3/kv/range", body=count_all), response(200, "OK", counted)),
+           (get("/v2/keys/"), not_found),
+           (get("/metrics", "text/plain"), response(200, "OK", metrics, (), "text/plain; version=0.0.4"))])
+
+
 if __name__ == "__main__":
     main()
+    etcd_main()
     mail_archive_main()
     clickhouse_main()
     influx2_main()

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "grab/data_summary.h"
 #include "grab/http_product.h"
 
 namespace sl::grab {
@@ -33,7 +34,6 @@ constexpr FieldSpec kFields[] = {
 
 constexpr uint16_t kPorts[] = {5984, 6984};
 constexpr size_t kSizedDatabases = 5;
-constexpr size_t kNamesKept = 10;
 
 std::string path_segment(std::string_view name) {
     static constexpr char kHex[] = "0123456789ABCDEF";
@@ -128,16 +128,18 @@ class CouchGrabber final : public HttpProductGrabber {
         }
         auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
         if (!j || !j->is_array()) return truncated(s);
-        uint64_t ransom = 0;
+        uint64_t ransom = 0, mail = 0;
         for (const auto& name : *j) {
             if (!name.is_string()) continue;
             const std::string& n = name.get_ref<const std::string&>();
             if (ransom_like(n)) ++ransom;
+            if (mail_like(n)) ++mail;
             names_.push_back(n);
         }
         rec.set("couchdb.databases", static_cast<uint64_t>(names_.size()));
         rec.set("couchdb.ransom_names", ransom);
         rec.set("data.collections", static_cast<uint64_t>(names_.size()));
+        rec.set("data.mail_like_names", mail);
         for (size_t i = 0; i < names_.size() && i < kNamesKept; ++i)
             rec.append("data.names_sample", names_[i]);
         access_ = Access::kOpen;

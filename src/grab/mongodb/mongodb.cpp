@@ -19,6 +19,7 @@
 
 #include "grab/codecs/bson.h"
 #include "grab/codecs/http_sequence.h"
+#include "grab/data_summary.h"
 
 namespace sl::grab {
 
@@ -37,7 +38,6 @@ constexpr FieldSpec kFields[] = {
 constexpr uint16_t kPorts[] = {27017, 27018, 27019};
 constexpr int32_t kOpMsg = 2013;
 constexpr size_t kHeader = 16;
-constexpr size_t kNamesKept = 10;
 
 std::string op_msg(int32_t request_id, const std::string& document) {
     std::string body;
@@ -172,12 +172,13 @@ class MongoGrabber final : public Grabber {
             return finish(code == 13 || code == 18 ? Access::kAuthRequired : Access::kUnknown);
         }
         const nlohmann::json* dbs = json_field(doc, "databases");
-        uint64_t count = 0, ransom = 0;
+        uint64_t count = 0, ransom = 0, mail = 0;
         for (const auto& db : dbs && dbs->is_array() ? *dbs : nlohmann::json::array()) {
             std::string name = json_string(db, "name");
             if (name.empty()) continue;
             ++count;
             if (ransom_like(name)) ++ransom;
+            if (mail_like(name)) ++mail;
             if (count <= kNamesKept) rec.append("data.names_sample", name);
         }
         const nlohmann::json* total_field = json_field(doc, "totalSize");
@@ -186,6 +187,7 @@ class MongoGrabber final : public Grabber {
         rec.set("mongodb.total_size", total);
         rec.set("mongodb.ransom_names", ransom);
         rec.set("data.collections", count);
+        rec.set("data.mail_like_names", mail);
         rec.set("data.bytes", total);
         return finish(Access::kOpen);
     }

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "grab/data_summary.h"
+
 namespace sl::grab {
 
 namespace {
@@ -266,7 +268,12 @@ class MysqlGrabber final : public Grabber {
         rec.set("data.collections", schemas_);
         rec.set("data.rows", rows_);
         rec.set("data.bytes", bytes_);
-        for (const auto& n : names_) rec.append("data.names_sample", n);
+        uint64_t mail = 0;
+        for (const auto& n : names_) {
+            rec.append("data.names_sample", n);
+            mail += mail_like(n) ? 1 : 0;
+        }
+        rec.set("data.mail_like_names", mail);
         return finish(s, Access::kOpen);
     }
 

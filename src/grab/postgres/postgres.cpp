@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 
+#include "grab/data_summary.h"
+
 namespace sl::grab {
 
 namespace {
@@ -275,7 +277,12 @@ class PostgresGrabber final : public Grabber {
         rec.set("postgres.total_size", total_);
         rec.set("data.collections", databases_);
         rec.set("data.bytes", total_);
-        for (const auto& n : names_) rec.append("data.names_sample", n);
+        uint64_t mail = 0;
+        for (const auto& n : names_) {
+            rec.append("data.names_sample", n);
+            mail += mail_like(n) ? 1 : 0;
+        }
+        rec.set("data.mail_like_names", mail);
         s.send(typed('X', ""));
         return finish(s, Access::kOpen);
     }
