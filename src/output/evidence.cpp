@@ -31,9 +31,39 @@ std::string group_digits(uint64_t n) {
 
 std::string row_noun(const std::string& protocol) {
     if (protocol == "memcached") return "items";
-    if (protocol == "redis") return "keys";
-    if (protocol == "elasticsearch") return "docs";
+    if (protocol == "redis" || protocol == "etcd") return "keys";
+    if (protocol == "elasticsearch" || protocol == "kibana" || protocol == "couchdb" ||
+        protocol == "solr")
+        return "docs";
+    if (protocol == "zookeeper") return "znodes";
+    if (protocol == "s3") return "objects";
     return "rows";
+}
+
+std::string collection_noun(const std::string& protocol) {
+    if (protocol == "elasticsearch" || protocol == "kibana") return "indices";
+    if (protocol == "s3") return "buckets";
+    if (protocol == "solr") return "cores";
+    if (protocol == "jenkins") return "jobs";
+    if (protocol == "etcd" || protocol == "zookeeper") return "names";
+    if (protocol == "http") return "listed";
+    if (protocol == "mysql") return "schemas";
+    return "databases";
+}
+
+// "3 databases (mail, shop, ...)": the count and the first names of the sample.
+std::string collections(const Record& r, const std::string& protocol) {
+    if (protocol == "http" && !r.has("http.data_listings")) return {};  // the listing says it
+    const Json* n = r.find("data.collections");
+    if (!n || !n->is_number() || n->get<uint64_t>() == 0) return {};
+    std::string out = group_digits(n->get<uint64_t>()) + " " + collection_noun(protocol);
+    const Json* names = r.find("data.names_sample");
+    if (!names || !names->is_array() || names->empty()) return out;
+    std::string listed;
+    for (size_t i = 0; i < names->size() && i < 3; ++i)
+        if ((*names)[i].is_string())
+            listed += (listed.empty() ? "" : ", ") + (*names)[i].get<std::string>().substr(0, 24);
+    return out + " (" + listed + (n->get<uint64_t>() > 3 ? ", ...)" : ")");
 }
 
 void add(std::vector<std::string>& parts, std::string part) {
@@ -64,6 +94,9 @@ std::string evidence_summary(const Record& r, size_t max_len) {
     if (const Json* m = r.find("data.mail_like_names");
         m && m->is_number() && m->get<uint64_t>() > 0)
         add(parts, fmt::format("{} mail-like names", m->get<uint64_t>()));
+    if (flag(r, "jenkins.script_console")) add(parts, "script console open to anonymous");
+    if (flag(r, "influxdb.setup_allowed")) add(parts, "never onboarded: anyone can claim admin");
+    add(parts, collections(r, text(r, "protocol")));
     if (r.has("http.status")) add(parts, "HTTP " + text(r, "http.status"));
     if (r.has("http.title")) add(parts, "\"" + text(r, "http.title").substr(0, 40) + "\"");
     if (flag(r, "http.dir_listing"))

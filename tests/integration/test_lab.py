@@ -24,6 +24,11 @@ EXPECTED = {  # (ip, port): (protocol, access)
     ("127.0.1.18", 5432): ("postgres", "open"),
     ("127.0.1.19", 3306): ("mysql", "open"),
     ("127.0.1.20", 9200): ("elasticsearch", "open"),
+    ("127.0.1.21", 2379): ("etcd", "open"),
+    ("127.0.1.22", 8123): ("clickhouse", "open"),
+    ("127.0.1.23", 8086): ("influxdb", "open"),
+    ("127.0.1.24", 2181): ("zookeeper", "open"),
+    ("127.0.1.25", 8080): ("jenkins", "open"),
 }
 
 
@@ -33,11 +38,11 @@ class Lab(unittest.TestCase):
         try:
             pids = json.load(open(os.path.join(ROOT, ".lab", "pids.json")))
             self.assertEqual(subprocess.run([LAB, "status"], capture_output=True).returncode, 0)
-            p = fx.run_scan(["127.0.1.10-127.0.1.20", "--format", "ndjson", "--rate", "0"])
+            p = fx.run_scan(["127.0.1.10-127.0.1.25", "--format", "ndjson", "--rate", "0"])
             got = {(r["ip"], r["port"]): (r["protocol"], r["access"])
                    for r in fx.records(p.stdout, "service")}
             self.assertEqual(got, EXPECTED)
-            table = fx.run_scan(["127.0.1.10-127.0.1.20", "--format", "table", "-q", "--rate", "0"])
+            table = fx.run_scan(["127.0.1.10-127.0.1.25", "--format", "table", "-q", "--rate", "0"])
             self.assertIn("directory listing (3 entries)", table.stdout)
             self.assertIn("auth_required", table.stdout)
             self.assertIn("3.1 TB", table.stdout)

@@ -34,6 +34,16 @@ LAB = [
      lambda d: servers.Replay("127.0.1.20", 9200, os.path.join(
          ROOT, "src", "grab", "elasticsearch", "testdata", "open_mail_archive_seeds_case.transcript"),
          directory=d)),
+    ("etcd", "etcd 3.4 with auth off (v3 and v2)", lambda d: servers.Etcd("127.0.1.21", 2379, directory=d)),
+    ("clickhouse", "ClickHouse, user default without a password",
+     lambda d: servers.ClickHouse("127.0.1.22", 8123, directory=d)),
+    ("influxdb", "InfluxDB 1.6 with auth off (the 1.x default)",
+     lambda d: servers.InfluxDB("127.0.1.23", 8086, directory=d)),
+    ("zookeeper", "ZooKeeper with no ACL on /", lambda d: servers.ZooKeeper("127.0.1.24", 2181, directory=d)),
+    ("jenkins-sim", "SIMULATION: Jenkins where anonymous is admin (the no-fly list class)",
+     lambda d: servers.Replay("127.0.1.25", 8080, os.path.join(
+         ROOT, "src", "grab", "jenkins", "testdata", "open_anonymous_admin.transcript"),
+         directory=d)),
 ]
 
 
