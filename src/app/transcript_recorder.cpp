@@ -26,6 +26,12 @@ void TranscriptRecorder::add(uint64_t session, bool client, std::string_view byt
     blocks.back().bytes.append(bytes);
 }
 
+void TranscriptRecorder::on_claimed(uint64_t session, std::string_view grabber) {
+    std::lock_guard lock(mutex_);
+    auto& conns = sessions_[session];
+    if (!conns.empty()) conns.back().grabber = grabber;
+}
+
 void TranscriptRecorder::on_sent(uint64_t session, std::string_view bytes) {
     add(session, true, bytes);
 }

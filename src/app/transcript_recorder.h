@@ -18,6 +18,7 @@ class TranscriptRecorder final : public scan::TranscriptObserver {
         : dir_(std::move(dir)), note_(std::move(note)) {}
     void on_connection(const IpAddr& ip, uint16_t port, uint64_t session, bool tls,
                        std::string_view grabber) override;
+    void on_claimed(uint64_t session, std::string_view grabber) override;
     void on_sent(uint64_t session, std::string_view bytes) override;
     void on_received(uint64_t session, std::string_view bytes) override;
     void on_finished(uint64_t session, const scan::ServiceResult& result) override;

@@ -19,6 +19,7 @@
 #include "grab/redis/redis.h"
 #include "grab/s3/s3.h"
 #include "grab/solr/solr.h"
+#include "grab/ssh/ssh.h"
 #include "grab/zookeeper/zookeeper.h"
 
 namespace sl::grab {
@@ -46,6 +47,7 @@ std::span<const GrabberSpec> specs() {
                                // probes leave ZooKeeper waiting for the rest of a frame
         postgres_spec(),       // row 9
         mysql_spec(),          // row 10 (server-first: matched against the greeting)
+        ssh_spec(),            // server-first: "SSH-"
         mongodb_spec(),        // row 4
     };
     return kSpecs;

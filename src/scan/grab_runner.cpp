@@ -377,11 +377,13 @@ struct GrabRunner::Session final : grab::Session {
                     continue;
                 }
                 in = std::move(trial);
+                if (runner.observer_) runner.observer_->on_claimed(serial, candidate.name);
                 pump(now);  // a goodbye the grabber queued
                 drop_connection();
                 return candidate_done(v, now);
             }
             in = std::move(trial);
+            if (runner.observer_) runner.observer_->on_claimed(serial, candidate.name);
             phase = Phase::kActive;
             phase_deadline = now + runner.options_.idle_timeout_ns;
             if (follow(n, now)) pump(now);

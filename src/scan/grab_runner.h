@@ -50,6 +50,8 @@ class TranscriptObserver {
     // grabber: the candidate this connection serves ("greeting" for the greeting stage).
     virtual void on_connection(const IpAddr& ip, uint16_t port, uint64_t session, bool tls,
                                std::string_view grabber) = 0;
+    // A server-first grabber claimed the greeting: the greeting connection is now its own.
+    virtual void on_claimed(uint64_t session, std::string_view grabber) = 0;
     virtual void on_sent(uint64_t session, std::string_view bytes) = 0;
     virtual void on_received(uint64_t session, std::string_view bytes) = 0;
     virtual void on_finished(uint64_t session, const ServiceResult& result) = 0;

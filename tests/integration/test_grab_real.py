@@ -3,7 +3,7 @@ redis-server (no password, requirepass, TLS only, a non-default port, protected 
 a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
 (root with an empty password, with a password, no account for the host, a non-default port),
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
-influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /),
+influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server,
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -316,6 +316,19 @@ class RealZooKeeper(unittest.TestCase):
         self.assertEqual((svc["protocol"], svc["access"]), ("zookeeper", "auth_required"))
         self.assertEqual(svc["zookeeper"]["error"], -102)
         self.assertNotIn("names_sample", svc.get("data", {}))
+
+
+class RealOpenSSH(unittest.TestCase):
+    def test_sshd_is_auth_required_with_its_kexinit_found_by_greeting(self):
+        ip = "127.0.20.110"
+        with servers.OpenSSH(ip, fx.free_port(ip), passwords=False) as d:
+            svc = grab(ip, d.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["product"]),
+                         ("ssh", "auth_required", "OpenSSH"))
+        self.assertTrue(svc["version"].startswith("9.2"))
+        self.assertIn("curve25519-sha256", svc["ssh"]["kex_algorithms"])
+        self.assertEqual(svc["ssh"]["host_key_algorithms"], ["ssh-ed25519"])
+        self.assertNotIn("evidence_truncated", svc)
 
 
 class ReconnectPath(unittest.TestCase):

@@ -536,3 +536,24 @@ class ZooKeeper(Server):
             import hashlib
             digest = base64.b64encode(hashlib.sha1(f"admin:{CANARY}".encode()).digest()).decode()
             self.cli("setAcl", "/", f"digest:admin:{digest}:cdrwa")
+
+
+class OpenSSH(Server):
+    """sshd from Debian (openssh-server) with its own ed25519 host key; password logins on or
+    off (the KEXINIT is the same: either way the verdict is auth_required)."""
+    name = "sshd"
+
+    def __init__(self, ip, port, passwords=True, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.passwords = passwords
+
+    def command(self):
+        key = os.path.join(self.dir, "host_ed25519")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
+        conf = os.path.join(self.dir, "sshd_config")
+        with open(conf, "w") as f:
+            f.write(f"Port {self.port}\nListenAddress {self.ip}\nHostKey {key}\n"
+                    f"PidFile {self.dir}/sshd.pid\nUsePAM no\n"
+                    f"PasswordAuthentication {'yes' if self.passwords else 'no'}\n")
+        return ["/usr/sbin/sshd", "-D", "-e", "-f", conf]

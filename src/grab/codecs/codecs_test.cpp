@@ -32,6 +32,24 @@ TEST(Resp, DeclaredLengthsNeverAllocateOrWaitForever) {
     EXPECT_EQ(parse_resp(deep + ":1\r\n", &r), RespResult::kTooLarge);
 }
 
+TEST(Lines, MultiLineRepliesOfFtpAndSmtp) {
+    TextReply r;
+    size_t used = 0;
+    std::string ehlo = "250-mx.example\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n354 next";
+    ASSERT_EQ(next_reply(ehlo, &r, &used), ReplyResult::kReply);
+    EXPECT_EQ(r.code, 250);
+    EXPECT_EQ(r.lines, (std::vector<std::string>{"mx.example", "STARTTLS", "AUTH PLAIN"}));
+    EXPECT_EQ(used, ehlo.size() - 8);
+    std::string feat = "211-Features:\r\n EPSV\r\n MDTM\r\n211 End\r\n";
+    ASSERT_EQ(next_reply(feat, &r, &used), ReplyResult::kReply);
+    EXPECT_EQ(r.lines, (std::vector<std::string>{"Features:", " EPSV", " MDTM", "End"}));
+    for (size_t cut = 0; cut < feat.size(); ++cut)  // byte at a time: never a reply too early
+        EXPECT_EQ(next_reply(feat.substr(0, cut), &r, &used), ReplyResult::kIncomplete) << cut;
+    EXPECT_EQ(next_reply("SSH-2.0-OpenSSH\r\n", &r, &used), ReplyResult::kNotReply);
+    EXPECT_EQ(next_reply("* OK", &r, &used), ReplyResult::kNotReply);
+    EXPECT_EQ(next_reply("22", &r, &used), ReplyResult::kIncomplete);
+}
+
 TEST(Lines, SplitsAndCaps) {
     std::string_view line;
     size_t used = 0;
