@@ -8,12 +8,14 @@
 #include "grab/elasticsearch/elasticsearch.h"
 #include "grab/etcd/etcd.h"
 #include "grab/http/http.h"
+#include "grab/imap/imap.h"
 #include "grab/influxdb/influxdb.h"
 #include "grab/jenkins/jenkins.h"
 #include "grab/kibana/kibana.h"
 #include "grab/memcached/memcached.h"
 #include "grab/mongodb/mongodb.h"
 #include "grab/mysql/mysql.h"
+#include "grab/pop3/pop3.h"
 #include "grab/postgres/postgres.h"
 #include "grab/prometheus/prometheus.h"
 #include "grab/redis/redis.h"
@@ -48,6 +50,8 @@ std::span<const GrabberSpec> specs() {
         postgres_spec(),       // row 9
         mysql_spec(),          // row 10 (server-first: matched against the greeting)
         ssh_spec(),            // server-first: "SSH-"
+        imap_spec(),           // row 32, server-first: "* OK"
+        pop3_spec(),           // row 32, server-first: "+OK"
         mongodb_spec(),        // row 4
     };
     return kSpecs;

@@ -3,7 +3,7 @@ redis-server (no password, requirepass, TLS only, a non-default port, protected 
 a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
 (root with an empty password, with a password, no account for the host, a non-default port),
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
-influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server,
+influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server, dovecot (plaintext auth allowed, TLS required),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -329,6 +329,28 @@ class RealOpenSSH(unittest.TestCase):
         self.assertIn("curve25519-sha256", svc["ssh"]["kex_algorithms"])
         self.assertEqual(svc["ssh"]["host_key_algorithms"], ["ssh-ed25519"])
         self.assertNotIn("evidence_truncated", svc)
+
+
+class RealDovecot(unittest.TestCase):
+    def test_plaintext_auth_allowed_is_auth_required_with_cleartext_login(self):
+        ip = "127.0.20.120"
+        with servers.Dovecot(ip, usual_or_free(ip, 143), pop3_port=usual_or_free(ip, 110)) as d:
+            imap, pop3 = grab(ip, d.port), grab(ip, d.pop3_port)
+        self.assertEqual((imap["protocol"], imap["access"], imap["product"]),
+                         ("imap", "auth_required", "Dovecot"))
+        self.assertEqual((imap["imap"]["cleartext_login"], imap["imap"]["starttls"]), (True, False))
+        self.assertEqual((pop3["protocol"], pop3["access"]), ("pop3", "auth_required"))
+        self.assertEqual((pop3["pop3"]["cleartext_login"], pop3["pop3"]["user"]), (True, True))
+
+    def test_tls_required_says_logindisabled_and_starttls_on_any_port(self):
+        ip = "127.0.20.121"
+        with servers.Dovecot(ip, fx.free_port(ip), tls=True) as d:
+            imap, pop3 = grab(ip, d.port), grab(ip, d.pop3_port)
+        self.assertEqual((imap["protocol"], imap["access"]), ("imap", "auth_required"))
+        self.assertEqual((imap["imap"]["login_disabled"], imap["imap"]["starttls"]), (True, True))
+        self.assertFalse(imap["imap"]["cleartext_login"])
+        self.assertEqual((pop3["protocol"], pop3["pop3"]["stls"], pop3["pop3"]["cleartext_login"]),
+                         ("pop3", True, False))
 
 
 class ReconnectPath(unittest.TestCase):

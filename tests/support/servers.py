@@ -557,3 +557,62 @@ class OpenSSH(Server):
                     f"PidFile {self.dir}/sshd.pid\nUsePAM no\n"
                     f"PasswordAuthentication {'yes' if self.passwords else 'no'}\n")
         return ["/usr/sbin/sshd", "-D", "-e", "-f", conf]
+
+
+class Dovecot(Server):
+    """dovecot (imapd and pop3d) from Debian. tls=False: no TLS and plaintext auth allowed
+    (cleartext logins); tls=True: a self-signed certificate, STARTTLS/STLS offered and
+    disable_plaintext_auth (IMAP says LOGINDISABLED). One user whose password is the canary."""
+    name = "dovecot"
+
+    def __init__(self, ip, port, pop3_port=None, tls=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.pop3_port, self.tls = pop3_port or free_peer_port(ip), tls
+
+    def command(self):
+        d = self.dir
+        with open(os.path.join(d, "users"), "w") as f:
+            f.write(f"alice:{{PLAIN}}{CANARY}::::::\n")
+        ssl = "no"
+        if self.tls:
+            key, cert = self_signed(d, cn="mail.searchlight-lab.test")
+            ssl = f"required\nssl_cert = <{cert}\nssl_key = <{key}"
+        conf = os.path.join(d, "dovecot.conf")
+        with open(conf, "w") as f:
+            f.write(f"""base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap pop3
+listen = {self.ip}
+ssl = {ssl}
+disable_plaintext_auth = {"yes" if self.tls else "no"}
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={d}/home/%u
+}}
+mail_location = maildir:~/Maildir
+default_internal_user = dovecot
+default_login_user = dovenull
+service imap-login {{
+  inet_listener imap {{
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {self.pop3_port}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+""")
+        return ["/usr/sbin/dovecot", "-F", "-c", conf]
