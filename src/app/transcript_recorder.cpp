@@ -32,6 +32,12 @@ void TranscriptRecorder::on_claimed(uint64_t session, std::string_view grabber) 
     if (!conns.empty()) conns.back().grabber = grabber;
 }
 
+void TranscriptRecorder::on_starttls(uint64_t session) {
+    std::lock_guard lock(mutex_);
+    auto& conns = sessions_[session];
+    if (!conns.empty()) conns.back().conn.starttls_block = conns.back().conn.blocks.size();
+}
+
 void TranscriptRecorder::on_sent(uint64_t session, std::string_view bytes) {
     add(session, true, bytes);
 }

@@ -20,6 +20,7 @@ class TranscriptRecorder final : public scan::TranscriptObserver {
                        std::string_view grabber) override;
     void on_claimed(uint64_t session, std::string_view grabber) override;
     void on_sent(uint64_t session, std::string_view bytes) override;
+    void on_starttls(uint64_t session) override;
     void on_received(uint64_t session, std::string_view bytes) override;
     void on_finished(uint64_t session, const scan::ServiceResult& result) override;
     // Files that could not be written, one line each.

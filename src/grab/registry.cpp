@@ -20,6 +20,7 @@
 #include "grab/prometheus/prometheus.h"
 #include "grab/redis/redis.h"
 #include "grab/s3/s3.h"
+#include "grab/smtp/smtp.h"
 #include "grab/solr/solr.h"
 #include "grab/ssh/ssh.h"
 #include "grab/zookeeper/zookeeper.h"
@@ -52,6 +53,7 @@ std::span<const GrabberSpec> specs() {
         ssh_spec(),            // server-first: "SSH-"
         imap_spec(),           // row 32, server-first: "* OK"
         pop3_spec(),           // row 32, server-first: "+OK"
+        smtp_spec(),           // row 31, server-first: "220" that says SMTP (before FTP)
         mongodb_spec(),        // row 4
     };
     return kSpecs;

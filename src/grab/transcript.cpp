@@ -138,6 +138,8 @@ Result<Transcript> parse_transcript(std::string_view text) {
                 c.tls = tls;
                 t.connections.push_back(std::move(c));
             }
+        } else if (line == "=== starttls") {
+            t.connections.back().starttls_block = t.connections.back().blocks.size();
         } else if (line.starts_with("> ") || line.starts_with("< ")) {
             auto bytes = unescape_bytes(line.substr(2));
             if (!bytes) return where(bytes.error().message);
@@ -147,7 +149,7 @@ Result<Transcript> parse_transcript(std::string_view text) {
                 blocks.push_back({client, {}});
             blocks.back().bytes += *bytes;
         } else {
-            return where("expected '#', '> ', '< ' or '=== connection'");
+            return where("expected '#', '> ', '< ', '=== connection' or '=== starttls'");
         }
     }
     if (t.header.empty()) return make_error("a transcript must name its source in a '#' line");
@@ -165,7 +167,9 @@ std::string format_transcript(const Transcript& t) {
         const auto& c = t.connections[i];
         if (i > 0 || c.tls)
             out += fmt::format("=== connection {}{}\n", i + 1, c.tls ? " (tls)" : "");
-        for (const auto& b : c.blocks) {
+        for (size_t bi = 0; bi < c.blocks.size(); ++bi) {
+            const auto& b = c.blocks[bi];
+            if (c.starttls_block == bi) out += "=== starttls\n";
             // One line per received line of the protocol, for readability.
             std::string_view rest = b.bytes;
             while (!rest.empty()) {

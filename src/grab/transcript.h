@@ -6,6 +6,7 @@
 //   === connection 2 (tls)                                 a further connection
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ struct TranscriptBlock {
 struct TranscriptConnection {
     bool tls = false;
     std::vector<TranscriptBlock> blocks;  // consecutive lines of one direction are merged
+    // "=== starttls": blocks from this index on travel inside TLS (the recorder writes the
+    // decrypted bytes; the replay server upgrades the socket here).
+    std::optional<size_t> starttls_block;
     std::string client_bytes() const;
     std::string server_bytes() const;
 };

@@ -206,6 +206,7 @@ struct GrabRunner::Session final : grab::Session {
             out_off = 0;
             if (starttls && phase == Phase::kActive) {
                 in = ByteQueue(runner.options_.max_input_bytes);  // nothing plaintext crosses TLS
+                if (runner.observer_) runner.observer_->on_starttls(serial);
                 begin_handshake(now);
                 return phase != Phase::kIdle;
             }

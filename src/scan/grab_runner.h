@@ -53,6 +53,8 @@ class TranscriptObserver {
     // A server-first grabber claimed the greeting: the greeting connection is now its own.
     virtual void on_claimed(uint64_t session, std::string_view grabber) = 0;
     virtual void on_sent(uint64_t session, std::string_view bytes) = 0;
+    // STARTTLS: what follows on this connection travels inside TLS.
+    virtual void on_starttls(uint64_t session) = 0;
     virtual void on_received(uint64_t session, std::string_view bytes) = 0;
     virtual void on_finished(uint64_t session, const ServiceResult& result) = 0;
 };

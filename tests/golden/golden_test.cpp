@@ -104,7 +104,7 @@ INSTANTIATE_TEST_SUITE_P(Transcripts, Golden, testing::ValuesIn(all_cases()),
 // Protocols that demand a login even when they offer it in cleartext are never `open`
 // (DESIGN.md section 7): their golden cases need no open kind.
 bool never_open(std::string_view protocol) {
-    return protocol == "ssh" || protocol == "imap" || protocol == "pop3";
+    return protocol == "ssh" || protocol == "imap" || protocol == "pop3" || protocol == "smtp";
 }
 
 TEST(GoldenCoverage, EveryGrabberHasTheFourKindsOfCase) {

@@ -3,7 +3,8 @@ redis-server (no password, requirepass, TLS only, a non-default port, protected 
 a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=on), mariadb
 (root with an empty password, with a password, no account for the host, a non-default port),
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
-influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server, dovecot (plaintext auth allowed, TLS required),
+influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server, dovecot (plaintext auth allowed, TLS required), postfix (AUTH
+in cleartext, STARTTLS with AUTH only inside TLS, a plain MX),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -351,6 +352,33 @@ class RealDovecot(unittest.TestCase):
         self.assertFalse(imap["imap"]["cleartext_login"])
         self.assertEqual((pop3["protocol"], pop3["pop3"]["stls"], pop3["pop3"]["cleartext_login"]),
                          ("pop3", True, False))
+
+
+class RealPostfix(unittest.TestCase):
+    def test_auth_offered_in_cleartext_is_auth_required(self):
+        ip = "127.0.20.130"
+        with servers.Postfix(ip, usual_or_free(ip, 25)) as p:
+            svc = grab(ip, p.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["product"]),
+                         ("smtp", "auth_required", "Postfix"))
+        self.assertEqual(svc["smtp"]["auth_mechanisms"], ["PLAIN", "LOGIN"])
+        self.assertTrue(svc["smtp"]["auth_before_tls"])
+
+    def test_starttls_then_auth_inside_tls_found_by_greeting(self):
+        ip = "127.0.20.131"
+        with servers.Postfix(ip, fx.free_port(ip), tls=True) as p:
+            svc = grab(ip, p.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["tls"]), ("smtp", "auth_required", True))
+        self.assertFalse(svc["smtp"]["auth_before_tls"])
+        self.assertEqual(svc["smtp"]["auth_mechanisms_tls"], ["PLAIN", "LOGIN"])
+        self.assertEqual(svc["tls_cert"]["subject_cn"], "smtp.searchlight-lab.test")
+
+    def test_plain_mx_without_auth_is_unknown(self):
+        ip = "127.0.20.132"
+        with servers.Postfix(ip, usual_or_free(ip, 25), auth=False) as p:
+            svc = grab(ip, p.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("smtp", "unknown"))
+        self.assertNotIn("auth_mechanisms", svc["smtp"])
 
 
 class ReconnectPath(unittest.TestCase):

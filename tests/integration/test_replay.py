@@ -42,7 +42,8 @@ class Replay(unittest.TestCase):
                 protocol = path.split(os.sep)[-3]
                 case = os.path.basename(path)[:-len(".transcript")]
                 expected = json.load(open(path[:-len(".transcript")] + ".expected.json"))
-                tls = "=== connection 1 (tls)" in open(path).read()
+                text = open(path).read()
+                tls = "=== connection 1 (tls)" in text or "=== starttls" in text
                 ip = f"127.0.9.{n + 1}"
                 port = fx.free_port(ip)
                 with self.subTest(case=f"{protocol}/{case}"):

@@ -32,6 +32,8 @@ def parse(path):
                 conns[0]["tls"] = tls
             else:
                 conns.append({"tls": tls, "blocks": []})
+        elif line == "=== starttls":
+            conns[-1]["blocks"].append(["starttls", b""])  # the socket turns to TLS here
         elif line[:2] in ("> ", "< "):
             client = line[0] == ">"
             data = unescape(line[2:])
@@ -68,10 +70,15 @@ def read_exact_request(conn, expected):
         got += chunk
 
 
-def serve(conn, script):
+def serve(conn, script, ctx=None):
     blocks = script["blocks"]
     for i, (client, data) in enumerate(blocks):
         answered = not any(not c for c, _ in blocks[i:])  # every server block was sent
+        if client == "starttls":
+            if ctx is None:
+                return "starttls without --cert"
+            conn = ctx.wrap_socket(conn, server_side=True)
+            continue
         if client:
             try:
                 ok, got = read_exact_request(conn, data)
@@ -124,7 +131,7 @@ def main():
                     print(f"reject {index + 1} tls: {e}", file=sys.stderr, flush=True)
                     conn.close()
                     continue
-            result = serve(conn, script)
+            result = serve(conn, script, ctx)
         except OSError as e:
             result = f"error {e}"
         print(f"{'match' if result == 'match' else 'reject'} {index + 1} {result}",

@@ -10,6 +10,7 @@ by the PID we started. Nothing here binds a wildcard address.
 """
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -76,9 +77,9 @@ class Server:
         try:
             wait_port(self.ip, self.port, netns=self.netns)
         except RuntimeError:
+            log = open(os.path.join(self.dir, "server.log")).read()[-500:]
             self.stop()
-            raise RuntimeError(f"{self.name} did not start: " +
-                               open(os.path.join(self.dir, "server.log")).read()[-500:])
+            raise RuntimeError(f"{self.name} did not start: " + log)
         self.ready()
         return self
 
@@ -616,3 +617,69 @@ service pop3-login {{
 }}
 """)
         return ["/usr/sbin/dovecot", "-F", "-c", conf]
+
+
+class Postfix(Server):
+    """postfix from Debian, its own config and queue directory, smtpd on ip:port. AUTH through
+    Cyrus SASL (sasldb). tls=False: AUTH offered in cleartext, no STARTTLS; tls=True: STARTTLS
+    with a self-signed certificate and smtpd_tls_auth_only (AUTH only inside TLS). auth=False:
+    no SASL at all, a plain MX."""
+    name = "postfix"
+
+    def __init__(self, ip, port, tls=False, auth=True, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.tls, self.auth = tls, auth
+
+    def command(self):
+        d = self.dir
+        os.chmod(d, 0o755)  # the postfix user must reach data/ (mkdtemp makes 0700)
+        for sub in ("spool", "data", "sasl"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        shutil.chown(os.path.join(d, "data"), user="postfix")
+        with open(os.path.join(d, "sasl", "smtpd.conf"), "w") as f:
+            f.write(f"pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\n"
+                    f"sasldb_path: {d}/sasldb2\n")
+        tls = ""
+        if self.tls:
+            key, cert = self_signed(d, cn="smtp.searchlight-lab.test")
+            tls = (f"smtpd_tls_cert_file = {cert}\nsmtpd_tls_key_file = {key}\n"
+                   "smtpd_tls_security_level = may\nsmtpd_tls_auth_only = yes\n")
+        with open(os.path.join(d, "main.cf"), "w") as f:
+            f.write(f"""compatibility_level = 3.6
+queue_directory = {d}/spool
+data_directory = {d}/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = all
+inet_protocols = ipv4
+myhostname = mail.searchlight-lab.test
+mydestination =
+maillog_file = /dev/stdout
+smtpd_sasl_auth_enable = {"yes" if self.auth else "no"}
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+cyrus_sasl_config_path = {d}/sasl
+{tls}""")
+        with open("/etc/postfix/master.cf") as f:
+            master = f.read()
+        master = master.replace("smtp      inet  n       -       y       -       -       smtpd",
+                                f"{self.ip}:{self.port} inet n - n - - smtpd", 1)
+        with open(os.path.join(d, "master.cf"), "w") as f:
+            f.write(master + "postlog   unix-dgram n  -       n       -       1       postlogd\n")
+        subprocess.run(["postconf", "-c", d, "-F", "*/*/chroot = n"], check=True)
+        return ["postfix", "-c", d, "start-fg"]
+
+    def stop(self):
+        # start-fg leaves master as a child that outlives the script: stop it by its pid file.
+        try:
+            pid = int(open(os.path.join(self.dir, "spool", "pid", "master.pid")).read().split()[0])
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(50):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+        except (OSError, ValueError):
+            pass
+        super().stop()
