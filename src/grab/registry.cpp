@@ -7,6 +7,7 @@
 #include "grab/docker/docker.h"
 #include "grab/elasticsearch/elasticsearch.h"
 #include "grab/etcd/etcd.h"
+#include "grab/ftp/ftp.h"
 #include "grab/http/http.h"
 #include "grab/imap/imap.h"
 #include "grab/influxdb/influxdb.h"
@@ -54,6 +55,7 @@ std::span<const GrabberSpec> specs() {
         imap_spec(),           // row 32, server-first: "* OK"
         pop3_spec(),           // row 32, server-first: "+OK"
         smtp_spec(),           // row 31, server-first: "220" that says SMTP (before FTP)
+        ftp_spec(),            // row 23, server-first: any other "220"
         mongodb_spec(),        // row 4
     };
     return kSpecs;

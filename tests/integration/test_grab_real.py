@@ -4,7 +4,8 @@ a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=
 (root with an empty password, with a password, no account for the host, a non-default port),
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
 influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server, dovecot (plaintext auth allowed, TLS required), postfix (AUTH
-in cleartext, STARTTLS with AUTH only inside TLS, a plain MX),
+in cleartext, STARTTLS with AUTH only inside TLS, a plain MX), vsftpd (anonymous, local users
+only, a PASV address that is not the server's: never connected to, counted by nftables),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -20,15 +21,15 @@ sys.path.insert(0, ROOT + "/tests/support")
 import fixtures as fx  # noqa: E402
 import servers  # noqa: E402
 
-FAST = ["--greeting-wait", "300ms", "--idle-timeout", "3s"]
 
 
 def usual_or_free(ip, port):
     return port if port not in fx.wildcard_ports() else fx.free_port(ip)
 
 
-def grab(ip, port, netns=None):
-    p = fx.run_scan([ip, "-p", str(port), "--format", "ndjson"] + FAST, netns=netns)
+def grab(ip, port, netns=None, idle="3s"):
+    fast = ["--greeting-wait", "300ms", "--idle-timeout", idle]
+    p = fx.run_scan([ip, "-p", str(port), "--format", "ndjson"] + fast, netns=netns)
     assert servers.CANARY not in p.stdout, "a stored value leaked into the output"
     svc = fx.records(p.stdout, "service")
     assert len(svc) == 1, p.stdout
@@ -379,6 +380,46 @@ class RealPostfix(unittest.TestCase):
             svc = grab(ip, p.port)
         self.assertEqual((svc["protocol"], svc["access"]), ("smtp", "unknown"))
         self.assertNotIn("auth_mechanisms", svc["smtp"])
+
+
+class RealVsftpd(unittest.TestCase):
+    def test_anonymous_root_is_open_with_names_and_sizes(self):
+        ip = "127.0.20.140"
+        with servers.Vsftpd(ip, usual_or_free(ip, 21)) as v:
+            svc = grab(ip, v.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["product"]), ("ftp", "open", "vsftpd"))
+        self.assertEqual(svc["ftp"]["root_entries"], 3)
+        self.assertIn("mailbox-2023.mbox", svc["data"]["names_sample"])
+        self.assertEqual(svc["data"]["mail_like_names"], 1)
+        self.assertEqual(svc["data"]["bytes"], 100 * len(servers.CANARY) + len(servers.CANARY))
+        self.assertNotIn("pasv_address", svc["ftp"])
+
+    def test_no_anonymous_is_auth_required_found_by_greeting(self):
+        ip = "127.0.20.141"
+        with servers.Vsftpd(ip, fx.free_port(ip), anonymous=False) as v:
+            svc = grab(ip, v.port, idle="8s")  # PAM and vsftpd delay a failed login by ~3 s
+        self.assertEqual((svc["protocol"], svc["access"]), ("ftp", "auth_required"))
+        self.assertEqual(svc["ftp"]["reply_code"], 530)
+
+    def test_pasv_naming_another_address_is_recorded_and_never_connected_to(self):
+        with fx.Netns("pasv") as ns:
+            ns.nft("""
+table inet sl {
+  counter foreign {}
+  counter control {}
+  chain out { type filter hook output priority 0;
+    ip daddr 127.99.0.1 meta l4proto tcp counter name foreign
+    ip daddr 127.0.20.142 tcp flags & (syn|ack) == syn counter name control
+  }
+}
+""")
+            ip = "127.0.20.142"
+            with servers.Vsftpd(ip, 21, pasv_address="127.99.0.1", netns=ns.name):
+                svc = grab(ip, 21, netns=ns.name)
+            self.assertEqual((svc["protocol"], svc["access"]), ("ftp", "open"))
+            self.assertEqual(svc["ftp"]["pasv_address"], "127.99.0.1")
+            self.assertGreaterEqual(ns.counter("sl", "control"), 1)
+            self.assertEqual(ns.counter("sl", "foreign"), 0)
 
 
 class ReconnectPath(unittest.TestCase):

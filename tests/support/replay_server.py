@@ -22,10 +22,18 @@ def unescape(s):
     return s.encode().decode("unicode_escape").encode("latin-1")
 
 
-def parse(path):
+def parse(path, replay_ip=None):
+    """The connections of a transcript. A server's own address inside an FTP PASV reply
+    ("227 ... (h1,h2,h3,h4,p1,p2)") is replayed as replay_ip, as if the server moved with us."""
     conns = [{"tls": False, "blocks": []}]
+    recorded = None
     for line in open(path):
         line = line.rstrip("\n")
+        if line.startswith("# @target "):
+            recorded = line[len("# @target "):].rsplit(":", 1)[0]
+        if line.startswith("< 227 ") and recorded and replay_ip and ":" not in replay_ip:
+            line = line.replace("(" + recorded.replace(".", ",") + ",",
+                                "(" + replay_ip.replace(".", ",") + ",")
         if line.startswith("=== connection"):
             tls = "(tls)" in line
             if len(conns) == 1 and not conns[0]["blocks"]:
@@ -99,7 +107,7 @@ def main():
     cert = key = None
     if "--cert" in sys.argv:
         cert, key = sys.argv[sys.argv.index("--cert") + 1], sys.argv[sys.argv.index("--key") + 1]
-    conns = parse(path)
+    conns = parse(path, ip)
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     ls = socket.socket(family, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -683,3 +683,35 @@ cyrus_sasl_config_path = {d}/sasl
         except (OSError, ValueError):
             pass
         super().stop()
+
+
+class Vsftpd(Server):
+    """vsftpd from Debian. anonymous: anonymous logins to a root holding a few files (one
+    named like a mail archive, one whose contents are the canary); otherwise local users only
+    (anonymous gets 530). pasv_address: what PASV replies name (another address than ours)."""
+    name = "vsftpd"
+
+    def __init__(self, ip, port, anonymous=True, pasv_address=None, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.anonymous, self.pasv_address = anonymous, pasv_address
+
+    def command(self):
+        d = self.dir
+        os.chmod(d, 0o755)
+        root, empty = os.path.join(d, "ftproot"), os.path.join(d, "empty")
+        os.makedirs(os.path.join(root, "pub"), exist_ok=True)
+        os.makedirs(empty, exist_ok=True)
+        with open(os.path.join(root, "mailbox-2023.mbox"), "w") as f:
+            f.write(CANARY * 100)
+        with open(os.path.join(root, "readme.txt"), "w") as f:
+            f.write(CANARY)
+        conf = os.path.join(d, "vsftpd.conf")
+        with open(conf, "w") as f:
+            f.write(f"listen=YES\nlisten_ipv6=NO\nlisten_address={self.ip}\nlisten_port={self.port}\n"
+                    f"background=NO\nanonymous_enable={'YES' if self.anonymous else 'NO'}\n"
+                    f"local_enable={'NO' if self.anonymous else 'YES'}\nanon_root={root}\n"
+                    f"secure_chroot_dir={empty}\nseccomp_sandbox=NO\npasv_enable=YES\n"
+                    f"vsftpd_log_file={d}/vsftpd.log\nxferlog_enable=NO\n")
+            if self.pasv_address:
+                f.write(f"pasv_address={self.pasv_address}\npasv_addr_resolve=NO\n")
+        return ["/usr/sbin/vsftpd", conf]
