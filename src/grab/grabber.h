@@ -84,6 +84,9 @@ struct GrabberSpec {
     bool client_first = true;  // false: the server speaks first (a greeting)
     std::span<const FieldSpec> fields;
     std::unique_ptr<Grabber> (*make)() = nullptr;
+    // Connections this grabber may open for one target, its first one included (rsync asks
+    // each module on its own connection). The runner caps it at kMaxConnectionsPerGrabber.
+    uint32_t connections = 4;
 };
 
 const char* to_string(FieldType t);

@@ -20,6 +20,7 @@
 #include "grab/postgres/postgres.h"
 #include "grab/prometheus/prometheus.h"
 #include "grab/redis/redis.h"
+#include "grab/rsync/rsync.h"
 #include "grab/s3/s3.h"
 #include "grab/smtp/smtp.h"
 #include "grab/solr/solr.h"
@@ -56,6 +57,7 @@ std::span<const GrabberSpec> specs() {
         pop3_spec(),           // row 32, server-first: "+OK"
         smtp_spec(),           // row 31, server-first: "220" that says SMTP (before FTP)
         ftp_spec(),            // row 23, server-first: any other "220"
+        rsync_spec(),          // row 24, server-first: "@RSYNCD:"
         mongodb_spec(),        // row 4
     };
     return kSpecs;

@@ -228,7 +228,7 @@ struct GrabRunner::Session final : grab::Session {
 
     void reconnect(int64_t now) {
         drop_connection();
-        if (target_.attempt + 1 >= kMaxConnectionsPerGrabber ||
+        if (target_.attempt + 1 >= std::min(spec->connections, kMaxConnectionsPerGrabber) ||
             now >= started_ns + runner.options_.session_deadline_ns)
             return candidate_done(grabber->on_close(*this, CloseReason::kTimeout), now);
         ++target_.attempt;

@@ -26,8 +26,9 @@ inline constexpr int64_t kReadIdleTimeoutNs = 10'000'000'000;
 inline constexpr int64_t kSessionDeadlineNs = 30'000'000'000;
 inline constexpr int64_t kGreetingWaitNs = 1'000'000'000;
 inline constexpr int64_t kGrabConnectTimeoutNs = 5'000'000'000;
-// Connections one grabber may open for one target (its first one included).
-inline constexpr uint32_t kMaxConnectionsPerGrabber = 4;
+// The most connections one grabber may open for one target (its first one included); each
+// spec asks for its own number (GrabberSpec::connections, 4 unless it says).
+inline constexpr uint32_t kMaxConnectionsPerGrabber = 12;
 
 struct GrabOptions {
     int64_t connect_timeout_ns = kGrabConnectTimeoutNs;

@@ -5,7 +5,7 @@ a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
 influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server, dovecot (plaintext auth allowed, TLS required), postfix (AUTH
 in cleartext, STARTTLS with AUTH only inside TLS, a plain MX), vsftpd (anonymous, local users
-only, a PASV address that is not the server's: never connected to, counted by nftables),
+only, a PASV address that is not the server's: never connected to, counted by nftables), the rsync daemon (an open and an auth module, auth only),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -420,6 +420,23 @@ table inet sl {
             self.assertEqual(svc["ftp"]["pasv_address"], "127.99.0.1")
             self.assertGreaterEqual(ns.counter("sl", "control"), 1)
             self.assertEqual(ns.counter("sl", "foreign"), 0)
+
+
+class RealRsyncd(unittest.TestCase):
+    def test_listed_module_without_auth_is_open(self):
+        ip = "127.0.20.150"
+        with servers.Rsyncd(ip, usual_or_free(ip, 873)) as r:
+            svc = grab(ip, r.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("rsync", "open"))
+        self.assertEqual((svc["rsync"]["open_modules"], svc["rsync"]["auth_modules"]),
+                         (["public"], ["backups"]))
+
+    def test_auth_users_everywhere_is_auth_required_found_by_greeting(self):
+        ip = "127.0.20.151"
+        with servers.Rsyncd(ip, fx.free_port(ip), auth_only=True) as r:
+            svc = grab(ip, r.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("rsync", "auth_required"))
+        self.assertNotIn("open_modules", svc["rsync"])
 
 
 class ReconnectPath(unittest.TestCase):

@@ -715,3 +715,33 @@ class Vsftpd(Server):
             if self.pasv_address:
                 f.write(f"pasv_address={self.pasv_address}\npasv_addr_resolve=NO\n")
         return ["/usr/sbin/vsftpd", conf]
+
+
+class Rsyncd(Server):
+    """rsync --daemon from Debian with two listed modules: `public` (no auth) and `backups`
+    (auth users, a secrets file whose password is the canary). auth_only: only `backups`."""
+    name = "rsyncd"
+
+    def __init__(self, ip, port, auth_only=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.auth_only = auth_only
+
+    def command(self):
+        d = self.dir
+        for m in ("public", "backups"):
+            os.makedirs(os.path.join(d, m), exist_ok=True)
+        with open(os.path.join(d, "public", "notes.txt"), "w") as f:
+            f.write(CANARY)
+        secrets = os.path.join(d, "secrets")
+        with open(secrets, "w") as f:
+            f.write(f"backup:{CANARY}\n")
+        os.chmod(secrets, 0o600)
+        conf = os.path.join(d, "rsyncd.conf")
+        with open(conf, "w") as f:
+            f.write(f"pid file = {d}/rsyncd.pid\nuse chroot = no\nlog file = {d}/rsyncd.log\n")
+            if not self.auth_only:
+                f.write(f"[public]\n  path = {d}/public\n  comment = Public files\n  read only = yes\n")
+            f.write(f"[backups]\n  path = {d}/backups\n  comment = Nightly mail backups\n"
+                    f"  auth users = backup\n  secrets file = {secrets}\n  read only = yes\n")
+        return ["rsync", "--daemon", "--no-detach", f"--config={conf}", f"--address={self.ip}",
+                f"--port={self.port}"]
