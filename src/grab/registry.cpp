@@ -25,6 +25,7 @@
 #include "grab/smtp/smtp.h"
 #include "grab/solr/solr.h"
 #include "grab/ssh/ssh.h"
+#include "grab/vnc/vnc.h"
 #include "grab/zookeeper/zookeeper.h"
 
 namespace sl::grab {
@@ -58,6 +59,7 @@ std::span<const GrabberSpec> specs() {
         smtp_spec(),           // row 31, server-first: "220" that says SMTP (before FTP)
         ftp_spec(),            // row 23, server-first: any other "220"
         rsync_spec(),          // row 24, server-first: "@RSYNCD:"
+        vnc_spec(),            // row 29, server-first: "RFB 003."
         mongodb_spec(),        // row 4
     };
     return kSpecs;

@@ -5,7 +5,7 @@ a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
 influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server, dovecot (plaintext auth allowed, TLS required), postfix (AUTH
 in cleartext, STARTTLS with AUTH only inside TLS, a plain MX), vsftpd (anonymous, local users
-only, a PASV address that is not the server's: never connected to, counted by nftables), the rsync daemon (an open and an auth module, auth only),
+only, a PASV address that is not the server's: never connected to, counted by nftables), the rsync daemon (an open and an auth module, auth only), Xtigervnc (None, VNC auth),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -437,6 +437,24 @@ class RealRsyncd(unittest.TestCase):
             svc = grab(ip, r.port)
         self.assertEqual((svc["protocol"], svc["access"]), ("rsync", "auth_required"))
         self.assertNotIn("open_modules", svc["rsync"])
+
+
+class RealTigerVnc(unittest.TestCase):
+    def test_security_none_is_open_with_desktop_name_and_size(self):
+        ip = "127.0.20.160"
+        with servers.TigerVnc(ip, usual_or_free(ip, 5900)) as v:
+            svc = grab(ip, v.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("vnc", "open"))
+        self.assertEqual((svc["vnc"]["desktop_name"], svc["vnc"]["width"], svc["vnc"]["height"]),
+                         ("Lab desktop", 800, 600))
+
+    def test_vnc_auth_is_auth_required_found_by_greeting(self):
+        ip = "127.0.20.161"
+        with servers.TigerVnc(ip, fx.free_port(ip), auth=True) as v:
+            svc = grab(ip, v.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("vnc", "auth_required"))
+        self.assertEqual(svc["vnc"]["security_types"], ["VNC Authentication"])
+        self.assertNotIn("desktop_name", svc["vnc"])
 
 
 class ReconnectPath(unittest.TestCase):

@@ -745,3 +745,25 @@ class Rsyncd(Server):
                     f"  auth users = backup\n  secrets file = {secrets}\n  read only = yes\n")
         return ["rsync", "--daemon", "--no-detach", f"--config={conf}", f"--address={self.ip}",
                 f"--port={self.port}"]
+
+
+class TigerVnc(Server):
+    """Xtigervnc from Debian (a virtual X display served over RFB). auth=False: security type
+    None; auth=True: VNC authentication (a password file the test never uses)."""
+    name = "tigervnc"
+
+    def __init__(self, ip, port, auth=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.auth = auth
+
+    def command(self):
+        display = 100 + self.port % 400  # X needs a display number; RFB uses self.port
+        cmd = ["Xtigervnc", f":{display}", "-rfbport", str(self.port), "-interface", self.ip,
+               "-desktop", "Lab desktop", "-geometry", "800x600", "-nolisten", "tcp",
+               "-nolisten", "unix"]
+        if self.auth:
+            password = os.path.join(self.dir, "passwd")
+            with open(password, "wb") as f:
+                f.write(os.urandom(8))  # a DES-encrypted 8-byte password, in the vncpasswd format
+            return cmd + ["-SecurityTypes", "VncAuth", "-rfbauth", password]
+        return cmd + ["-SecurityTypes", "None"]
