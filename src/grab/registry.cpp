@@ -15,6 +15,7 @@
 #include "grab/kibana/kibana.h"
 #include "grab/memcached/memcached.h"
 #include "grab/mongodb/mongodb.h"
+#include "grab/mqtt/mqtt.h"
 #include "grab/mysql/mysql.h"
 #include "grab/pop3/pop3.h"
 #include "grab/postgres/postgres.h"
@@ -61,6 +62,7 @@ std::span<const GrabberSpec> specs() {
         rsync_spec(),          // row 24, server-first: "@RSYNCD:"
         vnc_spec(),            // row 29, server-first: "RFB 003."
         mongodb_spec(),        // row 4
+        mqtt_spec(),           // row 22
     };
     return kSpecs;
 }

@@ -5,7 +5,7 @@ a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
 influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server, dovecot (plaintext auth allowed, TLS required), postfix (AUTH
 in cleartext, STARTTLS with AUTH only inside TLS, a plain MX), vsftpd (anonymous, local users
-only, a PASV address that is not the server's: never connected to, counted by nftables), the rsync daemon (an open and an auth module, auth only), Xtigervnc (None, VNC auth),
+only, a PASV address that is not the server's: never connected to, counted by nftables), the rsync daemon (an open and an auth module, auth only), Xtigervnc (None, VNC auth), mosquitto (anonymous, password file),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -455,6 +455,25 @@ class RealTigerVnc(unittest.TestCase):
         self.assertEqual((svc["protocol"], svc["access"]), ("vnc", "auth_required"))
         self.assertEqual(svc["vnc"]["security_types"], ["VNC Authentication"])
         self.assertNotIn("desktop_name", svc["vnc"])
+
+
+class RealMosquitto(unittest.TestCase):
+    def test_anonymous_broker_is_open_with_sys_counts_only(self):
+        ip = "127.0.20.170"
+        with servers.Mosquitto(ip, usual_or_free(ip, 1883)) as m:
+            svc = grab(ip, m.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["product"]),
+                         ("mqtt", "open", "Mosquitto"))
+        self.assertEqual(svc["mqtt"]["connack_code"], 0)
+        self.assertTrue(svc["version"].startswith("2.0"))
+        self.assertIn("retained_messages", svc["mqtt"])
+
+    def test_password_file_is_auth_required_on_any_port(self):
+        ip = "127.0.20.171"
+        with servers.Mosquitto(ip, fx.free_port(ip), anonymous=False) as m:
+            svc = grab(ip, m.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("mqtt", "auth_required"))
+        self.assertEqual(svc["mqtt"]["connack_code"], 5)
 
 
 class ReconnectPath(unittest.TestCase):

@@ -767,3 +767,33 @@ class TigerVnc(Server):
                 f.write(os.urandom(8))  # a DES-encrypted 8-byte password, in the vncpasswd format
             return cmd + ["-SecurityTypes", "VncAuth", "-rfbauth", password]
         return cmd + ["-SecurityTypes", "None"]
+
+
+class Mosquitto(Server):
+    """mosquitto from Debian (2.0). anonymous: allow_anonymous true; otherwise a password file
+    (one user, the canary as password) and anonymous refused. The broker publishes its $SYS
+    statistics every second."""
+    name = "mosquitto"
+
+    def __init__(self, ip, port, anonymous=True, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.anonymous = anonymous
+
+    def command(self):
+        d = self.dir
+        os.chmod(d, 0o755)
+        conf = os.path.join(d, "mosquitto.conf")
+        lines = [f"listener {self.port} {self.ip}", "persistence false", "sys_interval 1",
+                 f"log_dest file {d}/mosquitto.log", f"allow_anonymous {'true' if self.anonymous else 'false'}"]
+        if not self.anonymous:
+            pw = os.path.join(d, "passwd")
+            subprocess.run(["mosquitto_passwd", "-c", "-b", pw, "sensor", CANARY], check=True,
+                           capture_output=True)
+            os.chmod(pw, 0o644)
+            lines.append(f"password_file {pw}")
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return ["mosquitto", "-c", conf]
+
+    def ready(self):
+        time.sleep(1.2)  # one sys_interval: the $SYS statistics are published (and retained)
