@@ -13,6 +13,7 @@
 #include "grab/influxdb/influxdb.h"
 #include "grab/jenkins/jenkins.h"
 #include "grab/kibana/kibana.h"
+#include "grab/ldap/ldap.h"
 #include "grab/memcached/memcached.h"
 #include "grab/mongodb/mongodb.h"
 #include "grab/mqtt/mqtt.h"
@@ -63,6 +64,7 @@ std::span<const GrabberSpec> specs() {
         vnc_spec(),            // row 29, server-first: "RFB 003."
         mongodb_spec(),        // row 4
         mqtt_spec(),           // row 22
+        ldap_spec(),           // row 27
     };
     return kSpecs;
 }

@@ -17,9 +17,9 @@ std::vector<std::string> names(const std::vector<Candidate>& plan) {
 // The client-first grabbers in registry order: the HTTP products before the generic HTTP
 // record, then the rest. Adding a grabber changes this one line.
 const std::vector<std::string> kFallbacks = {
-    "elasticsearch", "docker",    "couchdb",   "prometheus", "etcd",    "clickhouse",
-    "influxdb",      "kibana",    "solr",      "jenkins",    "s3",      "http",
-    "redis",         "memcached", "zookeeper", "postgres",   "mongodb", "mqtt"};
+    "elasticsearch", "docker",   "couchdb", "prometheus", "etcd", "clickhouse", "influxdb",
+    "kibana",        "solr",     "jenkins", "s3",         "http", "redis",      "memcached",
+    "zookeeper",     "postgres", "mongodb", "mqtt",       "ldap"};
 
 // The plan a port should get: its usual protocol (if any), the greeting stage (plaintext
 // only), then every fallback but the usual one.

@@ -5,7 +5,8 @@ a non-loopback client in a namespace), memcached, postgresql (trust, scram, ssl=
 prometheus (open, web.config.file basic auth), etcd (auth off, auth on, auth on with a v2 key), clickhouse-server (no password, password),
 influxdb 1.6 (auth off, auth on), zookeeper 3.8 (no ACL, an ACL on /), openssh-server, dovecot (plaintext auth allowed, TLS required), postfix (AUTH
 in cleartext, STARTTLS with AUTH only inside TLS, a plain MX), vsftpd (anonymous, local users
-only, a PASV address that is not the server's: never connected to, counted by nftables), the rsync daemon (an open and an auth module, auth only), Xtigervnc (None, VNC auth), mosquitto (anonymous, password file),
+only, a PASV address that is not the server's: never connected to, counted by nftables), the rsync daemon (an open and an auth module, auth only), Xtigervnc (None, VNC auth), mosquitto (anonymous, password file), slapd (anonymous
+read, anonymous bind only),
 nginx (a plain page, autoindex with .git and
 .env, TLS with a self-signed certificate on a non-default port, basic auth) and python3's
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
@@ -474,6 +475,28 @@ class RealMosquitto(unittest.TestCase):
             svc = grab(ip, m.port)
         self.assertEqual((svc["protocol"], svc["access"]), ("mqtt", "auth_required"))
         self.assertEqual(svc["mqtt"]["connack_code"], 5)
+
+
+class RealSlapd(unittest.TestCase):
+    # slapd waits silently on foreign bytes, so it is found on LDAP's own ports (see
+    # docs/architecture.md, "Known costs"); these tests need 389 free on 127.0.20.x.
+    def test_anonymous_read_is_open_with_an_entry_count(self):
+        ip = "127.0.20.180"
+        self.assertNotIn(389, fx.wildcard_ports(), "port 389 has a wildcard listener here")
+        with servers.Slapd(ip, 389):
+            svc = grab(ip, 389)
+        self.assertEqual((svc["protocol"], svc["access"]), ("ldap", "open"))
+        self.assertEqual(svc["ldap"]["naming_contexts"], ["dc=lab,dc=test"])
+        self.assertEqual(svc["ldap"]["entries"], 14)
+        self.assertTrue(svc["ldap"]["anonymous_bind"])
+
+    def test_rootdse_alone_leaves_it_auth_required(self):
+        ip = "127.0.20.181"
+        with servers.Slapd(ip, 389, anonymous_read=False):
+            svc = grab(ip, 389)
+        self.assertEqual((svc["protocol"], svc["access"]), ("ldap", "auth_required"))
+        self.assertEqual(svc["ldap"]["naming_contexts"], ["dc=lab,dc=test"])
+        self.assertNotIn("entries", svc["ldap"])
 
 
 class ReconnectPath(unittest.TestCase):

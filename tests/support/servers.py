@@ -797,3 +797,47 @@ class Mosquitto(Server):
 
     def ready(self):
         time.sleep(1.2)  # one sys_interval: the $SYS statistics are published (and retained)
+
+
+class Slapd(Server):
+    """slapd (OpenLDAP) from Debian with its own slapd.conf and an mdb database loaded by
+    slapadd: dc=lab,dc=test with ou=people and 12 users (descriptions carry the canary).
+    anonymous_read=True: anonymous may read everything; False: anonymous may only bind
+    (the rootDSE stays readable, as it is by design)."""
+    name = "slapd"
+
+    def __init__(self, ip, port, anonymous_read=True, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.anonymous_read = anonymous_read
+
+    def command(self):
+        d = self.dir
+        os.makedirs(os.path.join(d, "db"), exist_ok=True)
+        access = ("access to * by * read\n" if self.anonymous_read else
+                  'access to dn.base="" by * read\naccess to dn.base="cn=Subschema" by * read\n'
+                  "access to * by users read by anonymous auth\n")
+        conf = os.path.join(d, "slapd.conf")
+        with open(conf, "w") as f:
+            f.write(f"""include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile {d}/slapd.pid
+{access}database mdb
+maxsize 10485760
+suffix "dc=lab,dc=test"
+rootdn "cn=admin,dc=lab,dc=test"
+rootpw {CANARY}
+directory {d}/db
+""")
+        people = "".join(
+            f"dn: uid=user{i},ou=people,dc=lab,dc=test\nobjectClass: inetOrgPerson\n"
+            f"uid: user{i}\ncn: User {i}\nsn: {i}\ndescription: {CANARY}\n\n" for i in range(12))
+        ldif = os.path.join(d, "data.ldif")
+        with open(ldif, "w") as f:
+            f.write("dn: dc=lab,dc=test\nobjectClass: dcObject\nobjectClass: organization\n"
+                    "dc: lab\no: Lab\n\ndn: ou=people,dc=lab,dc=test\nobjectClass: "
+                    "organizationalUnit\nou: people\n\n" + people)
+        subprocess.run(["slapadd", "-f", conf, "-l", ldif], check=True, capture_output=True)
+        return ["slapd", "-d", "0", "-f", conf, "-h", f"ldap://{self.ip}:{self.port}/"]

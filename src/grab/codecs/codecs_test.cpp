@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "grab/codecs/ber.h"
 #include "grab/codecs/http.h"
 #include "grab/codecs/lines.h"
 #include "grab/codecs/resp.h"
@@ -30,6 +31,30 @@ TEST(Resp, DeclaredLengthsNeverAllocateOrWaitForever) {
     std::string deep;
     for (int i = 0; i < 20; ++i) deep += "*1\r\n";
     EXPECT_EQ(parse_resp(deep + ":1\r\n", &r), RespResult::kTooLarge);
+}
+
+TEST(Ber, RoundTripsAndRefusesWhatLdapNeverSends) {
+    std::string msg = ber::tlv(0x30, ber::integer(0x02, 300) + ber::octets(std::string(200, 'x')));
+    ber::Element e;
+    size_t size = 0;
+    ASSERT_EQ(ber::next(msg, &e, &size), ber::Result::kElement);
+    EXPECT_EQ(size, msg.size());
+    ber::Reader r(e.contents);
+    EXPECT_EQ(r.read_integer(), 300);
+    auto s = r.read();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->contents.size(), 200u);
+    EXPECT_TRUE(r.done());
+    for (size_t cut = 0; cut < msg.size(); ++cut)  // byte at a time: never whole too early
+        EXPECT_EQ(ber::next(msg.substr(0, cut), &e, &size), ber::Result::kIncomplete) << cut;
+    EXPECT_EQ(ber::next(std::string("\x30\x80", 2), &e, &size),
+              ber::Result::kInvalid);  // indefinite
+    EXPECT_EQ(ber::next(std::string("\x30\x85\x01\x00\x00\x00\x00", 7), &e, &size),
+              ber::Result::kInvalid);  // 5 length octets
+    EXPECT_EQ(ber::integer(0x02, 128), std::string("\x02\x02\x00\x80", 4));
+    ber::Reader bad(std::string_view("\x02\x09\x01", 3));
+    EXPECT_FALSE(bad.read_integer());
+    EXPECT_FALSE(bad.ok());
 }
 
 TEST(Lines, MultiLineRepliesOfFtpAndSmtp) {
