@@ -73,6 +73,9 @@ TEST(Lines, MultiLineRepliesOfFtpAndSmtp) {
     EXPECT_EQ(next_reply("SSH-2.0-OpenSSH\r\n", &r, &used), ReplyResult::kNotReply);
     EXPECT_EQ(next_reply("* OK", &r, &used), ReplyResult::kNotReply);
     EXPECT_EQ(next_reply("22", &r, &used), ReplyResult::kIncomplete);
+    EXPECT_EQ(next_reply("331\r", &r, &used), ReplyResult::kIncomplete);  // found by fuzz_ftp
+    ASSERT_EQ(next_reply("331\r\n", &r, &used), ReplyResult::kReply);
+    EXPECT_EQ(r.code, 331);
 }
 
 TEST(Lines, SplitsAndCaps) {

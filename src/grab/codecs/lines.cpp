@@ -40,7 +40,8 @@ ReplyResult next_reply(std::string_view in, TextReply* reply, size_t* consumed) 
         if (r == LineResult::kIncomplete) {
             // Judge a first line early: a greeting that cannot be a reply is rejected at once.
             bool last = false;
-            if (at == 0 && in.size() >= 4 && reply_code(in.substr(0, 4), &last) < 0)
+            bool bare = in.size() >= 4 && in[3] == '\r';  // "331\r" may still end as "331\r\n"
+            if (at == 0 && in.size() >= 4 && !bare && reply_code(in.substr(0, 4), &last) < 0)
                 return ReplyResult::kNotReply;
             return ReplyResult::kIncomplete;
         }
