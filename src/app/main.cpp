@@ -8,6 +8,7 @@
 #include "app/args.h"
 #include "app/exit_codes.h"
 #include "app/fields_command.h"
+#include "app/rules_command.h"
 #include "app/scan_command.h"
 #include "core/text.h"
 
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
     CLI::App* fields = app.add_subcommand(
         "fields", "List the fields of service records (rules address them by these names)");
     fields->add_flag("--markdown", markdown, "Print docs/records.md");
+    sl::app::RulesArgs rules_args;
+    CLI::App* rules = sl::app::add_rules_command(app, rules_args);
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
@@ -49,5 +52,6 @@ int main(int argc, char** argv) {
     }
     if (scan->parsed()) return sl::app::run_scan(scan_args);
     if (fields->parsed()) return sl::app::run_fields(markdown);
+    if (rules->parsed()) return sl::app::run_rules(*rules, rules_args);
     return sl::app::kExitUsage;
 }

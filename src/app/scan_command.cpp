@@ -26,6 +26,7 @@
 #include "net/tls.h"
 #include "net/unique_fd.h"
 #include "output/writer.h"
+#include "rules/loader.h"
 #include "scan/connect_scanner.h"
 #include "scan/plan.h"
 #include "scan/port_spec.h"
@@ -49,6 +50,7 @@ struct StateFilter {
 
 // Everything a scan needs after the flags are checked. Built before anything is sent.
 struct ScanSetup {
+    std::shared_ptr<const rules::RuleSet> rules;  // empty with --no-rules or --no-grab
     scan::Scope scope;
     std::optional<scan::ScanPlan> plan;  // empty when the scope is empty
     scan::ScanOptions options;
@@ -181,6 +183,13 @@ Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
     s.options.retries = a.retries;
     s.options.rate = a.rate;
     if (auto g = prepare_grab(a, s.options); !g) return g.error();
+    if (!a.no_rules && !a.no_grab) {  // a bad rule file stops the scan before any packet
+        std::vector<std::filesystem::path> dirs = {rules::builtin_rules_dir()};
+        for (const auto& d : a.rule_dirs) dirs.push_back(d);
+        auto loaded = rules::load_rules(dirs);
+        if (!loaded) return loaded.error();
+        s.rules = *loaded;
+    }
     return s;
 }
 
@@ -226,7 +235,9 @@ int run_dry_run(const ScanSetup& s, bool list) {
 // Hands results from the workers to the writer, keeping only the requested states.
 class FilteringSink : public scan::ResultSink {
   public:
-    FilteringSink(output::RecordWriter& w, StateFilter f) : writer_(w), filter_(f) {}
+    FilteringSink(output::RecordWriter& w, StateFilter f,
+                  std::shared_ptr<const rules::RuleSet> rule_set)
+        : writer_(w), filter_(f), rules_(std::move(rule_set)) {}
     void on_results(std::span<const scan::PortResult> batch) override {
         int64_t now = unix_ms();
         for (const auto& r : batch)
@@ -234,12 +245,20 @@ class FilteringSink : public scan::ResultSink {
     }
     void on_services(std::span<const scan::ServiceResult> batch) override {
         int64_t now = unix_ms();
-        for (const auto& r : batch) writer_.service(r, now);
+        for (const auto& r : batch) {
+            writer_.service(r, now);
+            if (!rules_) continue;
+            Record full = r.record;  // rules see the record as written: ip and port included
+            full.set("ip", r.ip.to_string());
+            full.set("port", static_cast<int64_t>(r.port));
+            for (const auto& f : rules::findings(*rules_, full)) writer_.finding(f, now);
+        }
     }
 
   private:
     output::RecordWriter& writer_;
     StateFilter filter_;
+    std::shared_ptr<const rules::RuleSet> rules_;  // immutable, shared by the worker threads
 };
 
 struct OutputFile {
@@ -308,7 +327,7 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     }
     output::RecordWriter writer((*out)->stream, s.format, new_scan_id(), s.options.grab);
     writer.begin();
-    FilteringSink sink(writer, s.states);
+    FilteringSink sink(writer, s.states, s.rules);
     scan::ScanProgress progress;
     std::atomic<bool> stop{false};
     Status result = Ok{};
@@ -399,6 +418,10 @@ Examples:
         ->type_name("FILE");
     cmd->add_option("--format", a.format,
                     "ndjson|json|table|csv (default: table on a TTY, else ndjson)");
+    cmd->add_option("--rules", a.rule_dirs,
+                    "Also load the rules in DIR (a same-id rule overrides a built-in one)")
+        ->type_name("DIR");
+    cmd->add_flag("--no-rules", a.no_rules, "Do not evaluate rules (no finding records)");
     cmd->add_flag("--no-grab", a.no_grab,
                   "Discovery only: do not identify services or judge their access");
     cmd->add_option("--idle-timeout", a.idle_timeout, "Grab: longest silence while reading")

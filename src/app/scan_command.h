@@ -25,6 +25,8 @@ struct ScanArgs {
     std::string output;
     std::string format;  // empty: table on a TTY, else ndjson
     bool no_grab = false;
+    std::vector<std::string> rule_dirs;  // --rules DIR: on top of the built-in rules
+    bool no_rules = false;
     std::string idle_timeout = "10s";
     std::string session_deadline = "30s";
     std::string greeting_wait = "1s";

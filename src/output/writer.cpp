@@ -133,6 +133,26 @@ void RecordWriter::service(const scan::ServiceResult& r, int64_t now_ms) {
     }
 }
 
+void RecordWriter::finding(const Record& f, int64_t now_ms) {
+    auto text = [&](const char* name) {
+        const Json* v = f.find(name);
+        return v && v->is_string() ? v->get<std::string>() : std::string();
+    };
+    std::lock_guard lock(mutex_);
+    clear_status_locked();
+    if (format_ == Format::kNdjson || format_ == Format::kJson) {
+        Json j = f.fields();
+        j["scan_id"] = scan_id_;
+        j["time"] = rfc3339_ms(now_ms);
+        emit_json(j.dump());
+    } else if (format_ == Format::kTable) {
+        std::fputs(fmt::format("{:>56}{:<9} {} ({})\n", "! ", text("severity"),
+                               escape_for_terminal(text("title")), text("rule"))
+                       .c_str(),
+                   out_);
+    }  // csv keeps one row per service
+}
+
 void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
     std::string ip = r.ip.to_string();
     std::lock_guard lock(mutex_);

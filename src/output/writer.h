@@ -33,6 +33,8 @@ class RecordWriter {
     void begin();
     void port(const scan::PortResult& r, int64_t unix_ms);
     void service(const scan::ServiceResult& r, int64_t unix_ms);
+    // A finding record (rules::findings), written after the service it came from.
+    void finding(const Record& f, int64_t unix_ms);
     void summary(const ScanSummary& s, int64_t unix_ms);
     // Closes the JSON array; returns an error if the stream failed at any point.
     Status end();

@@ -32,6 +32,26 @@ EXPECTED = {  # (ip, port): (protocol, access)
 }
 
 
+EXPECTED_FINDINGS = {  # (ip, port, rule): severity -- exactly these, no extras
+    ("127.0.1.10", 6379, "redis-no-auth"): "medium",
+    ("127.0.1.12", 6380, "redis-no-auth"): "medium",
+    ("127.0.1.12", 6380, "tls-self-signed"): "low",
+    ("127.0.1.13", 11211, "memcached-no-auth"): "medium",
+    ("127.0.1.14", 80, "http-directory-listing"): "high",
+    ("127.0.1.14", 80, "http-env-exposed"): "critical",
+    ("127.0.1.14", 80, "http-git-exposed"): "high",
+    ("127.0.1.15", 8443, "tls-self-signed"): "low",
+    ("127.0.1.18", 5432, "postgres-trust"): "medium",
+    ("127.0.1.19", 3306, "mysql-empty-root"): "medium",
+    ("127.0.1.20", 9200, "elasticsearch-no-auth"): "critical",  # the seeds' 3.1 TB of mail
+    ("127.0.1.21", 2379, "etcd-no-auth"): "medium",
+    ("127.0.1.22", 8123, "clickhouse-no-password"): "medium",
+    ("127.0.1.23", 8086, "influxdb-no-auth"): "medium",
+    ("127.0.1.24", 2181, "zookeeper-no-acl"): "medium",
+    ("127.0.1.25", 8080, "jenkins-anonymous-read"): "medium",
+}
+
+
 class Lab(unittest.TestCase):
     def test_start_scan_stop(self):
         subprocess.run([LAB, "start"], check=True, capture_output=True)
@@ -42,6 +62,9 @@ class Lab(unittest.TestCase):
             got = {(r["ip"], r["port"]): (r["protocol"], r["access"])
                    for r in fx.records(p.stdout, "service")}
             self.assertEqual(got, EXPECTED)
+            findings = {(r["ip"], r["port"], r["rule"]): r["severity"]
+                        for r in fx.records(p.stdout, "finding")}
+            self.assertEqual(findings, EXPECTED_FINDINGS)
             table = fx.run_scan(["127.0.1.10-127.0.1.25", "--format", "table", "-q", "--rate", "0"])
             self.assertIn("directory listing (3 entries)", table.stdout)
             self.assertIn("auth_required", table.stdout)

@@ -1,0 +1,129 @@
+#include "rules/condition.h"
+
+#include <re2/re2.h>
+
+#include <cctype>
+
+namespace sl::rules {
+
+namespace {
+
+using Json = Record::Json;
+
+bool same(const Json& field, const Json& value) {
+    if (field.is_number() && value.is_number()) return field.get<double>() == value.get<double>();
+    return field == value;
+}
+
+// gt/gte/lt/lte: numbers compare as numbers; a string field against a string value compares
+// as versions. Anything else does not match.
+std::optional<int> order(const Json& field, const Json& value) {
+    if (field.is_number() && value.is_number()) {
+        double a = field.get<double>(), b = value.get<double>();
+        return a < b ? -1 : a > b ? 1 : 0;
+    }
+    if (field.is_string() && value.is_string())
+        return compare_versions(field.get_ref<const std::string&>(),
+                                value.get_ref<const std::string&>());
+    return std::nullopt;
+}
+
+bool regex_match(const Json& field, const re2::RE2& re) {
+    if (field.is_string()) return re2::RE2::PartialMatch(field.get_ref<const std::string&>(), re);
+    if (field.is_array())
+        for (const auto& v : field)
+            if (v.is_string() && re2::RE2::PartialMatch(v.get_ref<const std::string&>(), re))
+                return true;
+    return false;
+}
+
+bool in_cidrs(const Json& field, const std::vector<IpInterval>& cidrs) {
+    if (!field.is_string()) return false;
+    auto ip = parse_ip(field.get_ref<const std::string&>());
+    if (!ip) return false;
+    for (const auto& c : cidrs)
+        if (c.family == ip->family && ip->value >= c.first && ip->value <= c.last) return true;
+    return false;
+}
+
+bool test(const Predicate& p, const Record& r) {
+    const Json* f = field_value(r, p.field);
+    if (p.op == Op::kExists) return (f != nullptr) == p.value.get<bool>();
+    if (!f) return p.op == Op::kNe;  // a missing field is "not equal" to anything
+    switch (p.op) {
+        case Op::kEq:
+            return same(*f, p.value);
+        case Op::kNe:
+            return !same(*f, p.value);
+        case Op::kIn:
+            for (const auto& v : p.value)
+                if (same(*f, v)) return true;
+            return false;
+        case Op::kGt:
+        case Op::kGte:
+        case Op::kLt:
+        case Op::kLte: {
+            auto o = order(*f, p.value);
+            if (!o) return false;
+            return p.op == Op::kGt    ? *o > 0
+                   : p.op == Op::kGte ? *o >= 0
+                   : p.op == Op::kLt  ? *o < 0
+                                      : *o <= 0;
+        }
+        case Op::kRegex:
+            return regex_match(*f, *p.regex);
+        case Op::kCidr:
+            return in_cidrs(*f, p.cidrs);
+        case Op::kExists:
+            break;
+    }
+    return false;
+}
+
+}  // namespace
+
+int compare_versions(std::string_view a, std::string_view b) {
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        bool da = std::isdigit(static_cast<unsigned char>(a[i])) != 0;
+        bool db = std::isdigit(static_cast<unsigned char>(b[j])) != 0;
+        if (da && db) {
+            while (i < a.size() && a[i] == '0') ++i;  // leading zeros do not count
+            while (j < b.size() && b[j] == '0') ++j;
+            size_t ei = i, ej = j;
+            while (ei < a.size() && std::isdigit(static_cast<unsigned char>(a[ei]))) ++ei;
+            while (ej < b.size() && std::isdigit(static_cast<unsigned char>(b[ej]))) ++ej;
+            if (ei - i != ej - j) return ei - i < ej - j ? -1 : 1;
+            if (int c = a.substr(i, ei - i).compare(b.substr(j, ej - j)); c != 0)
+                return c < 0 ? -1 : 1;
+            i = ei, j = ej;
+            continue;
+        }
+        if (a[i] != b[j]) return a[i] < b[j] ? -1 : 1;
+        ++i, ++j;
+    }
+    if (i == a.size() && j == b.size()) return 0;
+    return i == a.size() ? -1 : 1;
+}
+
+const Record::Json* field_value(const Record& r, std::string_view field) { return r.find(field); }
+
+bool evaluate(const Condition& c, const Record& r) {
+    switch (c.kind) {
+        case Condition::Kind::kAll:
+            for (const auto& child : c.children)
+                if (!evaluate(child, r)) return false;
+            return true;
+        case Condition::Kind::kAny:
+            for (const auto& child : c.children)
+                if (evaluate(child, r)) return true;
+            return false;
+        case Condition::Kind::kNot:
+            return !evaluate(c.children.at(0), r);
+        case Condition::Kind::kPredicate:
+            return test(c.predicate, r);
+    }
+    return false;
+}
+
+}  // namespace sl::rules

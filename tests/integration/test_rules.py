@@ -1,0 +1,65 @@
+"""searchlight rules list/show/test, and what a bad rule file does to a scan: one line with
+file:line:col, exit 2, nothing sent."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = __file__.rsplit("/tests/", 1)[0]
+sys.path.insert(0, ROOT + "/tests/support")
+import fixtures as fx  # noqa: E402
+
+RULE = """rules:
+  - id: redis-no-auth
+    category: no-auth
+    title: Overridden by the team
+    severity: low
+    when: {all: [{protocol: {eq: redis}}, {access: {eq: open}}]}
+    remediation: r
+    examples:
+      match: [{protocol: redis, access: open}]
+      no_match: [{protocol: redis, access: open}]
+"""
+
+
+def run(*args):
+    return subprocess.run([fx.searchlight(), *args], capture_output=True, text=True, timeout=60)
+
+
+class Rules(unittest.TestCase):
+    def test_shipped_rules_list_show_and_pass_their_examples(self):
+        self.assertEqual(run("rules", "test").returncode, 0)
+        listing = run("rules", "list").stdout
+        self.assertIn("redis-no-auth", listing)
+        self.assertIn("smtp-auth-cleartext", listing)
+        shown = run("rules", "show", "vnc-no-auth")
+        self.assertEqual(shown.returncode, 0)
+        self.assertIn("critical", shown.stdout)
+        self.assertEqual(run("rules", "show", "no-such-rule").returncode, 2)
+
+    def test_a_failing_example_names_rule_index_and_field(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "team.yaml"), "w") as f:
+                f.write(RULE)
+            p = run("rules", "test", d)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("rule redis-no-auth: examples.no_match[0] matches (decided by field "
+                          "'protocol')", p.stdout)
+            self.assertIn("team.yaml:10:", p.stdout)
+            # A team's rule with a built-in id replaces the built-in one.
+            listed = run("rules", "--rules", d, "list").stdout
+            self.assertIn("Overridden by the team", listed)
+
+    def test_a_bad_rule_file_stops_the_scan_before_any_packet(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "bad.yaml"), "w") as f:
+                f.write(RULE.replace("protocol: {eq: redis}", "protocl: {eq: redis}"))
+            p = fx.run_scan(["127.0.0.1", "-p", "1", "--rules", d], check=False)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("bad.yaml:6:19: unknown field 'protocl'", p.stderr)
+            self.assertEqual(p.stdout, "")
+
+
+if __name__ == "__main__":
+    unittest.main()
