@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -146,10 +147,12 @@ void RecordWriter::finding(const Record& f, int64_t now_ms) {
         j["time"] = rfc3339_ms(now_ms);
         emit_json(j.dump());
     } else if (format_ == Format::kTable) {
-        std::fputs(fmt::format("{:>56}{:<9} {} ({})\n", "! ", text("severity"),
-                               escape_for_terminal(text("title")), text("rule"))
-                       .c_str(),
-                   out_);
+        static constexpr std::string_view kOrder[] = {"critical", "high", "medium", "low", "info"};
+        int rank = static_cast<int>(
+            std::find(std::begin(kOrder), std::end(kOrder), text("severity")) - std::begin(kOrder));
+        const Json* port = f.find("port");
+        table_findings_.push_back({rank, text("severity"), text("ip"), text("rule"), text("title"),
+                                   port && port->is_number_integer() ? port->get<int64_t>() : 0});
     }  // csv keeps one row per service
 }
 
@@ -224,6 +227,20 @@ void RecordWriter::summary(const ScanSummary& s, int64_t now_ms) {
 Status RecordWriter::end() {
     std::lock_guard lock(mutex_);
     if (format_ == Format::kJson) std::fputs(first_ ? "]\n" : "\n]\n", out_);
+    if (format_ == Format::kTable && !table_findings_.empty()) {
+        std::stable_sort(
+            table_findings_.begin(), table_findings_.end(),
+            [](const TableFinding& a, const TableFinding& b) { return a.rank < b.rank; });
+        std::fputs(fmt::format("\nFINDINGS ({})\n{:<9} {:<39} {:>5}  {:<26} {}\n",
+                               table_findings_.size(), "SEVERITY", "IP", "PORT", "RULE", "TITLE")
+                       .c_str(),
+                   out_);
+        for (const auto& t : table_findings_)
+            std::fputs(fmt::format("{:<9} {:<39} {:>5}  {:<26} {}\n", t.severity, t.ip, t.port,
+                                   t.rule, escape_for_terminal(t.title))
+                           .c_str(),
+                       out_);
+    }
     if (std::fflush(out_) != 0 || std::ferror(out_)) return make_error("cannot write the output");
     return Ok{};
 }

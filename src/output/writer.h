@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "scan/connect_scanner.h"
@@ -53,6 +54,13 @@ class RecordWriter {
     bool grabbing_ = false;
     bool first_ = true;
     bool status_shown_ = false;
+    // Table format: findings are listed again, most severe first, after the services.
+    struct TableFinding {
+        int rank;  // critical first
+        std::string severity, ip, rule, title;
+        int64_t port;
+    };
+    std::vector<TableFinding> table_findings_;
 };
 
 // "1.2k/s"-style human numbers for the status line and summaries.

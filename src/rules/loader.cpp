@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/text.h"
 #include "grab/registry.h"
 
 namespace sl::rules {
@@ -34,7 +35,8 @@ class Loader {
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
         YAML::Mark m = at.Mark();
-        throw LoadError{fmt::format("{}:{}:{}: {}", file_, m.line + 1, m.column + 1, what)};
+        throw LoadError{fmt::format("{}:{}:{}: {}", file_, m.line + 1, m.column + 1,
+                                    escape_for_terminal(what))};  // quotes user input: one line
     }
 
     std::string text(const YAML::Node& n, const char* what) const {
@@ -290,8 +292,8 @@ void load_document(const std::string& text, const std::string& name,
     try {
         doc = YAML::Load(text);
     } catch (const YAML::Exception& e) {
-        throw LoadError{
-            fmt::format("{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg)};
+        throw LoadError{fmt::format("{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1,
+                                    escape_for_terminal(e.msg))};
     }
     if (doc.IsNull()) return;
     if (!doc.IsMap()) loader.fail(doc, "a rule file is a map with 'rules' (and 'profiles')");
@@ -368,8 +370,8 @@ Result<std::shared_ptr<const RuleSet>> load_rules_text(const std::string& text,
     } catch (const LoadError& e) {
         return make_error(e.message);
     } catch (const YAML::Exception& e) {
-        return make_error(
-            fmt::format("{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg));
+        return make_error(fmt::format("{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1,
+                                      escape_for_terminal(e.msg)));
     }
     return freeze(rules);
 }
