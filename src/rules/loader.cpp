@@ -326,6 +326,7 @@ Result<std::string> read_file(const std::filesystem::path& p) {
 std::shared_ptr<const RuleSet> freeze(std::map<std::string, Rule>& rules) {
     auto set = std::make_shared<RuleSet>();
     for (auto& [id, r] : rules) set->rules.push_back(std::move(r));
+    set->build_index();
     return set;
 }
 

@@ -45,10 +45,47 @@ std::optional<Record> apply(const Rule& rule, const Record& service) {
     return f;
 }
 
+namespace {
+
+// The protocol a rule requires, when its condition starts with `protocol: {eq: X}`.
+const std::string* required_protocol(const Condition& c) {
+    auto is_protocol = [](const Condition& p) {
+        return p.kind == Condition::Kind::kPredicate && p.predicate.field == "protocol" &&
+               p.predicate.op == Op::kEq && p.predicate.value.is_string();
+    };
+    if (is_protocol(c)) return &c.predicate.value.get_ref<const std::string&>();
+    if (c.kind == Condition::Kind::kAll)
+        for (const auto& child : c.children)
+            if (is_protocol(child)) return &child.predicate.value.get_ref<const std::string&>();
+    return nullptr;
+}
+
+}  // namespace
+
+void RuleSet::build_index() {
+    by_protocol.clear();
+    any_protocol.clear();
+    for (size_t i = 0; i < rules.size(); ++i) {
+        const std::string* p = required_protocol(rules[i].when);
+        (p ? by_protocol[*p] : any_protocol).push_back(i);
+    }
+}
+
 std::vector<Record> findings(const RuleSet& set, const Record& service) {
     std::vector<Record> out;
-    for (const auto& rule : set.rules)
-        if (auto f = apply(rule, service)) out.push_back(std::move(*f));
+    const auto* protocol = service.find("protocol");
+    const std::vector<size_t>* own = nullptr;
+    if (protocol && protocol->is_string()) {
+        auto it = set.by_protocol.find(protocol->get_ref<const std::string&>());
+        if (it != set.by_protocol.end()) own = &it->second;
+    }
+    // Both lists are in rule order: merge them so findings keep the rules' order.
+    size_t a = 0, b = 0, na = set.any_protocol.size(), nb = own ? own->size() : 0;
+    while (a < na || b < nb) {
+        size_t i = b >= nb || (a < na && set.any_protocol[a] < (*own)[b]) ? set.any_protocol[a++]
+                                                                          : (*own)[b++];
+        if (auto f = apply(set.rules[i], service)) out.push_back(std::move(*f));
+    }
     return out;
 }
 

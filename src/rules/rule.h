@@ -42,6 +42,11 @@ struct Rule {
 
 struct RuleSet {
     std::vector<Rule> rules;  // in id order
+    // An index, built once: most rules begin with `protocol: {eq: X}`, so a record is only
+    // tested against its protocol's rules and the protocol-agnostic ones (indices, in order).
+    std::map<std::string, std::vector<size_t>, std::less<>> by_protocol;
+    std::vector<size_t> any_protocol;
+    void build_index();
 };
 
 // The finding of a rule for a record, or nothing (the `type: "finding"` contract).

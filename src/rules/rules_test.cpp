@@ -137,5 +137,21 @@ TEST(Loader, MalformedFilesSayFileLineColumnAndWhat) {
               "t.yaml:5:15: unknown severity 'loud' (info, low, medium, high, critical)");
 }
 
+TEST(Index, SameFindingsAsTryingEveryRule) {
+    auto set = load_rules({builtin_rules_dir()});
+    ASSERT_TRUE(set) << set.error().message;
+    size_t records = 0;
+    for (const auto& rule : (*set)->rules)
+        for (const auto* list : {&rule.match, &rule.no_match})
+            for (const auto& example : *list) {
+                std::vector<Record> every;
+                for (const auto& r : (*set)->rules)
+                    if (auto f = apply(r, example.record)) every.push_back(std::move(*f));
+                EXPECT_EQ(findings(**set, example.record), every) << rule.id;
+                ++records;
+            }
+    EXPECT_GT(records, 60u);
+}
+
 }  // namespace
 }  // namespace sl::rules
