@@ -29,10 +29,22 @@ Verdict HttpProductGrabber::on_close(Session& s, CloseReason why) {
     return {GrabStatus::kNotThisProtocol, Access::kUnknown};
 }
 
+Next HttpProductGrabber::on_broken(Session& s, HttpSequence::Event) {
+    if (identified_) s.record().set("evidence_truncated", true);
+    return conclude(s);
+}
+
 Verdict HttpProductGrabber::on_cut_short(Session& s) {
     s.record().set("evidence_truncated", true);
-    verdict_ = Verdict{GrabStatus::kOk, access_};
+    conclude(s);
     return *verdict_;
+}
+
+Next HttpProductGrabber::conclude(Session& s) {
+    if (identified_) write_evidence(s);
+    verdict_ = identified_ ? Verdict{GrabStatus::kOk, access_}
+                           : Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
+    return Next::kClose;
 }
 
 }  // namespace sl::grab

@@ -25,11 +25,17 @@ class HttpProductGrabber : public Grabber {
     // A whole response is in http_.response(): keep its evidence and advance the step. Return
     // kRead to request path() next, or kClose once verdict_ is set.
     virtual Next on_response(Session& s) = 0;
-    // The bytes stopped being HTTP, or hit a limit: set verdict_ and return kClose.
-    virtual Next on_broken(Session& s, HttpSequence::Event why) = 0;
+    // The bytes stopped being HTTP, or hit a limit: set verdict_ and return kClose. By default:
+    // evidence_truncated once identified, then conclude().
+    virtual Next on_broken(Session& s, HttpSequence::Event why);
     // The connection ended after the product was identified but before the last step.
-    // By default: evidence_truncated, and the verdict so far.
+    // By default: evidence_truncated, then conclude().
     virtual Verdict on_cut_short(Session& s);
+    // Evidence gathered across steps (a DataSummary, say), written once when the grab ends.
+    virtual void write_evidence(Session&) {}
+    // Ends the grab: the verdict so far once identified (after write_evidence), else
+    // not-this-protocol.
+    Next conclude(Session& s);
 
     HttpSequence http_;
     std::optional<Verdict> verdict_;

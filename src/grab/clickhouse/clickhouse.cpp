@@ -71,27 +71,16 @@ class ClickHouseGrabber final : public HttpProductGrabber {
   private:
     std::string path() const override { return std::string(kPaths[step_]); }
 
-    Next on_broken(Session& s, HttpSequence::Event) override {
-        if (identified_) s.record().set("evidence_truncated", true);
-        return end(s);
-    }
-
-    Next end(Session&) {
-        verdict_ = identified_ ? Verdict{GrabStatus::kOk, access_}
-                               : Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
-        return Next::kClose;
-    }
-
     Next on_response(Session& s) override {
         const HttpResponse& r = http_.response();
         if (step_ == 0) return on_version(s, r);
         on_sizes(s, r);
-        return end(s);
+        return conclude(s);
     }
 
     Next on_version(Session& s, const HttpResponse& r) {
         Record& rec = s.record();
-        if (!names_clickhouse(r)) return end(s);
+        if (!names_clickhouse(r)) return conclude(s);
         identified_ = true;
         rec.set("product", "ClickHouse");
         std::optional<int64_t> code = exception_code(r);
@@ -105,7 +94,7 @@ class ClickHouseGrabber final : public HttpProductGrabber {
         rec.set("clickhouse.http_status", static_cast<int64_t>(r.status));
         if (code) rec.set("clickhouse.error_code", *code);
         access_ = code && auth_code(*code) ? Access::kAuthRequired : Access::kUnknown;
-        return end(s);
+        return conclude(s);
     }
 
     void on_sizes(Session& s, const HttpResponse& r) {

@@ -84,23 +84,7 @@ class InfluxDbGrabber final : public HttpProductGrabber {
         return q;
     }
 
-    Next on_broken(Session& s, HttpSequence::Event) override {
-        if (identified_) s.record().set("evidence_truncated", true);
-        return end(s);
-    }
-
-    Next end(Session& s) {
-        if (identified_) summary_.write(s.record());
-        verdict_ = identified_ ? Verdict{GrabStatus::kOk, access_}
-                               : Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
-        return Next::kClose;
-    }
-
-    Verdict on_cut_short(Session& s) override {
-        s.record().set("evidence_truncated", true);
-        end(s);
-        return *verdict_;
-    }
+    void write_evidence(Session& s) override { summary_.write(s.record()); }
 
     Next on_response(Session& s) override {
         const HttpResponse& r = http_.response();
@@ -111,24 +95,24 @@ class InfluxDbGrabber final : public HttpProductGrabber {
                 return on_databases(s, r);
             case kShowMeasurements:
                 on_measurements(s, r);
-                return end(s);
+                return conclude(s);
             case kSetup:
                 return on_setup(s, r);
             default:
                 on_buckets(s, r);
-                return end(s);
+                return conclude(s);
         }
     }
 
     Next refused(Session& s, const HttpResponse& r) {
         access_ = Access::kAuthRequired;
         s.record().set("influxdb.http_status", static_cast<int64_t>(r.status));
-        return end(s);
+        return conclude(s);
     }
 
     Next on_ping(Session& s, const HttpResponse& r) {
         std::string_view version = r.header("x-influxdb-version");
-        if (version.empty()) return end(s);
+        if (version.empty()) return conclude(s);
         identified_ = true;
         Record& rec = s.record();
         rec.set("product", "InfluxDB");
@@ -146,7 +130,7 @@ class InfluxDbGrabber final : public HttpProductGrabber {
         if (r.status == 401 || r.status == 403) return refused(s, r);
         auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
         const nlohmann::json* results = j ? json_field(*j, "results") : nullptr;
-        if (!results || !results->is_array()) return end(s);
+        if (!results || !results->is_array()) return conclude(s);
         access_ = Access::kOpen;
         summary_.listed();
         if (const nlohmann::json* values = statement_values(*results, 0)) {
@@ -159,7 +143,7 @@ class InfluxDbGrabber final : public HttpProductGrabber {
             }
         }
         if (r.body_truncated) s.record().set("evidence_truncated", true);
-        if (measured_.empty()) return end(s);
+        if (measured_.empty()) return conclude(s);
         step_ = kShowMeasurements;
         return Next::kRead;
     }

@@ -58,30 +58,15 @@ class JenkinsGrabber final : public HttpProductGrabber {
             kPaths[step_], step_ == kRoot || step_ == kScript ? "text/html" : "application/json");
     }
 
-    Next on_broken(Session& s, HttpSequence::Event) override {
-        if (identified_) s.record().set("evidence_truncated", true);
-        return end(s);
-    }
-
-    Next end(Session& s) {
-        summary_.write(s.record());
-        verdict_ = identified_ ? Verdict{GrabStatus::kOk, access_}
-                               : Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
-        return Next::kClose;
-    }
-
-    Verdict on_cut_short(Session& s) override {
-        s.record().set("evidence_truncated", true);
-        end(s);
-        return *verdict_;
-    }
+    void write_evidence(Session& s) override { summary_.write(s.record()); }
 
     Next on_response(Session& s) override {
         const HttpResponse& r = http_.response();
         Record& rec = s.record();
         switch (step_) {
             case kRoot:
-                if (r.header("x-jenkins").empty() && r.header("x-hudson").empty()) return end(s);
+                if (r.header("x-jenkins").empty() && r.header("x-hudson").empty())
+                    return conclude(s);
                 identified_ = true;
                 rec.set("product", "Jenkins");
                 if (!r.header("x-jenkins").empty()) rec.set("version", r.header("x-jenkins"));
@@ -90,7 +75,7 @@ class JenkinsGrabber final : public HttpProductGrabber {
                 break;
             case kJobs:
                 if (refused(r)) return refuse(s, r);
-                if (!on_jobs(s, r)) return end(s);
+                if (!on_jobs(s, r)) return conclude(s);
                 break;
             case kAgents:
                 if (auto n = array_size(r, "computer")) rec.set("jenkins.agents", *n);
@@ -100,7 +85,7 @@ class JenkinsGrabber final : public HttpProductGrabber {
                 break;
             default:
                 rec.set("jenkins.script_console", r.status == 200);
-                return end(s);
+                return conclude(s);
         }
         ++step_;
         return Next::kRead;
@@ -109,7 +94,7 @@ class JenkinsGrabber final : public HttpProductGrabber {
     Next refuse(Session& s, const HttpResponse& r) {
         access_ = Access::kAuthRequired;
         s.record().set("jenkins.http_status", static_cast<int64_t>(r.status));
-        return end(s);
+        return conclude(s);
     }
 
     // True when the job list was read.

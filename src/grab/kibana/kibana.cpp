@@ -63,27 +63,16 @@ class KibanaGrabber final : public HttpProductGrabber {
         return r;
     }
 
-    Next on_broken(Session& s, HttpSequence::Event) override {
-        if (identified_) s.record().set("evidence_truncated", true);
-        return end(s);
-    }
-
-    Next end(Session&) {
-        verdict_ = identified_ ? Verdict{GrabStatus::kOk, access_}
-                               : Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
-        return Next::kClose;
-    }
-
     Next on_response(Session& s) override {
         const HttpResponse& r = http_.response();
         if (step_ == 0) return on_status(s, r);
         on_indices(s, r);
-        return end(s);
+        return conclude(s);
     }
 
     Next on_status(Session& s, const HttpResponse& r) {
         Record& rec = s.record();
-        if (!names_kibana(r)) return end(s);
+        if (!names_kibana(r)) return conclude(s);
         bool dashboards = !r.header("osd-name").empty() || !r.header("osd-version").empty();
         rec.set("product", dashboards ? "OpenSearch Dashboards" : "Kibana");
         identified_ = true;
@@ -97,10 +86,10 @@ class KibanaGrabber final : public HttpProductGrabber {
         if (r.status == 401 || r.status == 403 || to_login) {
             access_ = Access::kAuthRequired;
             rec.set("kibana.http_status", static_cast<int64_t>(r.status));
-            return end(s);
+            return conclude(s);
         }
         auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
-        if (!j) return end(s);  // access stays unknown
+        if (!j) return conclude(s);  // access stays unknown
         access_ = Access::kOpen;
         const nlohmann::json* version = json_field(*j, "version");
         if (version && !json_string(*version, "number").empty())

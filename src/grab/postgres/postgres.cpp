@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "grab/codecs/bytes.h"
 #include "grab/data_summary.h"
 
 namespace sl::grab {
@@ -39,13 +40,6 @@ constexpr size_t kMaxMessage = 60 * 1024;
 constexpr size_t kMaxNames = 10;
 constexpr std::string_view kSizeQuery =
     "SELECT datname, pg_database_size(datname) FROM pg_database";
-
-uint32_t be32(std::string_view b, size_t at) {
-    return (uint32_t{static_cast<unsigned char>(b[at])} << 24) |
-           (uint32_t{static_cast<unsigned char>(b[at + 1])} << 16) |
-           (uint32_t{static_cast<unsigned char>(b[at + 2])} << 8) |
-           uint32_t{static_cast<unsigned char>(b[at + 3])};
-}
 
 void put32(std::string& out, uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));

@@ -76,25 +76,9 @@ class S3Grabber final : public HttpProductGrabber {
                                 "application/xml");
     }
 
-    Next on_broken(Session& s, HttpSequence::Event) override {
-        if (identified_) s.record().set("evidence_truncated", true);
-        return end(s);
-    }
-
-    Verdict on_cut_short(Session& s) override {
-        s.record().set("evidence_truncated", true);
-        end(s);
-        return *verdict_;
-    }
-
-    Next end(Session& s) {
-        if (identified_) {
-            summary_.write(s.record());
-            if (step_ > 0 && !buckets_.empty()) s.record().set("s3.listable_buckets", listable_);
-        }
-        verdict_ = identified_ ? Verdict{GrabStatus::kOk, access_}
-                               : Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
-        return Next::kClose;
+    void write_evidence(Session& s) override {
+        summary_.write(s.record());
+        if (step_ > 0 && !buckets_.empty()) s.record().set("s3.listable_buckets", listable_);
     }
 
     Next on_response(Session& s) override {
@@ -105,7 +89,7 @@ class S3Grabber final : public HttpProductGrabber {
             ++listable_;
             add_page(s, r);
         }
-        if (++step_ > buckets_.size()) return end(s);
+        if (++step_ > buckets_.size()) return conclude(s);
         return Next::kRead;
     }
 
@@ -125,7 +109,7 @@ class S3Grabber final : public HttpProductGrabber {
             for (auto n : names) {
                 if (buckets_.size() < kBucketsListed && plain_bucket(n)) buckets_.emplace_back(n);
             }
-            if (buckets_.empty()) return end(s);
+            if (buckets_.empty()) return conclude(s);
             for (auto n : names) summary_.add(n);  // names first; sizes come from the pages
             ++step_;
             return Next::kRead;
@@ -135,11 +119,11 @@ class S3Grabber final : public HttpProductGrabber {
             access_ = Access::kOpen;
             summary_.listed();
             add_page(s, r);
-            return end(s);
+            return conclude(s);
         }
         auto code = tag_values(body, "Code", 1);
         if (!s3_headers || body.find("<Error>") == std::string_view::npos || code.empty())
-            return end(s);
+            return conclude(s);
         identify(s, server);
         rec.set("s3.error_code", code[0].substr(0, 64));
         rec.set("s3.http_status", static_cast<int64_t>(r.status));
@@ -147,7 +131,7 @@ class S3Grabber final : public HttpProductGrabber {
                           code[0] == "SignatureDoesNotMatch"
                       ? Access::kAuthRequired
                       : Access::kUnknown;
-        return end(s);
+        return conclude(s);
     }
 
     void identify(Session& s, std::string_view server) {

@@ -38,22 +38,11 @@ class SolrGrabber final : public HttpProductGrabber {
   private:
     std::string path() const override { return std::string(kPaths[step_]); }
 
-    Next on_broken(Session& s, HttpSequence::Event) override {
-        if (identified_) s.record().set("evidence_truncated", true);
-        return end(s);
-    }
-
-    Next end(Session&) {
-        verdict_ = identified_ ? Verdict{GrabStatus::kOk, access_}
-                               : Verdict{GrabStatus::kNotThisProtocol, Access::kUnknown};
-        return Next::kClose;
-    }
-
     Next on_response(Session& s) override {
         const HttpResponse& r = http_.response();
         if (step_ == 0) return on_system(s, r);
         on_cores(s, r);
-        return end(s);
+        return conclude(s);
     }
 
     Next on_system(Session& s, const HttpResponse& r) {
@@ -65,12 +54,12 @@ class SolrGrabber final : public HttpProductGrabber {
             access_ = Access::kAuthRequired;
             rec.set("product", "Solr");
             rec.set("solr.http_status", int64_t{401});
-            return end(s);
+            return conclude(s);
         }
         auto j = r.status == 200 ? parse_json(r.body) : std::nullopt;
         const nlohmann::json* lucene = j ? json_field(*j, "lucene") : nullptr;
         std::string version = lucene ? json_string(*lucene, "solr-spec-version") : std::string();
-        if (version.empty()) return end(s);
+        if (version.empty()) return conclude(s);
         identified_ = true;
         access_ = Access::kOpen;
         rec.set("product", "Solr");

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "grab/codecs/bytes.h"
 #include "grab/codecs/lines.h"
 
 namespace sl::grab {
@@ -54,13 +55,6 @@ constexpr const char* kLists[] = {"ssh.kex_algorithms",
                                   "ssh.compression",
                                   nullptr,
                                   nullptr};
-
-uint32_t be32(std::string_view b, size_t at) {
-    return static_cast<uint32_t>(static_cast<unsigned char>(b[at])) << 24 |
-           static_cast<uint32_t>(static_cast<unsigned char>(b[at + 1])) << 16 |
-           static_cast<uint32_t>(static_cast<unsigned char>(b[at + 2])) << 8 |
-           static_cast<uint32_t>(static_cast<unsigned char>(b[at + 3]));
-}
 
 class SshGrabber final : public Grabber {
   public:

@@ -18,6 +18,8 @@
 #include <optional>
 #include <string>
 
+#include "grab/codecs/bytes.h"
+
 namespace sl::grab {
 
 namespace {
@@ -66,18 +68,6 @@ std::string type_name(uint8_t t) {
         default:
             return "type " + std::to_string(t);
     }
-}
-
-uint32_t be32(std::string_view b, size_t at) {
-    return static_cast<uint32_t>(static_cast<unsigned char>(b[at])) << 24 |
-           static_cast<uint32_t>(static_cast<unsigned char>(b[at + 1])) << 16 |
-           static_cast<uint32_t>(static_cast<unsigned char>(b[at + 2])) << 8 |
-           static_cast<uint32_t>(static_cast<unsigned char>(b[at + 3]));
-}
-
-uint16_t be16(std::string_view b, size_t at) {
-    return static_cast<uint16_t>(static_cast<unsigned char>(b[at]) << 8 |
-                                 static_cast<unsigned char>(b[at + 1]));
 }
 
 class VncGrabber final : public Grabber {
