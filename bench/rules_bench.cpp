@@ -48,9 +48,10 @@ int main(int argc, char** argv) {
         r.set("port", static_cast<int64_t>(1 + rng() % 65535));
         records.push_back(std::move(r));
     }
+    const auto ctx = sl::rules::context_now();
     auto start = std::chrono::steady_clock::now();
     size_t findings = 0;
-    for (const auto& r : records) findings += sl::rules::findings(**set, r).size();
+    for (const auto& r : records) findings += sl::rules::findings(**set, r, ctx).size();
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("rules %zu, templates %zu open + %zu other, records %zu, findings %zu\n",
                 (*set)->rules.size(), open.size(), other.size(), n, findings);

@@ -73,7 +73,7 @@ int run_rules(CLI::App& rules, const RulesArgs& args) {
         }
         return fail("no rule '" + args.id + "' (see searchlight rules list)");
     }
-    auto failures = sl::rules::run_examples(**set);
+    auto failures = sl::rules::run_examples(**set, sl::rules::context_now());
     for (const auto& f : failures) std::printf("FAIL %s\n", sl::rules::describe(f).c_str());
     size_t examples = 0;
     for (const auto& r : (*set)->rules) examples += r.match.size() + r.no_match.size();

@@ -28,6 +28,7 @@
 #include "output/writer.h"
 #include "rules/loader.h"
 #include "scan/connect_scanner.h"
+#include "scan/host_table.h"
 #include "scan/plan.h"
 #include "scan/port_spec.h"
 #include "scan/targets.h"
@@ -232,7 +233,9 @@ int run_dry_run(const ScanSetup& s, bool list) {
     return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }
 
-// Hands results from the workers to the writer, keeping only the requested states.
+// Hands results from the workers to the writer, keeping only the requested states, and
+// turns each service record into its findings. Counts open ports and open protocols per host
+// for the honeypot flag (DESIGN.md section 7).
 class FilteringSink : public scan::ResultSink {
   public:
     FilteringSink(output::RecordWriter& w, StateFilter f,
@@ -240,25 +243,50 @@ class FilteringSink : public scan::ResultSink {
         : writer_(w), filter_(f), rules_(std::move(rule_set)) {}
     void on_results(std::span<const scan::PortResult> batch) override {
         int64_t now = unix_ms();
-        for (const auto& r : batch)
+        for (const auto& r : batch) {
             if (filter_.wants(r.state)) writer_.port(r, now);
+            if (r.state == scan::PortState::kOpen)
+                flag_if_crossed(hosts_.note_open_port(r.ip), now);
+        }
     }
     void on_services(std::span<const scan::ServiceResult> batch) override {
         int64_t now = unix_ms();
+        const rules::EvalContext ctx{now / 1000};
         for (const auto& r : batch) {
             writer_.service(r, now);
-            if (!rules_) continue;
-            Record full = r.record;  // rules see the record as written: ip and port included
-            full.set("ip", r.ip.to_string());
-            full.set("port", static_cast<int64_t>(r.port));
-            for (const auto& f : rules::findings(*rules_, full)) writer_.finding(f, now);
+            const auto* access = r.record.find("access");
+            const auto* protocol = r.record.find("protocol");
+            if (access && *access == "open" && protocol && protocol->is_string())
+                flag_if_crossed(
+                    hosts_.note_open_service(r.ip, protocol->get_ref<const std::string&>()), now);
+            if (rules_) write_findings(r, ctx, now);
+        }
+    }
+    uint64_t findings() const { return findings_.load(); }
+    uint64_t honeypot_hosts() const { return honeypot_hosts_.load(); }
+
+  private:
+    void flag_if_crossed(const std::optional<scan::HoneypotFlag>& flag, int64_t now) {
+        if (!flag) return;
+        ++honeypot_hosts_;
+        writer_.host(*flag, now);
+    }
+    void write_findings(const scan::ServiceResult& r, const rules::EvalContext& ctx, int64_t now) {
+        Record full = r.record;  // rules see the record as written: ip and port included
+        full.set("ip", r.ip.to_string());
+        full.set("port", static_cast<int64_t>(r.port));
+        if (hosts_.flagged(r.ip)) full.set("honeypot_suspected", true);  // marked, kept as is
+        for (const auto& f : rules::findings(*rules_, full, ctx)) {
+            writer_.finding(f, now);
+            ++findings_;
         }
     }
 
-  private:
     output::RecordWriter& writer_;
     StateFilter filter_;
     std::shared_ptr<const rules::RuleSet> rules_;  // immutable, shared by the worker threads
+    scan::HostTable hosts_;                        // concurrent, per host
+    std::atomic<uint64_t> findings_{0}, honeypot_hosts_{0};
 };
 
 struct OutputFile {
@@ -351,7 +379,9 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
                                 progress.filtered.load(),
                                 progress.attempts.load(),
                                 static_cast<double>(monotonic_ns() - started) / 1e9,
-                                caught != 0};
+                                caught != 0,
+                                sink.findings(),
+                                sink.honeypot_hosts()};
     writer.summary(summary, unix_ms());
     Status written = writer.end();
     if (!a.quiet) std::fprintf(stderr, "searchlight: %s\n", output::summary_line(summary).c_str());

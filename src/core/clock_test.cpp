@@ -21,5 +21,17 @@ TEST(Clock, UuidV7Layout) {
     EXPECT_NE(new_scan_id(), new_scan_id());
 }
 
+TEST(Clock, ParseRfc3339IsTheInverse) {
+    for (int64_t ms : {0LL, 951782400000LL, 1795435546123LL, 4102444800000LL})
+        EXPECT_EQ(parse_rfc3339(rfc3339_ms(ms)), ms / 1000) << ms;
+    EXPECT_EQ(parse_rfc3339("2000-02-29"), 951782400);
+    EXPECT_EQ(parse_rfc3339("2026-11-23T12:05:46Z"), 1795435546);
+    EXPECT_EQ(parse_rfc3339("1969-12-31T23:59:59Z"), -1);
+    for (const char* bad :
+         {"", "2026", "2026-13-01", "2026-11-23T25:00:00Z", "2026-11-23T12:05",
+          "2026-11-23T12:05:46+02:00", "2026-11-23T12:05:46.Z", "20261123", "2026-11-23x"})
+        EXPECT_FALSE(parse_rfc3339(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace sl

@@ -156,6 +156,53 @@ void RecordWriter::finding(const Record& f, int64_t now_ms) {
     }  // csv keeps one row per service
 }
 
+void RecordWriter::host(const scan::HoneypotFlag& flag, int64_t now_ms) {
+    std::lock_guard lock(mutex_);
+    clear_status_locked();
+    if (format_ == Format::kTable) table_flagged_.push_back(flag);
+    if (format_ != Format::kNdjson && format_ != Format::kJson) return;
+    Json j;
+    j["type"] = "host";
+    j["scan_id"] = scan_id_;
+    j["time"] = rfc3339_ms(now_ms);
+    j["ip"] = flag.ip.to_string();
+    j["honeypot_suspected"] = true;
+    j["open_ports"] = flag.open_ports;
+    j["open_protocols"] = flag.open_protocols.size();
+    j["open_protocol_names"] = flag.open_protocols;
+    emit_json(j.dump());
+}
+
+void RecordWriter::print_table_findings() {
+    std::set<std::string> flagged;
+    if (!table_flagged_.empty())
+        std::fputs(fmt::format("\nLIKELY HONEYPOTS ({}): findings on these hosts are marked, "
+                               "never dropped or downgraded\n",
+                               table_flagged_.size())
+                       .c_str(),
+                   out_);
+    for (const auto& f : table_flagged_) {
+        flagged.insert(f.ip.to_string());
+        std::fputs(fmt::format("{:<39} {} open ports, {} protocols answer open\n", f.ip.to_string(),
+                               f.open_ports, f.open_protocols.size())
+                       .c_str(),
+                   out_);
+    }
+    if (table_findings_.empty()) return;
+    std::stable_sort(table_findings_.begin(), table_findings_.end(),
+                     [](const TableFinding& a, const TableFinding& b) { return a.rank < b.rank; });
+    std::fputs(fmt::format("\nFINDINGS ({})\n{:<9} {:<39} {:>5}  {:<26} {}\n",
+                           table_findings_.size(), "SEVERITY", "IP", "PORT", "RULE", "TITLE")
+                   .c_str(),
+               out_);
+    for (const auto& t : table_findings_)
+        std::fputs(fmt::format("{:<9} {:<39} {:>5}  {:<26} {}{}\n", t.severity, t.ip, t.port,
+                               t.rule, escape_for_terminal(t.title),
+                               flagged.count(t.ip) ? " [likely honeypot]" : "")
+                       .c_str(),
+                   out_);
+}
+
 void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
     std::string ip = r.ip.to_string();
     std::lock_guard lock(mutex_);
@@ -218,6 +265,8 @@ void RecordWriter::summary(const ScanSummary& s, int64_t now_ms) {
     j["closed"] = s.closed;
     j["filtered"] = s.filtered;
     j["attempts"] = s.attempts;
+    j["findings"] = s.findings;
+    j["honeypot_hosts"] = s.honeypot_hosts;
     j["seconds"] = round3(s.seconds);
     j["interrupted"] = s.interrupted;
     std::lock_guard lock(mutex_);
@@ -227,20 +276,7 @@ void RecordWriter::summary(const ScanSummary& s, int64_t now_ms) {
 Status RecordWriter::end() {
     std::lock_guard lock(mutex_);
     if (format_ == Format::kJson) std::fputs(first_ ? "]\n" : "\n]\n", out_);
-    if (format_ == Format::kTable && !table_findings_.empty()) {
-        std::stable_sort(
-            table_findings_.begin(), table_findings_.end(),
-            [](const TableFinding& a, const TableFinding& b) { return a.rank < b.rank; });
-        std::fputs(fmt::format("\nFINDINGS ({})\n{:<9} {:<39} {:>5}  {:<26} {}\n",
-                               table_findings_.size(), "SEVERITY", "IP", "PORT", "RULE", "TITLE")
-                       .c_str(),
-                   out_);
-        for (const auto& t : table_findings_)
-            std::fputs(fmt::format("{:<9} {:<39} {:>5}  {:<26} {}\n", t.severity, t.ip, t.port,
-                                   t.rule, escape_for_terminal(t.title))
-                           .c_str(),
-                       out_);
-    }
+    if (format_ == Format::kTable) print_table_findings();
     if (std::fflush(out_) != 0 || std::ferror(out_)) return make_error("cannot write the output");
     return Ok{};
 }
@@ -267,9 +303,13 @@ std::string status_line(uint64_t finished, uint64_t total, uint64_t open, double
 
 std::string summary_line(const ScanSummary& s) {
     double rate = s.seconds > 0 ? static_cast<double>(s.pairs) / s.seconds : 0;
-    return fmt::format("{} {} pairs in {:.2f} s ({}/s): {} open, {} closed, {} filtered",
-                       s.interrupted ? "interrupted after" : "scanned", s.pairs, s.seconds,
-                       human_rate(rate), s.open, s.closed, s.filtered);
+    std::string line =
+        fmt::format("{} {} pairs in {:.2f} s ({}/s): {} open, {} closed, {} filtered",
+                    s.interrupted ? "interrupted after" : "scanned", s.pairs, s.seconds,
+                    human_rate(rate), s.open, s.closed, s.filtered);
+    if (s.findings) line += fmt::format(", {} findings", s.findings);
+    if (s.honeypot_hosts) line += fmt::format(", {} likely honeypot hosts", s.honeypot_hosts);
+    return line;
 }
 
 }  // namespace sl::output

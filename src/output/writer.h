@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
 #include "scan/connect_scanner.h"
+#include "scan/host_table.h"
 
 namespace sl::output {
 
@@ -24,6 +26,8 @@ struct ScanSummary {
     uint64_t attempts = 0;
     double seconds = 0;
     bool interrupted = false;
+    uint64_t findings = 0;
+    uint64_t honeypot_hosts = 0;
 };
 
 // Writes records to one stream. Thread safe: worker threads call it concurrently.
@@ -36,6 +40,9 @@ class RecordWriter {
     void service(const scan::ServiceResult& r, int64_t unix_ms);
     // A finding record (rules::findings), written after the service it came from.
     void finding(const Record& f, int64_t unix_ms);
+    // A host that crossed the honeypot threshold (DESIGN.md section 7): a `host` record at once;
+    // the table marks that host's findings at the end.
+    void host(const scan::HoneypotFlag& flag, int64_t unix_ms);
     void summary(const ScanSummary& s, int64_t unix_ms);
     // Closes the JSON array; returns an error if the stream failed at any point.
     Status end();
@@ -61,6 +68,8 @@ class RecordWriter {
         int64_t port;
     };
     std::vector<TableFinding> table_findings_;
+    std::vector<scan::HoneypotFlag> table_flagged_;
+    void print_table_findings();
 };
 
 // "1.2k/s"-style human numbers for the status line and summaries.

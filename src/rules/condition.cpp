@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "core/clock.h"
+
 namespace sl::rules {
 
 namespace {
@@ -46,7 +48,15 @@ bool in_cidrs(const Json& field, const std::vector<IpInterval>& cidrs) {
     return false;
 }
 
-bool test(const Predicate& p, const Record& r) {
+bool before_or_after(const Json& field, const Predicate& p, const EvalContext& ctx) {
+    if (!field.is_string()) return false;
+    auto t = parse_rfc3339(field.get_ref<const std::string&>());
+    if (!t) return false;
+    int64_t bound = p.moment.at(ctx.now_s);
+    return p.op == Op::kBefore ? *t < bound : *t > bound;
+}
+
+bool test(const Predicate& p, const Record& r, const EvalContext& ctx) {
     const Json* f = field_value(r, p.field);
     if (p.op == Op::kExists) return (f != nullptr) == p.value.get<bool>();
     if (!f) return p.op == Op::kNe;  // a missing field is "not equal" to anything
@@ -74,6 +84,9 @@ bool test(const Predicate& p, const Record& r) {
             return regex_match(*f, *p.regex);
         case Op::kCidr:
             return in_cidrs(*f, p.cidrs);
+        case Op::kBefore:
+        case Op::kAfter:
+            return before_or_after(*f, p, ctx);
         case Op::kExists:
             break;
     }
@@ -108,20 +121,22 @@ int compare_versions(std::string_view a, std::string_view b) {
 
 const Record::Json* field_value(const Record& r, std::string_view field) { return r.find(field); }
 
-bool evaluate(const Condition& c, const Record& r) {
+EvalContext context_now() { return {unix_ms() / 1000}; }
+
+bool evaluate(const Condition& c, const Record& r, const EvalContext& ctx) {
     switch (c.kind) {
         case Condition::Kind::kAll:
             for (const auto& child : c.children)
-                if (!evaluate(child, r)) return false;
+                if (!evaluate(child, r, ctx)) return false;
             return true;
         case Condition::Kind::kAny:
             for (const auto& child : c.children)
-                if (evaluate(child, r)) return true;
+                if (evaluate(child, r, ctx)) return true;
             return false;
         case Condition::Kind::kNot:
-            return !evaluate(c.children.at(0), r);
+            return !evaluate(c.children.at(0), r, ctx);
         case Condition::Kind::kPredicate:
-            return test(c.predicate, r);
+            return test(c.predicate, r, ctx);
     }
     return false;
 }

@@ -16,7 +16,22 @@ class RE2;
 
 namespace sl::rules {
 
-enum class Op { kEq, kNe, kIn, kExists, kGt, kGte, kLt, kLte, kRegex, kCidr };
+enum class Op { kEq, kNe, kIn, kExists, kGt, kGte, kLt, kLte, kRegex, kCidr, kBefore, kAfter };
+
+// before/after: an RFC 3339 field against a moment fixed at load time ("2026-01-01") or one
+// relative to the evaluation's clock ("now", "now+30d", "now-12h").
+struct Moment {
+    bool relative = false;
+    int64_t seconds = 0;  // since the epoch, or the offset from now
+    int64_t at(int64_t now_s) const { return relative ? now_s + seconds : seconds; }
+};
+
+// What a condition may depend on besides the record: the clock, passed in so that tests and
+// replays can fix it.
+struct EvalContext {
+    int64_t now_s = 0;  // seconds since the epoch
+};
+EvalContext context_now();
 
 struct Predicate {
     std::string field;  // dotted, as in docs/records.md
@@ -24,6 +39,7 @@ struct Predicate {
     nlohmann::json value;                   // eq/ne/gt...: a scalar; in: an array; exists: a bool
     std::shared_ptr<const re2::RE2> regex;  // kRegex
     std::vector<IpInterval> cidrs;          // kCidr
+    Moment moment;                          // kBefore, kAfter
 };
 
 struct Condition {
@@ -36,7 +52,7 @@ struct Condition {
 // other runs as text. Negative, zero or positive like strcmp.
 int compare_versions(std::string_view a, std::string_view b);
 
-bool evaluate(const Condition& c, const Record& r);
+bool evaluate(const Condition& c, const Record& r, const EvalContext& ctx);
 
 // The record's fields a predicate reads (ip, port, protocol, ... included).
 const Record::Json* field_value(const Record& r, std::string_view field);

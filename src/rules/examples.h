@@ -18,7 +18,7 @@ struct ExampleFailure {
     std::string file;
 };
 
-std::vector<ExampleFailure> run_examples(const RuleSet& set);
+std::vector<ExampleFailure> run_examples(const RuleSet& set, const EvalContext& ctx);
 std::string describe(const ExampleFailure& f);
 
 }  // namespace sl::rules

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/clock.h"
 #include "core/text.h"
 #include "grab/registry.h"
 
@@ -24,6 +25,8 @@ constexpr std::string_view kCategories[] = {
     "info"};
 constexpr size_t kMaxRuleFileBytes = 1 << 20;
 constexpr size_t kMaxConditionDepth = 16;
+
+using Profiles = std::map<std::string, std::vector<Raise>>;
 
 struct LoadError {
     std::string message;
@@ -80,9 +83,10 @@ class Loader {
         Predicate p;
         p.field = field;
         static const std::map<std::string, Op> kOps = {
-            {"eq", Op::kEq},       {"ne", Op::kNe},    {"in", Op::kIn}, {"exists", Op::kExists},
-            {"gt", Op::kGt},       {"gte", Op::kGte},  {"lt", Op::kLt}, {"lte", Op::kLte},
-            {"regex", Op::kRegex}, {"cidr", Op::kCidr}};
+            {"eq", Op::kEq},         {"ne", Op::kNe},         {"in", Op::kIn},
+            {"exists", Op::kExists}, {"gt", Op::kGt},         {"gte", Op::kGte},
+            {"lt", Op::kLt},         {"lte", Op::kLte},       {"regex", Op::kRegex},
+            {"cidr", Op::kCidr},     {"before", Op::kBefore}, {"after", Op::kAfter}};
         auto found = kOps.find(op);
         if (found == kOps.end()) fail(it->first, fmt::format("unknown operator '{}'", op));
         p.op = found->second;
@@ -107,6 +111,10 @@ class Loader {
                 for (const auto& item : v.IsSequence() ? v : YAML::Node(std::vector<YAML::Node>{v}))
                     p.cidrs.push_back(cidr(item));
                 break;
+            case Op::kBefore:
+            case Op::kAfter:
+                p.moment = moment(v);
+                break;
             case Op::kGt:
             case Op::kGte:
             case Op::kLt:
@@ -118,6 +126,25 @@ class Loader {
                 p.value = scalar(v);
         }
         return p;
+    }
+
+    // "now", "now+30d", "now-12h" (units s, m, h, d) or an RFC 3339 date.
+    Moment moment(const YAML::Node& n) const {
+        std::string s = text(n, "before/after");
+        if (auto t = parse_rfc3339(s)) return {false, *t};
+        if (s.rfind("now", 0) != 0)
+            fail(n, fmt::format("bad moment '{}': use now, now+30d, now-12h or a date", s));
+        if (s.size() == 3) return {true, 0};
+        int64_t amount = 0;
+        const char* end = s.data() + s.size() - 1;
+        auto [p, ec] = std::from_chars(s.data() + 4, end, amount);
+        static const std::map<char, int64_t> kUnit = {
+            {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+        auto unit = kUnit.find(s.back());
+        if ((s[3] != '+' && s[3] != '-') || ec != std::errc() || p != end || s.size() < 6 ||
+            unit == kUnit.end() || amount > 100000 * 86400LL / unit->second)
+            fail(n, fmt::format("bad moment '{}': use now, now+30d, now-12h or a date", s));
+        return {true, (s[3] == '-' ? -amount : amount) * unit->second};
     }
 
     IpInterval cidr(const YAML::Node& n) const {
@@ -171,15 +198,29 @@ class Loader {
         fail(n, fmt::format("unknown severity '{}' (info, low, medium, high, critical)", s));
     }
 
-    std::vector<Raise> raise_steps(const YAML::Node& n) const {
+    // A list of steps, {severity, when}. In a rule, an item may also name a profile, whose
+    // steps are added there.
+    std::vector<Raise> raise_steps(const YAML::Node& n, const Profiles* profiles) const {
         if (!n.IsSequence()) fail(n, "raise is a profile name or a list of {severity, when}");
         std::vector<Raise> out;
         for (const auto& step : n) {
+            if (profiles && step.IsScalar()) {
+                const auto& steps = profile(step, *profiles);
+                out.insert(out.end(), steps.begin(), steps.end());
+                continue;
+            }
             if (!step.IsMap() || !step["severity"] || !step["when"])
                 fail(step, "a raise step needs severity and when");
             out.push_back({severity(step["severity"]), condition(step["when"])});
         }
         return out;
+    }
+
+    const std::vector<Raise>& profile(const YAML::Node& name, const Profiles& profiles) const {
+        auto p = profiles.find(name.Scalar());
+        if (p == profiles.end())
+            fail(name, fmt::format("unknown raise profile '{}'", name.Scalar()));
+        return p->second;
     }
 
     Record example(const YAML::Node& n) const {
@@ -219,13 +260,12 @@ class Loader {
         return out;
     }
 
-    void profiles(const YAML::Node& n, std::map<std::string, std::vector<Raise>>& out) const {
+    void profiles(const YAML::Node& n, Profiles& out) const {
         if (!n.IsMap()) fail(n, "profiles is a map of name: [steps]");
-        for (const auto& kv : n) out[kv.first.Scalar()] = raise_steps(kv.second);
+        for (const auto& kv : n) out[kv.first.Scalar()] = raise_steps(kv.second, nullptr);
     }
 
-    Rule rule(const YAML::Node& n,
-              const std::map<std::string, std::vector<Raise>>& profiles) const {
+    Rule rule(const YAML::Node& n, const Profiles& profiles) const {
         if (!n.IsMap()) fail(n, "a rule is a map");
         static const std::set<std::string> kKeys = {
             "id",    "category", "title",       "severity",   "when",
@@ -247,16 +287,8 @@ class Loader {
         r.title = text(n["title"], "title");
         r.severity = severity(n["severity"]);
         r.when = condition(n["when"]);
-        if (YAML::Node raise = n["raise"]) {
-            if (raise.IsScalar()) {
-                auto p = profiles.find(raise.Scalar());
-                if (p == profiles.end())
-                    fail(raise, fmt::format("unknown raise profile '{}'", raise.Scalar()));
-                r.raise = p->second;
-            } else {
-                r.raise = raise_steps(raise);
-            }
-        }
+        if (YAML::Node raise = n["raise"])
+            r.raise = raise.IsScalar() ? profile(raise, profiles) : raise_steps(raise, &profiles);
         if (n["evidence"]) {
             r.evidence = strings(n["evidence"], "evidence");
             for (size_t i = 0; i < r.evidence.size(); ++i)
@@ -285,8 +317,7 @@ class Loader {
 };
 
 void load_document(const std::string& text, const std::string& name,
-                   std::map<std::string, Rule>& rules,
-                   std::map<std::string, std::vector<Raise>>& profiles) {
+                   std::map<std::string, Rule>& rules, Profiles& profiles) {
     Loader loader(name);
     YAML::Node doc;
     try {
@@ -336,7 +367,7 @@ std::filesystem::path builtin_rules_dir() { return SL_RULES_DIR; }
 
 Result<std::shared_ptr<const RuleSet>> load_rules(const std::vector<std::filesystem::path>& dirs) {
     std::map<std::string, Rule> rules;
-    std::map<std::string, std::vector<Raise>> profiles;
+    Profiles profiles;
     try {
         for (const auto& dir : dirs) {
             std::error_code ec;
@@ -365,7 +396,7 @@ Result<std::shared_ptr<const RuleSet>> load_rules(const std::vector<std::filesys
 Result<std::shared_ptr<const RuleSet>> load_rules_text(const std::string& text,
                                                        const std::string& name) {
     std::map<std::string, Rule> rules;
-    std::map<std::string, std::vector<Raise>> profiles;
+    Profiles profiles;
     try {
         load_document(text, name, rules, profiles);
     } catch (const LoadError& e) {

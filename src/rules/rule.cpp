@@ -18,15 +18,15 @@ const char* to_string(Severity s) {
     return "info";
 }
 
-Severity severity_for(const Rule& rule, const Record& service) {
+Severity severity_for(const Rule& rule, const Record& service, const EvalContext& ctx) {
     Severity s = rule.severity;
     for (const auto& step : rule.raise)
-        if (step.severity > s && evaluate(step.when, service)) s = step.severity;
+        if (step.severity > s && evaluate(step.when, service, ctx)) s = step.severity;
     return s;
 }
 
-std::optional<Record> apply(const Rule& rule, const Record& service) {
-    if (!evaluate(rule.when, service)) return std::nullopt;
+std::optional<Record> apply(const Rule& rule, const Record& service, const EvalContext& ctx) {
+    if (!evaluate(rule.when, service, ctx)) return std::nullopt;
     Record f;
     f.set("type", "finding");
     for (const char* k : {"scan_id", "time", "ip"})
@@ -34,7 +34,7 @@ std::optional<Record> apply(const Rule& rule, const Record& service) {
     if (const auto* port = service.find("port")) f.set_raw("port", *port);
     f.set("rule", rule.id);
     f.set("category", rule.category);
-    f.set("severity", to_string(severity_for(rule, service)));
+    f.set("severity", to_string(severity_for(rule, service, ctx)));
     f.set("title", rule.title);
     Record::Json evidence = Record::Json::object();
     for (const auto& field : rule.evidence)
@@ -71,7 +71,7 @@ void RuleSet::build_index() {
     }
 }
 
-std::vector<Record> findings(const RuleSet& set, const Record& service) {
+std::vector<Record> findings(const RuleSet& set, const Record& service, const EvalContext& ctx) {
     std::vector<Record> out;
     const auto* protocol = service.find("protocol");
     const std::vector<size_t>* own = nullptr;
@@ -84,7 +84,7 @@ std::vector<Record> findings(const RuleSet& set, const Record& service) {
     while (a < na || b < nb) {
         size_t i = b >= nb || (a < na && set.any_protocol[a] < (*own)[b]) ? set.any_protocol[a++]
                                                                           : (*own)[b++];
-        if (auto f = apply(set.rules[i], service)) out.push_back(std::move(*f));
+        if (auto f = apply(set.rules[i], service, ctx)) out.push_back(std::move(*f));
     }
     return out;
 }

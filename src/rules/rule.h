@@ -50,10 +50,10 @@ struct RuleSet {
 };
 
 // The finding of a rule for a record, or nothing (the `type: "finding"` contract).
-std::optional<Record> apply(const Rule& rule, const Record& service);
+std::optional<Record> apply(const Rule& rule, const Record& service, const EvalContext& ctx);
 // Every finding of a rule set for one service record.
-std::vector<Record> findings(const RuleSet& set, const Record& service);
+std::vector<Record> findings(const RuleSet& set, const Record& service, const EvalContext& ctx);
 // The severity a rule gives a record it matches.
-Severity severity_for(const Rule& rule, const Record& service);
+Severity severity_for(const Rule& rule, const Record& service, const EvalContext& ctx);
 
 }  // namespace sl::rules

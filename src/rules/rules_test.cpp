@@ -6,6 +6,8 @@
 namespace sl::rules {
 namespace {
 
+const EvalContext kNow{1795435546};  // 2026-11-23T12:05:46Z, fixed so that tests do not age
+
 Record rec(const char* json) {
     Record r;
     nlohmann::json j = nlohmann::json::parse(json);
@@ -51,7 +53,7 @@ rules:
     remediation: r
     examples: {match: [{port: 1}], no_match: [{port: 2}]})";
         auto set = load(yaml);
-        return set && evaluate(set->rules[0].when, r);
+        return set && evaluate(set->rules[0].when, r, kNow);
     };
     EXPECT_TRUE(check("{protocol: {eq: ssh}}"));
     EXPECT_FALSE(check("{protocol: {ne: ssh}}"));
@@ -70,6 +72,41 @@ rules:
     EXPECT_FALSE(check("{all: [{protocol: {eq: ssh}}, {port: {eq: 21}}]}"));
 }
 
+TEST(Predicates, BeforeAndAfterMoments) {
+    auto cond = [](const char* moment) {
+        auto set = load_rules_text(std::string(R"(
+rules:
+  - id: t
+    category: info
+    title: t
+    severity: info
+    when: {tls_cert.not_after: )") + moment +
+                                       R"(}
+    remediation: r
+    examples: {match: [{port: 1}], no_match: [{port: 2}]})",
+                                   "t.yaml");
+        EXPECT_TRUE(set) << moment;
+        return set ? (*set)->rules[0].when : Condition{};
+    };
+    auto cert = [](const char* not_after) {
+        Record r;
+        r.set("tls_cert.not_after", not_after);
+        return r;
+    };
+    auto expired = cond("{before: now}");
+    EXPECT_TRUE(evaluate(expired, cert("2026-11-23T12:05:45.000Z"), kNow));
+    EXPECT_FALSE(evaluate(expired, cert("2026-11-23T12:05:46.000Z"), kNow));  // not yet
+    EXPECT_FALSE(evaluate(expired, cert("not a date"), kNow));
+    EXPECT_FALSE(evaluate(expired, Record{}, kNow));
+    auto soon = cond("{before: now+30d}");
+    EXPECT_TRUE(evaluate(soon, cert("2026-12-20T00:00:00.000Z"), kNow));
+    EXPECT_FALSE(evaluate(soon, cert("2027-01-01T00:00:00.000Z"), kNow));
+    EXPECT_TRUE(evaluate(cond("{after: now-12h}"), cert("2026-11-23T01:00:00Z"), kNow));
+    EXPECT_FALSE(evaluate(cond("{after: now-12h}"), cert("2026-11-22T23:00:00Z"), kNow));
+    EXPECT_TRUE(evaluate(cond("{after: \"2026-01-01\"}"), cert("2026-06-01T00:00:00Z"), kNow));
+    EXPECT_FALSE(evaluate(cond("{after: 2026-01-01}"), cert("2025-06-01T00:00:00Z"), kNow));
+}
+
 TEST(Versions, CompareNumericRunsAsNumbers) {
     EXPECT_LT(compare_versions("2.4.9", "2.4.10"), 0);
     EXPECT_EQ(compare_versions("7.0.15", "7.0.15"), 0);
@@ -83,14 +120,16 @@ TEST(Severity, RisesFromEvidenceAndFindingsQuoteIt) {
     ASSERT_TRUE(set);
     const Rule& r = set->rules[0];
     auto f = apply(r, rec(R"({"ip":"10.0.0.1","port":6379,"protocol":"redis","access":"open",
-                              "redis":{"keys":5000},"data":{"rows":5000}})"));
+                              "redis":{"keys":5000},"data":{"rows":5000}})"),
+                   kNow);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->find("severity")->get<std::string>(), "high");
     EXPECT_EQ(f->find("rule")->get<std::string>(), "redis-no-auth");
     EXPECT_EQ((*f->find("evidence"))["redis.keys"], 5000);
-    EXPECT_EQ(severity_for(r, rec(R"({"data":{"rows":200000}})")), Severity::kCritical);
-    EXPECT_EQ(severity_for(r, rec(R"({"data":{"rows":1000}})")), Severity::kMedium);  // not over
-    EXPECT_FALSE(apply(r, rec(R"({"protocol":"redis","access":"auth_required"})")));
+    EXPECT_EQ(severity_for(r, rec(R"({"data":{"rows":200000}})"), kNow), Severity::kCritical);
+    EXPECT_EQ(severity_for(r, rec(R"({"data":{"rows":1000}})"), kNow),
+              Severity::kMedium);  // not over
+    EXPECT_FALSE(apply(r, rec(R"({"protocol":"redis","access":"auth_required"})"), kNow));
 }
 
 struct BadCase {
@@ -116,6 +155,10 @@ TEST(Loader, MalformedFilesSayFileLineColumnAndWhat) {
         {"WHEN{all: []}", "t.yaml:6:17: all needs a non-empty list"},
         {"WHEN{port: {gt: true}}", "t.yaml:6:23: gt compares numbers or versions"},
         {"WHEN{port: {exists: maybe}}", "t.yaml:6:27: exists takes true or false"},
+        {"WHEN{tls_cert.not_after: {before: tomorrow}}",
+         "t.yaml:6:41: bad moment 'tomorrow': use now, now+30d, now-12h or a date"},
+        {"WHEN{tls_cert.not_after: {before: now+30y}}",
+         "t.yaml:6:41: bad moment 'now+30y': use now, now+30d, now-12h or a date"},
         {"WHEN{protocol: {eq: ssh}, port: {eq: 1}}",
          "t.yaml:6:11: a condition is a map with one key: all, any, not or a field"},
     };
@@ -137,6 +180,42 @@ TEST(Loader, MalformedFilesSayFileLineColumnAndWhat) {
               "t.yaml:5:15: unknown severity 'loud' (info, low, medium, high, critical)");
 }
 
+// The shipped rules' severity steps: CATALOGUE.md's proposal as data.
+TEST(ShippedRules, SeverityFollowsTheCatalogue) {
+    auto set = load_rules({builtin_rules_dir()});
+    ASSERT_TRUE(set) << set.error().message;
+    auto rule = [&](std::string_view id) -> const Rule& {
+        for (const auto& r : (*set)->rules)
+            if (r.id == id) return r;
+        ADD_FAILURE() << id;
+        return (*set)->rules.front();
+    };
+    auto sev = [&](std::string_view id, const char* json) {
+        return severity_for(rule(id), rec(json), kNow);
+    };
+    EXPECT_EQ(sev("redis-no-auth", R"({"protocol":"redis","access":"open"})"), Severity::kMedium);
+    EXPECT_EQ(sev("redis-no-auth", R"({"data":{"rows":1001}})"), Severity::kHigh);
+    EXPECT_EQ(sev("redis-no-auth", R"({"data":{"bytes":1000000001}})"), Severity::kHigh);
+    EXPECT_EQ(sev("redis-no-auth", R"({"data":{"rows":100001}})"), Severity::kCritical);
+    EXPECT_EQ(sev("elasticsearch-no-auth", R"({"data":{"bytes":100000000001}})"),
+              Severity::kCritical);
+    EXPECT_EQ(sev("elasticsearch-no-auth", R"({"data":{"bytes":2000000000,"mail_like_names":3}})"),
+              Severity::kCritical);
+    EXPECT_EQ(sev("elasticsearch-no-auth", R"({"data":{"bytes":900000000,"mail_like_names":3}})"),
+              Severity::kMedium);
+    EXPECT_EQ(sev("mongodb-no-auth", R"({"mongodb":{"ransom_names":1}})"), Severity::kCritical);
+    // Writable by design: Docker, etcd, a Jenkins script console.
+    EXPECT_EQ(sev("docker-api-no-auth", R"({"protocol":"docker"})"), Severity::kHigh);
+    EXPECT_EQ(sev("etcd-no-auth", R"({"protocol":"etcd"})"), Severity::kHigh);
+    EXPECT_EQ(sev("jenkins-anonymous-read", R"({"jenkins":{"script_console":false}})"),
+              Severity::kMedium);
+    EXPECT_EQ(sev("jenkins-anonymous-read", R"({"jenkins":{"script_console":true}})"),
+              Severity::kHigh);
+    EXPECT_EQ(sev("jenkins-anonymous-read",
+                  R"({"jenkins":{"script_console":true},"data":{"rows":200000}})"),
+              Severity::kCritical);
+}
+
 TEST(Index, SameFindingsAsTryingEveryRule) {
     auto set = load_rules({builtin_rules_dir()});
     ASSERT_TRUE(set) << set.error().message;
@@ -146,8 +225,8 @@ TEST(Index, SameFindingsAsTryingEveryRule) {
             for (const auto& example : *list) {
                 std::vector<Record> every;
                 for (const auto& r : (*set)->rules)
-                    if (auto f = apply(r, example.record)) every.push_back(std::move(*f));
-                EXPECT_EQ(findings(**set, example.record), every) << rule.id;
+                    if (auto f = apply(r, example.record, kNow)) every.push_back(std::move(*f));
+                EXPECT_EQ(findings(**set, example.record, kNow), every) << rule.id;
                 ++records;
             }
     EXPECT_GT(records, 60u);

@@ -16,6 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (m.rfind("f.yaml:", 0) != 0 || m.find('\n') != std::string::npos) std::abort();
         return 0;
     }
-    (void)sl::rules::run_examples(**set);
+    (void)sl::rules::run_examples(**set, sl::rules::EvalContext{1795435546});
     return 0;
 }
