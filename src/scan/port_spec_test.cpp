@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "grab/registry.h"
+
 namespace sl::scan {
 namespace {
 
@@ -15,6 +17,15 @@ TEST(ParsePorts, ListsRangesAndDedup) {
     EXPECT_EQ(parse_ports("-3")->size(), 3u);
     EXPECT_EQ(parse_ports("65530-")->size(), 6u);
     EXPECT_EQ(*parse_ports("65535"), std::vector<uint16_t>{65535});
+}
+
+// The default profile must reach every service a grabber knows, on its usual ports.
+TEST(ParsePorts, ExposureCoversEveryGrabbersPorts) {
+    auto exposure = exposure_ports();
+    for (const auto& spec : grab::all_grabbers())
+        for (uint16_t port : spec.ports)
+            EXPECT_TRUE(std::find(exposure.begin(), exposure.end(), port) != exposure.end())
+                << spec.name << " port " << port;
 }
 
 TEST(ParsePorts, Profiles) {

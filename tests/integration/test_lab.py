@@ -29,6 +29,15 @@ EXPECTED = {  # (ip, port): (protocol, access)
     ("127.0.1.23", 8086): ("influxdb", "open"),
     ("127.0.1.24", 2181): ("zookeeper", "open"),
     ("127.0.1.25", 8080): ("jenkins", "open"),
+    ("127.0.1.26", 22): ("ssh", "auth_required"),
+    ("127.0.1.27", 143): ("imap", "auth_required"),
+    ("127.0.1.27", 110): ("pop3", "auth_required"),
+    ("127.0.1.28", 25): ("smtp", "auth_required"),
+    ("127.0.1.29", 21): ("ftp", "open"),
+    ("127.0.1.30", 873): ("rsync", "open"),
+    ("127.0.1.31", 5900): ("vnc", "open"),
+    ("127.0.1.32", 1883): ("mqtt", "open"),
+    ("127.0.1.33", 389): ("ldap", "open"),
 }
 
 
@@ -44,11 +53,19 @@ EXPECTED_FINDINGS = {  # (ip, port, rule): severity -- exactly these, no extras
     ("127.0.1.18", 5432, "postgres-trust"): "medium",
     ("127.0.1.19", 3306, "mysql-empty-root"): "medium",
     ("127.0.1.20", 9200, "elasticsearch-no-auth"): "critical",  # the seeds' 3.1 TB of mail
-    ("127.0.1.21", 2379, "etcd-no-auth"): "medium",
+    ("127.0.1.21", 2379, "etcd-no-auth"): "high",  # writable by design
     ("127.0.1.22", 8123, "clickhouse-no-password"): "medium",
     ("127.0.1.23", 8086, "influxdb-no-auth"): "medium",
     ("127.0.1.24", 2181, "zookeeper-no-acl"): "medium",
-    ("127.0.1.25", 8080, "jenkins-anonymous-read"): "medium",
+    ("127.0.1.25", 8080, "jenkins-anonymous-read"): "high",  # the script console answers
+    ("127.0.1.27", 143, "imap-cleartext-login"): "medium",
+    ("127.0.1.27", 110, "pop3-cleartext-login"): "medium",
+    ("127.0.1.28", 25, "smtp-auth-cleartext"): "medium",
+    ("127.0.1.29", 21, "ftp-anonymous"): "medium",
+    ("127.0.1.30", 873, "rsync-open-module"): "high",
+    ("127.0.1.31", 5900, "vnc-no-auth"): "critical",
+    ("127.0.1.32", 1883, "mqtt-anonymous"): "high",
+    ("127.0.1.33", 389, "ldap-anonymous-read"): "high",
 }
 
 
@@ -58,23 +75,25 @@ class Lab(unittest.TestCase):
         try:
             pids = json.load(open(os.path.join(ROOT, ".lab", "pids.json")))
             self.assertEqual(subprocess.run([LAB, "status"], capture_output=True).returncode, 0)
-            p = fx.run_scan(["127.0.1.10-127.0.1.25", "--format", "ndjson", "--rate", "0"])
+            p = fx.run_scan(["127.0.1.10-127.0.1.33", "--format", "ndjson", "--rate", "0"])
             got = {(r["ip"], r["port"]): (r["protocol"], r["access"])
                    for r in fx.records(p.stdout, "service")}
             self.assertEqual(got, EXPECTED)
             findings = {(r["ip"], r["port"], r["rule"]): r["severity"]
                         for r in fx.records(p.stdout, "finding")}
             self.assertEqual(findings, EXPECTED_FINDINGS)
-            table = fx.run_scan(["127.0.1.10-127.0.1.25", "--format", "table", "-q", "--rate", "0"])
+            self.assertEqual(fx.records(p.stdout, "host"), [])  # one service per address
+            table = fx.run_scan(["127.0.1.10-127.0.1.33", "--format", "table", "-q", "--rate", "0"])
             self.assertIn("directory listing (3 entries)", table.stdout)
             self.assertIn("auth_required", table.stdout)
             self.assertIn("3.1 TB", table.stdout)
         finally:
             subprocess.run([LAB, "stop"], check=True, capture_output=True)
         for entry in pids.values():
-            self.assertFalse(os.path.exists(f"/proc/{entry['pid']}/stat") and
-                             open(f"/proc/{entry['pid']}/stat").read().split()[2] != "Z",
-                             f"lab process {entry['pid']} still runs")
+            for pid in [entry["pid"]] + [a["pid"] for a in entry.get("also", [])]:
+                self.assertFalse(os.path.exists(f"/proc/{pid}/stat") and
+                                 open(f"/proc/{pid}/stat").read().split()[2] != "Z",
+                                 f"lab process {pid} still runs")
         self.assertEqual(subprocess.run([LAB, "status"], capture_output=True).returncode, 3)
 
 

@@ -44,6 +44,17 @@ LAB = [
      lambda d: servers.Replay("127.0.1.25", 8080, os.path.join(
          ROOT, "src", "grab", "jenkins", "testdata", "open_anonymous_admin.transcript"),
          directory=d)),
+    ("openssh", "OpenSSH with password logins", lambda d: servers.OpenSSH("127.0.1.26", 22, directory=d)),
+    ("dovecot", "Dovecot IMAP and POP3, logins in cleartext",
+     lambda d: servers.Dovecot("127.0.1.27", 143, pop3_port=110, directory=d)),
+    ("postfix", "Postfix offering AUTH without TLS", lambda d: servers.Postfix("127.0.1.28", 25, directory=d)),
+    ("vsftpd", "vsftpd with anonymous logins (a mailbox file in its root)",
+     lambda d: servers.Vsftpd("127.0.1.29", 21, directory=d)),
+    ("rsyncd", "rsync daemon with a module open to all", lambda d: servers.Rsyncd("127.0.1.30", 873, directory=d)),
+    ("tigervnc", "VNC desktop with security type None", lambda d: servers.TigerVnc("127.0.1.31", 5900, directory=d)),
+    ("mosquitto", "MQTT broker allowing anonymous clients",
+     lambda d: servers.Mosquitto("127.0.1.32", 1883, directory=d)),
+    ("slapd", "OpenLDAP readable by anonymous", lambda d: servers.Slapd("127.0.1.33", 389, directory=d)),
 ]
 
 
@@ -97,7 +108,8 @@ def start():
         for name, _, make in LAB:
             srv = make(os.path.join(STATE, name)).start()
             pids[name] = {"pid": srv.proc.pid, "started": start_time(srv.proc.pid),
-                          "addr": f"{srv.ip}:{srv.port}"}
+                          "addr": f"{srv.ip}:{srv.port}",
+                          "also": [{"pid": p, "started": start_time(p)} for p in srv.daemon_pids()]}
             with open(PIDS, "w") as f:
                 json.dump(pids, f)
     except Exception as e:  # noqa: BLE001 - whatever failed, stop what did start
@@ -109,15 +121,22 @@ def start():
     return 0
 
 
+def every_process(pids):
+    """The started processes and the daemons that outlive them (postfix's master)."""
+    for p in pids.values():
+        yield p
+        yield from p.get("also", [])
+
+
 def stop():
     pids = load()
-    for name, p in pids.items():
+    for p in every_process(pids):
         if ours(p):
             os.kill(p["pid"], signal.SIGTERM)
     deadline = time.time() + 5
-    while time.time() < deadline and any(ours(p) for p in pids.values()):
+    while time.time() < deadline and any(ours(p) for p in every_process(pids)):
         time.sleep(0.1)
-    for p in pids.values():
+    for p in every_process(pids):
         if ours(p):
             os.kill(p["pid"], signal.SIGKILL)
     if os.path.exists(PIDS):

@@ -86,6 +86,10 @@ class Server:
     def ready(self):
         pass
 
+    def daemon_pids(self):
+        """Processes of this server that are not the started one and outlive it."""
+        return []
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -671,6 +675,15 @@ cyrus_sasl_config_path = {d}/sasl
             f.write(master + "postlog   unix-dgram n  -       n       -       1       postlogd\n")
         subprocess.run(["postconf", "-c", d, "-F", "*/*/chroot = n"], check=True)
         return ["postfix", "-c", d, "start-fg"]
+
+    def daemon_pids(self):
+        # start-fg leaves master as a child that outlives the script.
+        for _ in range(50):
+            try:
+                return [int(open(os.path.join(self.dir, "spool", "pid", "master.pid")).read().split()[0])]
+            except (OSError, ValueError, IndexError):
+                time.sleep(0.1)
+        return []
 
     def stop(self):
         # start-fg leaves master as a child that outlives the script: stop it by its pid file.
