@@ -37,6 +37,7 @@ std::string row_noun(const std::string& protocol) {
         return "docs";
     if (protocol == "zookeeper") return "znodes";
     if (protocol == "s3") return "objects";
+    if (protocol == "ldap") return "entries";
     return "rows";
 }
 
@@ -48,6 +49,8 @@ std::string collection_noun(const std::string& protocol) {
     if (protocol == "etcd" || protocol == "zookeeper") return "names";
     if (protocol == "http") return "listed";
     if (protocol == "mysql") return "schemas";
+    if (protocol == "ftp") return "entries";
+    if (protocol == "rsync") return "modules";
     return "databases";
 }
 
@@ -105,6 +108,14 @@ std::string evidence_summary(const Record& r, size_t max_len) {
     if (flag(r, "http.env_exposed"))
         add(parts, ".env exposed (" + text(r, "http.env_keys") + " keys)");
     if (r.has("redis.error")) add(parts, text(r, "redis.error").substr(0, 40));
+    if (r.has("vnc.desktop_name"))
+        add(parts, fmt::format("desktop \"{}\" {}x{}", text(r, "vnc.desktop_name").substr(0, 30),
+                               text(r, "vnc.width"), text(r, "vnc.height")));
+    if (r.has("mqtt.clients_connected"))
+        add(parts, text(r, "mqtt.clients_connected") + " clients connected");
+    if (const Json* nc = r.find("ldap.naming_contexts");
+        nc && nc->is_array() && !nc->empty() && nc->front().is_string())
+        add(parts, nc->front().get<std::string>().substr(0, 40));
     if (flag(r, "tls_cert.self_signed")) add(parts, "self-signed cert");
     if (flag(r, "evidence_truncated")) add(parts, "evidence truncated");
     if (r.has("banner")) add(parts, "banner \"" + text(r, "banner").substr(0, 30) + "\"");

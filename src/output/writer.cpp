@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "core/clock.h"
 #include "core/text.h"
@@ -189,8 +190,15 @@ void RecordWriter::print_table_findings() {
                    out_);
     }
     if (table_findings_.empty()) return;
-    std::stable_sort(table_findings_.begin(), table_findings_.end(),
-                     [](const TableFinding& a, const TableFinding& b) { return a.rank < b.rank; });
+    // Most severe first; then by address, port and rule, so two runs print the same table.
+    auto key = [](const TableFinding& t) {
+        auto ip = parse_ip(t.ip);
+        IpAddr addr = ip ? *ip : IpAddr{};
+        return std::tuple<int, Family, U128, int64_t, const std::string&>(
+            t.rank, addr.family, addr.value, t.port, t.rule);
+    };
+    std::sort(table_findings_.begin(), table_findings_.end(),
+              [&](const TableFinding& a, const TableFinding& b) { return key(a) < key(b); });
     std::fputs(fmt::format("\nFINDINGS ({})\n{:<9} {:<39} {:>5}  {:<26} {}\n",
                            table_findings_.size(), "SEVERITY", "IP", "PORT", "RULE", "TITLE")
                    .c_str(),
