@@ -38,6 +38,7 @@ EXPECTED = {  # (ip, port): (protocol, access)
     ("127.0.1.31", 5900): ("vnc", "open"),
     ("127.0.1.32", 1883): ("mqtt", "open"),
     ("127.0.1.33", 389): ("ldap", "open"),
+    ("127.0.1.34", 443): ("http", "open"),
 }
 
 
@@ -66,6 +67,8 @@ EXPECTED_FINDINGS = {  # (ip, port, rule): severity -- exactly these, no extras
     ("127.0.1.31", 5900, "vnc-no-auth"): "critical",
     ("127.0.1.32", 1883, "mqtt-anonymous"): "high",
     ("127.0.1.33", 389, "ldap-anonymous-read"): "high",
+    ("127.0.1.34", 443, "tls-expired"): "medium",
+    ("127.0.1.34", 443, "tls-self-signed"): "low",
 }
 
 
@@ -75,7 +78,7 @@ class Lab(unittest.TestCase):
         try:
             pids = json.load(open(os.path.join(ROOT, ".lab", "pids.json")))
             self.assertEqual(subprocess.run([LAB, "status"], capture_output=True).returncode, 0)
-            p = fx.run_scan(["127.0.1.10-127.0.1.33", "--format", "ndjson", "--rate", "0"])
+            p = fx.run_scan(["127.0.1.10-127.0.1.34", "--format", "ndjson", "--rate", "0"])
             got = {(r["ip"], r["port"]): (r["protocol"], r["access"])
                    for r in fx.records(p.stdout, "service")}
             self.assertEqual(got, EXPECTED)
@@ -83,7 +86,7 @@ class Lab(unittest.TestCase):
                         for r in fx.records(p.stdout, "finding")}
             self.assertEqual(findings, EXPECTED_FINDINGS)
             self.assertEqual(fx.records(p.stdout, "host"), [])  # one service per address
-            table = fx.run_scan(["127.0.1.10-127.0.1.33", "--format", "table", "-q", "--rate", "0"])
+            table = fx.run_scan(["127.0.1.10-127.0.1.34", "--format", "table", "-q", "--rate", "0"])
             self.assertIn("directory listing (3 entries)", table.stdout)
             self.assertIn("auth_required", table.stdout)
             self.assertIn("3.1 TB", table.stdout)

@@ -55,6 +55,8 @@ LAB = [
     ("mosquitto", "MQTT broker allowing anonymous clients",
      lambda d: servers.Mosquitto("127.0.1.32", 1883, directory=d)),
     ("slapd", "OpenLDAP readable by anonymous", lambda d: servers.Slapd("127.0.1.33", 389, directory=d)),
+    ("nginx-expired", "nginx with a certificate that expired in 2021",
+     lambda d: servers.Nginx("127.0.1.34", 443, site="tls_expired", directory=d)),
 ]
 
 

@@ -6,7 +6,7 @@ by the PID we started. Nothing here binds a wildcard address.
     with servers.Redis("127.0.4.1", 6379) as r: ...
     Redis(ip, port, password=None, tls=False, protected=False, netns=None)
     Memcached(ip, port)
-    Nginx(ip, port, site="plain"|"autoindex"|"tls"|"basic_auth")
+    Nginx(ip, port, site="plain"|"autoindex"|"tls"|"tls_expired"|"basic_auth")
 """
 import os
 import shutil
@@ -47,6 +47,30 @@ def self_signed(directory, cn="searchlight-lab.test", days=30):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
                     "-out", crt, "-days", str(days), "-subj", f"/CN={cn}/O=Searchlight Lab",
                     "-addext", f"subjectAltName=DNS:{cn},DNS:www.{cn}"],
+                   check=True, capture_output=True)
+    return key, crt
+
+
+def expired_self_signed(directory, cn="expired.searchlight-lab.test"):
+    """A self-signed certificate valid only during 2020 (openssl ca -selfsign: OpenSSL 3.0's
+    req and x509 cannot set dates in the past)."""
+    ca = os.path.join(directory, "ca")
+    os.makedirs(os.path.join(ca, "newcerts"), exist_ok=True)
+    open(os.path.join(ca, "index.txt"), "w").close()
+    with open(os.path.join(ca, "serial"), "w") as f:
+        f.write("01\n")
+    with open(os.path.join(ca, "ca.cnf"), "w") as f:
+        f.write(f"[ca]\ndefault_ca = lab\n[lab]\ndatabase = {ca}/index.txt\n"
+                f"new_certs_dir = {ca}/newcerts\nserial = {ca}/serial\ndefault_md = sha256\n"
+                "policy = any\n[any]\ncommonName = supplied\norganizationName = optional\n")
+    key, csr = os.path.join(directory, "key.pem"), os.path.join(ca, "req.csr")
+    crt = os.path.join(directory, "cert.pem")
+    subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", csr, "-subj", f"/CN={cn}/O=Searchlight Lab"],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "ca", "-batch", "-selfsign", "-config", os.path.join(ca, "ca.cnf"),
+                    "-keyfile", key, "-in", csr, "-out", crt, "-notext",
+                    "-startdate", "20200101000000Z", "-enddate", "20210101000000Z"],
                    check=True, capture_output=True)
     return key, crt
 
@@ -181,8 +205,9 @@ class Nginx(Server):
         root = self.root()
         listen = f"{self.ip}:{self.port}" if ":" not in self.ip else f"[{self.ip}]:{self.port}"
         tls = ""
-        if self.site == "tls":
-            key, crt = self_signed(self.dir, cn="nginx.searchlight-lab.test")
+        if self.site in ("tls", "tls_expired"):
+            key, crt = (self_signed(self.dir, cn="nginx.searchlight-lab.test") if self.site == "tls"
+                        else expired_self_signed(self.dir))
             listen += " ssl"
             tls = f"ssl_certificate {crt}; ssl_certificate_key {key};"
         autoindex = "autoindex on;" if self.site == "autoindex" else ""
