@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "rules/loader.h"
 #include "rules/rule.h"
 
@@ -214,6 +216,26 @@ TEST(ShippedRules, SeverityFollowsTheCatalogue) {
     EXPECT_EQ(sev("jenkins-anonymous-read",
                   R"({"jenkins":{"script_console":true},"data":{"rows":200000}})"),
               Severity::kCritical);
+}
+
+// Issue 6: every shipped rule has a match and a near miss. For a rule that requires a
+// protocol, some no_match example has that protocol (auth_required, or under a threshold).
+TEST(ShippedRules, EveryRuleHasANearMiss) {
+    auto set = load_rules({builtin_rules_dir()});
+    ASSERT_TRUE(set) << set.error().message;
+    for (size_t i = 0; i < (*set)->rules.size(); ++i) {
+        const Rule& rule = (*set)->rules[i];
+        EXPECT_FALSE(rule.match.empty()) << rule.id;
+        EXPECT_FALSE(rule.no_match.empty()) << rule.id;
+        for (const auto& [protocol, indices] : (*set)->by_protocol) {
+            if (std::find(indices.begin(), indices.end(), i) == indices.end()) continue;
+            bool near = std::any_of(rule.no_match.begin(), rule.no_match.end(), [&](const auto& e) {
+                const auto* p = e.record.find("protocol");
+                return p && *p == protocol;
+            });
+            EXPECT_TRUE(near) << rule.id << ": no no_match example with protocol " << protocol;
+        }
+    }
 }
 
 TEST(Index, SameFindingsAsTryingEveryRule) {
