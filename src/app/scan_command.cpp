@@ -403,13 +403,16 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
 
 CLI::App* add_scan_command(CLI::App& app, ScanArgs& a) {
     CLI::App* cmd = app.add_subcommand(
-        "scan", "Discover open TCP ports on the given targets (TCP connect scan).");
+        "scan", "Find services, prove which answer without a login, report findings");
     cmd->footer(std::string(R"(
 Targets: 10.0.0.1  10.0.0.0/24  10.0.0.1-10.0.0.9  10.0.0.1-9  ::1  2001:db8::/120
          host.example (resolved; an unresolvable name is a warning)  -iL FILE (# comments)
 Ports:   22,80,8000-8100  -  (all)  exposure (the catalogue's services)  top100 (nmap's)
 Never scanned: 0.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4, 255.255.255.255, ::, ff00::/8.
 IPv6 prefixes over 2^32 addresses are refused: give a hit list with -iL.
+Records: port, service (what answered, access, evidence), finding (a rule matched: severity,
+         evidence, remediation; `searchlight rules list`), host (8+ protocols open or 100+
+         ports open: a likely honeypot, its findings marked, never dropped), summary.
 
 Examples:
   searchlight scan 10.20.0.0/16 -p exposure --exclude 10.20.99.0/24
