@@ -23,6 +23,22 @@ std::string join(const std::vector<std::string>& v) {
     return out;
 }
 
+void print_rule(const sl::rules::Rule& r) {
+    std::printf("id:          %s\ntitle:       %s\ncategory:    %s\nseverity:    %s\n",
+                r.id.c_str(), r.title.c_str(), r.category.c_str(),
+                sl::rules::to_string(r.severity));
+    std::printf("when:        %s\n", sl::rules::to_text(r.when).c_str());
+    for (size_t i = 0; i < r.raise.size(); ++i)
+        std::printf("%s%s when %s\n", i ? "             " : "raised to:   ",
+                    sl::rules::to_string(r.raise[i].severity),
+                    sl::rules::to_text(r.raise[i].when).c_str());
+    std::printf(
+        "evidence:    %s\nremediation: %s\nreferences:  %s\nexamples:    %zu match, %zu "
+        "no_match\nfile:        %s:%d\n",
+        join(r.evidence).c_str(), r.remediation.c_str(), join(r.references).c_str(), r.match.size(),
+        r.no_match.size(), r.file.c_str(), r.line);
+}
+
 }  // namespace
 
 CLI::App* add_rules_command(CLI::App& app, RulesArgs& args) {
@@ -61,14 +77,7 @@ int run_rules(CLI::App& rules, const RulesArgs& args) {
     if (rules.got_subcommand("show")) {
         for (const auto& r : (*set)->rules) {
             if (r.id != args.id) continue;
-            std::printf(
-                "id:          %s\ntitle:       %s\ncategory:    %s\nseverity:    %s (raised by "
-                "%zu evidence steps)\nevidence:    %s\nremediation: %s\nreferences:  %s\n"
-                "examples:    %zu match, %zu no_match\nfile:        %s:%d\n",
-                r.id.c_str(), r.title.c_str(), r.category.c_str(), sl::rules::to_string(r.severity),
-                r.raise.size(), join(r.evidence).c_str(), r.remediation.c_str(),
-                join(r.references).c_str(), r.match.size(), r.no_match.size(), r.file.c_str(),
-                r.line);
+            print_rule(r);
             return kExitOk;
         }
         return fail("no rule '" + args.id + "' (see searchlight rules list)");

@@ -93,7 +93,61 @@ bool test(const Predicate& p, const Record& r, const EvalContext& ctx) {
     return false;
 }
 
+const char* op_name(Op op) {
+    static constexpr const char* kNames[] = {"eq", "ne",  "in",    "exists", "gt",     "gte",
+                                             "lt", "lte", "regex", "cidr",   "before", "after"};
+    return kNames[static_cast<size_t>(op)];
+}
+
+std::string moment_text(const Moment& m) {
+    if (!m.relative) return rfc3339_ms(m.seconds * 1000).substr(0, 10);
+    if (m.seconds == 0) return "now";
+    int64_t v = m.seconds < 0 ? -m.seconds : m.seconds;
+    std::string unit = v % 86400 == 0  ? std::to_string(v / 86400) + "d"
+                       : v % 3600 == 0 ? std::to_string(v / 3600) + "h"
+                                       : std::to_string(v) + "s";
+    return std::string("now") + (m.seconds < 0 ? "-" : "+") + unit;
+}
+
+std::string predicate_text(const Predicate& p) {
+    std::string value;
+    switch (p.op) {
+        case Op::kRegex:
+            value = nlohmann::json(p.regex->pattern()).dump();
+            break;
+        case Op::kCidr:
+            for (const auto& c : p.cidrs)
+                value += (value.empty() ? "" : ", ") + interval_to_string(c);
+            value = "[" + value + "]";
+            break;
+        case Op::kBefore:
+        case Op::kAfter:
+            value = moment_text(p.moment);
+            break;
+        default:
+            value = p.value.dump();
+    }
+    return p.field + " " + op_name(p.op) + " " + value;
+}
+
 }  // namespace
+
+std::string to_text(const Condition& c) {
+    switch (c.kind) {
+        case Condition::Kind::kPredicate:
+            return predicate_text(c.predicate);
+        case Condition::Kind::kNot:
+            return "not(" + to_text(c.children.at(0)) + ")";
+        case Condition::Kind::kAll:
+        case Condition::Kind::kAny: {
+            std::string out = c.kind == Condition::Kind::kAll ? "all(" : "any(";
+            for (size_t i = 0; i < c.children.size(); ++i)
+                out += (i ? ", " : "") + to_text(c.children[i]);
+            return out + ")";
+        }
+    }
+    return {};
+}
 
 int compare_versions(std::string_view a, std::string_view b) {
     size_t i = 0, j = 0;

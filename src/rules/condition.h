@@ -54,6 +54,9 @@ int compare_versions(std::string_view a, std::string_view b);
 
 bool evaluate(const Condition& c, const Record& r, const EvalContext& ctx);
 
+// One line for `rules show`: all(protocol eq "redis", access eq "open").
+std::string to_text(const Condition& c);
+
 // The record's fields a predicate reads (ip, port, protocol, ... included).
 const Record::Json* field_value(const Record& r, std::string_view field);
 

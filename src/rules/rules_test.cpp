@@ -109,6 +109,25 @@ rules:
     EXPECT_FALSE(evaluate(cond("{after: 2026-01-01}"), cert("2025-06-01T00:00:00Z"), kNow));
 }
 
+TEST(Text, ConditionsPrintAsOneLine) {
+    auto set = load(R"(
+rules:
+  - id: t
+    category: info
+    title: t
+    severity: info
+    when: {all: [{protocol: {in: [ftp, ssh]}}, {not: {ip: {cidr: [10.0.0.0/8]}}},
+                 {any: [{version: {lt: "8.0"}}, {ssh.banner: {regex: "^SSH-1"}}]},
+                 {tls_cert.not_after: {before: now+30d}}, {tls_cert.not_before: {after: now-12h}}]}
+    remediation: r
+    examples: {match: [{port: 1}], no_match: [{port: 2}]})");
+    ASSERT_TRUE(set);
+    EXPECT_EQ(to_text(set->rules[0].when),
+              R"(all(protocol in ["ftp","ssh"], not(ip cidr [10.0.0.0/8]), any(version lt "8.0", )"
+              R"(ssh.banner regex "^SSH-1"), tls_cert.not_after before now+30d, )"
+              R"(tls_cert.not_before after now-12h))");
+}
+
 TEST(Versions, CompareNumericRunsAsNumbers) {
     EXPECT_LT(compare_versions("2.4.9", "2.4.10"), 0);
     EXPECT_EQ(compare_versions("7.0.15", "7.0.15"), 0);
