@@ -4,7 +4,8 @@
 // driven through drive_grabber (on_open, on_data per chunk, on_close), and the harness checks:
 // consumed <= available, the queue never over its cap, every record string and list within its
 // limit, valid verdict enums, and for inputs up to 4 KiB the same record from one-byte chunks as
-// from one chunk.
+// from one chunk. The record then meets the shipped rules, as in a scan: every finding must name
+// a rule, a known severity and evidence within the record limits.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "grab/drive.h"
 #include "grab/registry.h"
+#include "rules/loader.h"
 
 namespace {
 
@@ -26,6 +28,20 @@ void check_limits(const sl::Record::Json& j) {
 bool valid(const sl::Verdict& v) {
     return static_cast<int>(v.status) <= static_cast<int>(sl::GrabStatus::kLimitExceeded) &&
            static_cast<int>(v.access) <= static_cast<int>(sl::Access::kDenied);
+}
+
+// What a scan does with the record next (scan_command's sink): rules over hostile fields.
+void check_findings(sl::Record record) {
+    static const auto rules = sl::rules::load_rules({sl::rules::builtin_rules_dir()});
+    if (!rules) std::abort();
+    record.set("ip", "192.0.2.1");
+    record.set("port", int64_t{1});
+    for (const auto& f : sl::rules::findings(**rules, record, sl::rules::EvalContext{1795435546})) {
+        const auto* severity = f.find("severity");
+        const auto* rule = f.find("rule");
+        if (!severity || !severity->is_string() || !rule || !rule->is_string()) std::abort();
+        check_limits(f.fields());
+    }
 }
 
 }  // namespace
@@ -63,6 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!r->bytes_within_cap || !r->consumed_within_input || !valid(r->verdict)) std::abort();
         check_limits(r->record.fields());
     }
+    check_findings(whole.record);
     if (size <= 4096) {
         auto bytewise = sl::grab::drive_grabber(*spec, script, [](size_t) { return size_t{1}; });
         if (!(bytewise.verdict == whole.verdict) || !(bytewise.record == whole.record))
