@@ -71,12 +71,14 @@ DriveResult drive_grabber(const GrabberSpec& spec, const Transcript& script, con
         }
         Next next = grabber->on_open(session);
         auto [plain, inside_tls] = server_phases(script.connections[c]);
+        // The handshake happens where the transcript says, even when the server then sends
+        // nothing inside TLS (IMAP: we say LOGOUT and leave).
+        const bool has_starttls = script.connections[c].starttls_block.has_value();
         CloseReason why = CloseReason::kPeerClosed;
         if (c + 1 == script.connections.size() && script.ends_in_timeout)
             why = CloseReason::kTimeout;
-        bool limited =
-            feed(*grabber, session, plain, chunker, cap, result, next, !inside_tls.empty());
-        if (!limited && next == Next::kRead && session.tls_started_ && !inside_tls.empty()) {
+        bool limited = feed(*grabber, session, plain, chunker, cap, result, next, has_starttls);
+        if (!limited && next == Next::kRead && session.tls_started_ && has_starttls) {
             // The runner's handshake, in memory; nothing plaintext crosses it.
             session.tls_started_ = false;
             next = grabber->on_open(session);

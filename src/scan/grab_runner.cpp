@@ -168,10 +168,19 @@ struct GrabRunner::Session final : grab::Session {
             case net::TlsIo::kWantWrite:
                 return watch(EPOLLOUT);
             case net::TlsIo::kClosed:
-            case net::TlsIo::kError:
+            case net::TlsIo::kError: {
+                Verdict v = starttls_failed();  // before drop_connection forgets the STARTTLS
                 drop_connection();
-                return candidate_done({GrabStatus::kTlsError, Access::kUnknown}, now);
+                return candidate_done(v, now);
+            }
         }
+    }
+    // A STARTTLS handshake that fails keeps what the plaintext part proved (IMAP's
+    // auth_required, the cleartext-login evidence); with nothing proved it is a tls-error.
+    Verdict starttls_failed() {
+        if (!starttls || !grabber) return {GrabStatus::kTlsError, Access::kUnknown};
+        Verdict v = grabber->on_close(*this, CloseReason::kTlsFailure);
+        return v.access == Access::kUnknown ? Verdict{GrabStatus::kTlsError, Access::kUnknown} : v;
     }
     void activate(int64_t now) {
         phase = grabber ? Phase::kActive : Phase::kGreeting;

@@ -54,6 +54,15 @@ class Limits(unittest.TestCase):
         self.assertEqual(svc["access"], "unknown")
         self.assertLess(elapsed, 10)
 
+    def test_a_broken_starttls_keeps_what_plaintext_proved(self):
+        svc, elapsed = self.grab("badtls", "127.0.10.6", ["--greeting-wait", "300ms"])
+        self.assertEqual((svc["protocol"], svc["status"], svc["access"]),
+                         ("imap", "ok", "auth_required"))
+        self.assertTrue(svc["imap"]["cleartext_login"])
+        self.assertTrue(svc["evidence_truncated"])
+        self.assertNotIn("tls_cert", svc)
+        self.assertLess(elapsed, 10)
+
     def test_smaller_input_cap_flag(self):
         svc, _ = self.grab("firehose", "127.0.10.4", ["--greeting-wait", "300ms",
                                                       "--max-input", "4096"])

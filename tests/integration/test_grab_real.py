@@ -354,6 +354,12 @@ class RealDovecot(unittest.TestCase):
         self.assertFalse(imap["imap"]["cleartext_login"])
         self.assertEqual((pop3["protocol"], pop3["pop3"]["stls"], pop3["pop3"]["cleartext_login"]),
                          ("pop3", True, False))
+        # STARTTLS / STLS ran: the certificate is recorded, so the tls-* rules see mail servers.
+        for svc in (imap, pop3):
+            self.assertEqual((svc["tls"], svc["tls_cert"]["subject_cn"], svc["status"]),
+                             (True, "mail.searchlight-lab.test", "ok"), svc["protocol"])
+            self.assertTrue(svc["tls_cert"]["self_signed"])
+            self.assertNotIn("evidence_truncated", svc)
 
 
 class RealPostfix(unittest.TestCase):

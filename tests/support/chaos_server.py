@@ -6,7 +6,9 @@ usage: chaos_server.py MODE IP PORT     prints "ready"; runs until stdin closes.
   drip      waits for a request, then sends an HTTP response one byte per second, forever (H2)
   firehose  waits for a request, then sends an HTTP response with Content-Length 100 MB and
             an endless body as fast as it can (H3/H4)
-  headers   waits for a request, then sends endless HTTP headers (H13)"""
+  headers   waits for a request, then sends endless HTTP headers (H13)
+  badtls    an IMAP server that offers STARTTLS, says "a2 OK" to it, then answers the TLS
+            ClientHello with plain text and closes (a broken STARTTLS)"""
 import socket
 import sys
 import threading
@@ -15,12 +17,28 @@ import time
 BIG = b"HTTP/1.1 200 OK\r\nServer: chaos\r\nContent-Length: 104857600\r\n\r\n"
 
 
+def bad_starttls(conn):
+    conn.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] chaos ready.\r\n")
+    data = b""
+    while b"a1 CAPABILITY" not in data:
+        data += conn.recv(4096) or b"a1 CAPABILITY"
+    conn.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\na1 OK done\r\n")
+    while b"a2 STARTTLS" not in data:
+        data += conn.recv(4096) or b"a2 STARTTLS"
+    conn.sendall(b"a2 OK Begin TLS negotiation now.\r\n")
+    conn.recv(4096)  # the ClientHello
+    conn.sendall(b"this is not a TLS record\r\n")
+
+
 def handle(mode, conn):
     try:
         if mode == "tarpit":
             time.sleep(120)
             return
         conn.settimeout(30)
+        if mode == "badtls":
+            bad_starttls(conn)
+            return
         conn.recv(4096)
         if mode == "drip":
             body = b"HTTP/1.1 200 OK\r\nX-Drip: " + b"a" * 10000

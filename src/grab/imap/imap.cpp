@@ -1,15 +1,16 @@
 // IMAP4 (RFC 9051, RFC 3501). CATALOGUE row 32.
 //
-// What we send: after the server's greeting, "a1 CAPABILITY", then "a2 LOGOUT". No LOGIN, no
-// AUTHENTICATE, no mailbox is ever selected.
+// What we send: after the server's greeting, "a1 CAPABILITY"; when STARTTLS is offered on a
+// plaintext connection, "a2 STARTTLS" and, inside TLS (the runner records the certificate),
+// "a3 LOGOUT"; otherwise "a2 LOGOUT". No LOGIN, no AUTHENTICATE, no mailbox is ever selected.
 // Open versus auth-required: a "* PREAUTH" greeting means the connection is already logged in:
 // `open`. Otherwise IMAP demands a login: `auth_required`, even when the login would travel in
 // cleartext; that is the finding `imap.cleartext_login` (no LOGINDISABLED outside TLS), not an
 // `open` verdict (DESIGN.md section 7). "* BYE" in place of a greeting is `denied`.
 // Evidence: greeting text, product when it names itself, capabilities, STARTTLS,
 // LOGINDISABLED, AUTH= mechanisms, cleartext login allowed.
-// References: RFC 9051 sections 7.1 (greetings) and 6.1.1 (CAPABILITY); RFC 3501 section 6.2.3
-// (LOGINDISABLED); nmap imap-capabilities; zgrab2 modules/imap.
+// References: RFC 9051 sections 7.1 (greetings), 6.1.1 (CAPABILITY) and 6.2.1 (STARTTLS);
+// RFC 3501 section 6.2.3 (LOGINDISABLED); nmap imap-capabilities; zgrab2 modules/imap.
 #include "grab/imap/imap.h"
 
 #include <optional>
@@ -36,9 +37,14 @@ constexpr uint16_t kPorts[] = {143, 993};
 
 class ImapGrabber final : public Grabber {
   public:
-    Next on_open(Session&) override { return Next::kRead; }  // the server speaks first
+    Next on_open(Session& s) override {
+        if (stage_ != Stage::kStartTls) return Next::kRead;  // the server speaks first
+        s.send("a3 LOGOUT\r\n");  // inside TLS now: the certificate is what we came for
+        return end(GrabStatus::kOk, access_);
+    }
 
     Next on_data(Session& s, ByteQueue& in) override {
+        if (tls_pending_) return Next::kRead;  // plaintext after "a2 OK" is never read
         while (!verdict_) {
             std::string_view v = in.view();
             if (stage_ == Stage::kGreeting && !std::string_view("* ").starts_with(v.substr(0, 2)))
@@ -51,16 +57,18 @@ class ImapGrabber final : public Grabber {
                 return stage_ == Stage::kGreeting
                            ? end(GrabStatus::kNotThisProtocol, Access::kUnknown)
                            : end(GrabStatus::kLimitExceeded, access_);
-            Next next = stage_ == Stage::kGreeting ? on_greeting(s, line) : on_capability(s, line);
+            Next next = stage_ == Stage::kGreeting     ? on_greeting(s, line)
+                        : stage_ == Stage::kCapability ? on_capability(s, line)
+                                                       : on_starttls(s, line);
             in.consume(used);
-            if (next != Next::kRead) return next;
+            if (next != Next::kRead || tls_pending_) return next;  // nothing plain crosses TLS
         }
         return Next::kClose;
     }
 
     Verdict on_close(Session& s, CloseReason why) override {
         if (verdict_) return *verdict_;
-        if (stage_ == Stage::kCapability) {
+        if (stage_ != Stage::kGreeting) {  // a capability list cut short, or STARTTLS failed
             s.record().set("evidence_truncated", true);
             return {GrabStatus::kOk, access_};
         }
@@ -69,7 +77,7 @@ class ImapGrabber final : public Grabber {
     }
 
   private:
-    enum class Stage { kGreeting, kCapability };
+    enum class Stage { kGreeting, kCapability, kStartTls };
 
     Next on_greeting(Session& s, std::string_view line) {
         bool ok = line.starts_with("* OK"), preauth = line.starts_with("* PREAUTH");
@@ -102,8 +110,24 @@ class ImapGrabber final : public Grabber {
         rec.set("imap.starttls", starttls_);
         rec.set("imap.login_disabled", login_disabled_);
         rec.set("imap.cleartext_login", !login_disabled_ && !s.target().tls);
+        if (starttls_ && !s.target().tls) {
+            s.send("a2 STARTTLS\r\n");
+            stage_ = Stage::kStartTls;
+            return Next::kRead;
+        }
         s.send("a2 LOGOUT\r\n");
         return end(GrabStatus::kOk, access_);
+    }
+
+    Next on_starttls(Session& s, std::string_view line) {
+        if (!line.starts_with("a2 ")) return Next::kRead;  // untagged data
+        if (!line.starts_with("a2 OK")) {
+            s.send("a3 LOGOUT\r\n");
+            return end(GrabStatus::kOk, access_);
+        }
+        s.start_tls();  // on_open follows inside TLS
+        tls_pending_ = true;
+        return Next::kRead;
     }
 
     void on_atom(Record& rec, std::string_view atom) {
@@ -122,6 +146,7 @@ class ImapGrabber final : public Grabber {
     Access access_ = Access::kUnknown;
     bool starttls_ = false;
     bool login_disabled_ = false;
+    bool tls_pending_ = false;
     std::optional<Verdict> verdict_;
 };
 

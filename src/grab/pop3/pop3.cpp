@@ -1,6 +1,8 @@
 // POP3 (RFC 1939, capabilities RFC 2449, STLS RFC 2595). CATALOGUE row 32.
 //
-// What we send: after the "+OK" greeting, "CAPA", then "QUIT". No USER, PASS, APOP or AUTH.
+// What we send: after the "+OK" greeting, "CAPA"; when STLS is offered on a plaintext
+// connection, "STLS" and, inside TLS (the runner records the certificate), "QUIT"; otherwise
+// "QUIT". No USER, PASS, APOP or AUTH.
 // Open versus auth-required: POP3 always demands a login: `auth_required`, even when USER/PASS
 // would travel in cleartext (the finding `pop3.cleartext_login`, not an `open` verdict,
 // DESIGN.md section 7). "-ERR" in place of a greeting is `denied`.
@@ -34,9 +36,14 @@ constexpr uint16_t kPorts[] = {110, 995};
 
 class Pop3Grabber final : public Grabber {
   public:
-    Next on_open(Session&) override { return Next::kRead; }  // the server speaks first
+    Next on_open(Session& s) override {
+        if (stage_ != Stage::kStls) return Next::kRead;  // the server speaks first
+        s.send("QUIT\r\n");  // inside TLS now: the certificate is what we came for
+        return end(GrabStatus::kOk, Access::kAuthRequired);
+    }
 
     Next on_data(Session& s, ByteQueue& in) override {
+        if (tls_pending_) return Next::kRead;  // plaintext after "+OK" to STLS is never read
         while (!verdict_) {
             std::string_view v = in.view();
             if (stage_ == Stage::kGreeting &&
@@ -51,16 +58,18 @@ class Pop3Grabber final : public Grabber {
                 return stage_ == Stage::kGreeting
                            ? end(GrabStatus::kNotThisProtocol, Access::kUnknown)
                            : end(GrabStatus::kLimitExceeded, Access::kAuthRequired);
-            Next next = stage_ == Stage::kGreeting ? on_greeting(s, line) : on_capa(s, line);
+            Next next = stage_ == Stage::kGreeting ? on_greeting(s, line)
+                        : stage_ == Stage::kStls   ? on_stls(s, line)
+                                                   : on_capa(s, line);
             in.consume(used);
-            if (next != Next::kRead) return next;
+            if (next != Next::kRead || tls_pending_) return next;  // nothing plain crosses TLS
         }
         return Next::kClose;
     }
 
     Verdict on_close(Session& s, CloseReason why) override {
         if (verdict_) return *verdict_;
-        if (stage_ != Stage::kGreeting) {
+        if (stage_ != Stage::kGreeting) {  // CAPA cut short, or STLS failed
             s.record().set("evidence_truncated", true);
             return {GrabStatus::kOk, Access::kAuthRequired};
         }
@@ -69,7 +78,7 @@ class Pop3Grabber final : public Grabber {
     }
 
   private:
-    enum class Stage { kGreeting, kCapaStatus, kCapaLines };
+    enum class Stage { kGreeting, kCapaStatus, kCapaLines, kStls };
 
     Next on_greeting(Session& s, std::string_view line) {
         Record& rec = s.record();
@@ -114,8 +123,23 @@ class Pop3Grabber final : public Grabber {
         rec.set("pop3.stls", stls_);
         rec.set("pop3.user", user_);
         rec.set("pop3.cleartext_login", (user_ || sasl_) && !s.target().tls);
+        if (stls_ && !s.target().tls) {
+            s.send("STLS\r\n");
+            stage_ = Stage::kStls;
+            return Next::kRead;
+        }
         s.send("QUIT\r\n");
         return end(GrabStatus::kOk, Access::kAuthRequired);
+    }
+
+    Next on_stls(Session& s, std::string_view line) {
+        if (!line.starts_with("+OK")) {
+            s.send("QUIT\r\n");
+            return end(GrabStatus::kOk, Access::kAuthRequired);
+        }
+        s.start_tls();  // on_open follows inside TLS
+        tls_pending_ = true;
+        return Next::kRead;
     }
 
     Next end(GrabStatus status, Access access) {
@@ -124,7 +148,7 @@ class Pop3Grabber final : public Grabber {
     }
 
     Stage stage_ = Stage::kGreeting;
-    bool stls_ = false, user_ = false, sasl_ = false;
+    bool stls_ = false, user_ = false, sasl_ = false, tls_pending_ = false;
     std::optional<Verdict> verdict_;
 };
 
