@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 
 #include "app/exit_codes.h"
 #include "core/text.h"
@@ -39,6 +41,19 @@ void print_rule(const sl::rules::Rule& r) {
         r.no_match.size(), r.file.c_str(), r.line);
 }
 
+// The rules of `set` loaded from files in `dir`.
+std::shared_ptr<const sl::rules::RuleSet> rules_from(const sl::rules::RuleSet& set,
+                                                     const std::filesystem::path& dir) {
+    auto out = std::make_shared<sl::rules::RuleSet>();
+    std::error_code ec;
+    auto root = std::filesystem::weakly_canonical(dir, ec);
+    for (const auto& r : set.rules)
+        if (std::filesystem::weakly_canonical(r.file, ec).parent_path() == root)
+            out->rules.push_back(r);
+    out->build_index();
+    return out;
+}
+
 }  // namespace
 
 CLI::App* add_rules_command(CLI::App& app, RulesArgs& args) {
@@ -59,15 +74,15 @@ CLI::App* add_rules_command(CLI::App& app, RulesArgs& args) {
 }
 
 int run_rules(CLI::App& rules, const RulesArgs& args) {
-    std::vector<std::filesystem::path> dirs;
-    if (rules.got_subcommand("test") && !args.test_dir.empty()) {
-        dirs.push_back(args.test_dir);
-    } else {
-        dirs.push_back(sl::rules::builtin_rules_dir());
-        for (const auto& d : args.dirs) dirs.push_back(d);
-    }
+    // `rules test DIR` loads the built-in rules too (a team's rule may name a built-in
+    // profile such as data-size), then tests only the rules that DIR defines.
+    std::vector<std::filesystem::path> dirs = {sl::rules::builtin_rules_dir()};
+    for (const auto& d : args.dirs) dirs.push_back(d);
+    bool only_dir = rules.got_subcommand("test") && !args.test_dir.empty();
+    if (only_dir) dirs.push_back(args.test_dir);
     auto set = sl::rules::load_rules(dirs);
     if (!set) return fail(set.error().message);
+    if (only_dir) *set = rules_from(**set, args.test_dir);
     if (rules.got_subcommand("list")) {
         for (const auto& r : (*set)->rules)
             std::printf("%-28s %-9s %-17s %s\n", r.id.c_str(), sl::rules::to_string(r.severity),

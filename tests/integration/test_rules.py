@@ -51,6 +51,18 @@ class Rules(unittest.TestCase):
             listed = run("rules", "--rules", d, "list").stdout
             self.assertIn("Overridden by the team", listed)
 
+    def test_a_teams_directory_may_use_the_built_in_profiles(self):
+        team = RULE.replace("id: redis-no-auth", "id: team-redis").replace(
+            "severity: low\n", "severity: low\n    raise: data-size\n").replace(
+            "no_match: [{protocol: redis, access: open}]",
+            "no_match: [{protocol: redis, access: auth_required}]")
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "team.yaml"), "w") as f:
+                f.write(team)
+            p = run("rules", "test", d)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout.strip(), "1 rules, 2 examples, 0 failed")
+
     def test_a_bad_rule_file_stops_the_scan_before_any_packet(self):
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "bad.yaml"), "w") as f:
