@@ -56,6 +56,8 @@ struct ScanSetup {
     std::optional<scan::ScanPlan> plan;  // empty when the scope is empty
     scan::ScanOptions options;
     StateFilter states;
+    rules::Severity min_severity = rules::Severity::kInfo;
+    std::optional<rules::Severity> fail_on;
     output::Format format = output::Format::kNdjson;
     uint64_t seed = 0;
 };
@@ -184,6 +186,23 @@ Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
     s.options.retries = a.retries;
     s.options.rate = a.rate;
     if (auto g = prepare_grab(a, s.options); !g) return g.error();
+    auto min_severity = rules::parse_severity(a.min_severity);
+    if (!min_severity)
+        return make_error(
+            fmt::format("bad --min-severity '{}': use info, low, medium, high or "
+                        "critical",
+                        a.min_severity));
+    s.min_severity = *min_severity;
+    if (!a.fail_on.empty()) {
+        s.fail_on = rules::parse_severity(a.fail_on);
+        if (!s.fail_on)
+            return make_error(
+                fmt::format("bad --fail-on '{}': use info, low, medium, high or "
+                            "critical",
+                            a.fail_on));
+        if (a.no_rules || a.no_grab)
+            return make_error("--fail-on needs findings: drop --no-rules and --no-grab");
+    }
     if (!a.no_rules && !a.no_grab) {  // a bad rule file stops the scan before any packet
         std::vector<std::filesystem::path> dirs = {rules::builtin_rules_dir()};
         for (const auto& d : a.rule_dirs) dirs.push_back(d);
@@ -239,8 +258,8 @@ int run_dry_run(const ScanSetup& s, bool list) {
 class FilteringSink : public scan::ResultSink {
   public:
     FilteringSink(output::RecordWriter& w, StateFilter f,
-                  std::shared_ptr<const rules::RuleSet> rule_set)
-        : writer_(w), filter_(f), rules_(std::move(rule_set)) {}
+                  std::shared_ptr<const rules::RuleSet> rule_set, rules::Severity min_severity)
+        : writer_(w), filter_(f), rules_(std::move(rule_set)), min_severity_(min_severity) {}
     void on_results(std::span<const scan::PortResult> batch) override {
         int64_t now = unix_ms();
         for (const auto& r : batch) {
@@ -263,6 +282,11 @@ class FilteringSink : public scan::ResultSink {
         }
     }
     uint64_t findings() const { return findings_.load(); }
+    // The most severe finding of the scan, written or not (for --fail-on).
+    std::optional<rules::Severity> worst() const {
+        int w = worst_.load();
+        return w < 0 ? std::nullopt : std::optional(static_cast<rules::Severity>(w));
+    }
     uint64_t honeypot_hosts() const { return honeypot_hosts_.load(); }
 
   private:
@@ -277,6 +301,13 @@ class FilteringSink : public scan::ResultSink {
         full.set("port", static_cast<int64_t>(r.port));
         if (hosts_.flagged(r.ip)) full.set("honeypot_suspected", true);  // marked, kept as is
         for (const auto& f : rules::findings(*rules_, full, ctx)) {
+            const auto* text = f.find("severity");
+            auto severity = text ? rules::parse_severity(text->get<std::string>()) : std::nullopt;
+            if (!severity) continue;  // apply() always writes a valid one
+            int rank = static_cast<int>(*severity), seen = worst_.load();
+            while (rank > seen && !worst_.compare_exchange_weak(seen, rank)) {
+            }
+            if (*severity < min_severity_) continue;
             writer_.finding(f, now);
             ++findings_;
         }
@@ -285,8 +316,10 @@ class FilteringSink : public scan::ResultSink {
     output::RecordWriter& writer_;
     StateFilter filter_;
     std::shared_ptr<const rules::RuleSet> rules_;  // immutable, shared by the worker threads
-    scan::HostTable hosts_;                        // concurrent, per host
+    rules::Severity min_severity_;
+    scan::HostTable hosts_;  // concurrent, per host
     std::atomic<uint64_t> findings_{0}, honeypot_hosts_{0};
+    std::atomic<int> worst_{-1};
 };
 
 struct OutputFile {
@@ -355,7 +388,7 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     }
     output::RecordWriter writer((*out)->stream, s.format, new_scan_id(), s.options.grab);
     writer.begin();
-    FilteringSink sink(writer, s.states, s.rules);
+    FilteringSink sink(writer, s.states, s.rules, s.min_severity);
     scan::ScanProgress progress;
     std::atomic<bool> stop{false};
     Status result = Ok{};
@@ -396,6 +429,7 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
         return kExitFailure;
     }
     if (caught) return caught == SIGTERM ? kExitSigterm : kExitSigint;
+    if (s.fail_on && sink.worst() && *sink.worst() >= *s.fail_on) return kExitFindings;
     return kExitOk;
 }
 
@@ -455,6 +489,12 @@ Examples:
                     "Also load the rules in DIR (a same-id rule overrides a built-in one)")
         ->type_name("DIR");
     cmd->add_flag("--no-rules", a.no_rules, "Do not evaluate rules (no finding records)");
+    cmd->add_option("--min-severity", a.min_severity,
+                    "Write only findings at least this severe: info|low|medium|high|critical")
+        ->capture_default_str();
+    cmd->add_option("--fail-on", a.fail_on,
+                    "Exit 3 when a finding at least this severe was found (for CI pipelines)")
+        ->type_name("SEVERITY");
     cmd->add_flag("--no-grab", a.no_grab,
                   "Discovery only: do not identify services or judge their access");
     cmd->add_option("--idle-timeout", a.idle_timeout, "Grab: longest silence while reading")

@@ -27,6 +27,8 @@ struct ScanArgs {
     bool no_grab = false;
     std::vector<std::string> rule_dirs;  // --rules DIR: on top of the built-in rules
     bool no_rules = false;
+    std::string min_severity = "info";  // findings below it are not written
+    std::string fail_on;                // empty: findings never change the exit code
     std::string idle_timeout = "10s";
     std::string session_deadline = "30s";
     std::string greeting_wait = "1s";

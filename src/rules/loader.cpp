@@ -192,9 +192,7 @@ class Loader {
 
     Severity severity(const YAML::Node& n) const {
         std::string s = text(n, "severity");
-        for (auto v : {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh,
-                       Severity::kCritical})
-            if (s == to_string(v)) return v;
+        if (auto v = parse_severity(s)) return *v;
         fail(n, fmt::format("unknown severity '{}' (info, low, medium, high, critical)", s));
     }
 

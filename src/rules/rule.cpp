@@ -18,6 +18,13 @@ const char* to_string(Severity s) {
     return "info";
 }
 
+std::optional<Severity> parse_severity(std::string_view text) {
+    for (auto v :
+         {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical})
+        if (text == to_string(v)) return v;
+    return std::nullopt;
+}
+
 Severity severity_for(const Rule& rule, const Record& service, const EvalContext& ctx) {
     Severity s = rule.severity;
     for (const auto& step : rule.raise)

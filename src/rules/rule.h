@@ -13,6 +13,7 @@ namespace sl::rules {
 
 enum class Severity { kInfo, kLow, kMedium, kHigh, kCritical };
 const char* to_string(Severity s);
+std::optional<Severity> parse_severity(std::string_view text);
 
 // "Severity rises from evidence": the first step whose condition holds, from the top.
 struct Raise {

@@ -9,6 +9,7 @@ import unittest
 ROOT = __file__.rsplit("/tests/", 1)[0]
 sys.path.insert(0, ROOT + "/tests/support")
 import fixtures as fx  # noqa: E402
+import servers  # noqa: E402
 
 RULE = """rules:
   - id: redis-no-auth
@@ -62,6 +63,25 @@ class Rules(unittest.TestCase):
             p = run("rules", "test", d)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual(p.stdout.strip(), "1 rules, 2 examples, 0 failed")
+
+    def test_min_severity_and_fail_on_against_a_real_open_redis(self):
+        ip = "127.0.4.10"
+        with servers.Redis(ip, fx.free_port(ip)) as r:  # redis-no-auth: medium
+            base = [ip, "-p", str(r.port), "--format", "ndjson"]
+            self.assertEqual([f["rule"] for f in fx.records(fx.run_scan(base).stdout, "finding")],
+                             ["redis-no-auth"])
+            quiet = fx.run_scan(base + ["--min-severity", "high"])
+            self.assertEqual(fx.records(quiet.stdout, "finding"), [])
+            self.assertEqual(len(fx.records(quiet.stdout, "service")), 1)
+            self.assertEqual(fx.run_scan(base + ["--fail-on", "medium"], check=False).returncode, 3)
+            # --fail-on judges every finding, also those --min-severity hides.
+            hidden = fx.run_scan(base + ["--fail-on", "low", "--min-severity", "critical"],
+                                 check=False)
+            self.assertEqual((hidden.returncode, fx.records(hidden.stdout, "finding")), (3, []))
+            self.assertEqual(fx.run_scan(base + ["--fail-on", "high"], check=False).returncode, 0)
+        bad = fx.run_scan([ip, "-p", "1", "--fail-on", "loud"], check=False)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("bad --fail-on 'loud'", bad.stderr)
 
     def test_a_bad_rule_file_stops_the_scan_before_any_packet(self):
         with tempfile.TemporaryDirectory() as d:
