@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "core/clock.h"
+
 namespace sl::output {
 
 namespace {
@@ -85,7 +87,7 @@ std::string human_bytes(double b) {
     return u == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.1f} {}", b, units[u]);
 }
 
-std::string evidence_summary(const Record& r, size_t max_len) {
+std::string evidence_summary(const Record& r, int64_t now_ms, size_t max_len) {
     std::vector<std::string> parts;
     std::string product = text(r, "product");
     std::string version = text(r, "version");
@@ -117,6 +119,9 @@ std::string evidence_summary(const Record& r, size_t max_len) {
         nc && nc->is_array() && !nc->empty() && nc->front().is_string())
         add(parts, nc->front().get<std::string>().substr(0, 40));
     if (flag(r, "tls_cert.self_signed")) add(parts, "self-signed cert");
+    std::string not_after = text(r, "tls_cert.not_after");
+    if (auto t = parse_rfc3339(not_after); t && *t < now_ms / 1000)
+        add(parts, "cert expired " + not_after.substr(0, 10));
     if (flag(r, "evidence_truncated")) add(parts, "evidence truncated");
     if (r.has("banner")) add(parts, "banner \"" + text(r, "banner").substr(0, 30) + "\"");
     std::string status = text(r, "status");

@@ -129,7 +129,7 @@ void RecordWriter::service(const scan::ServiceResult& r, int64_t now_ms) {
         std::string service = field("protocol");
         if (const Json* tls = rec.find("tls"); tls && tls->get<bool>()) service += "/tls";
         std::fputs(fmt::format(kTableServiceHeader, ip, r.port, "open", service, field("access"),
-                               escape_for_terminal(evidence_summary(rec)))
+                               escape_for_terminal(evidence_summary(rec, now_ms)))
                        .c_str(),
                    out_);
     }

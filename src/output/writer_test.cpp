@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "output/evidence.h"
+
 namespace sl::output {
 namespace {
 
@@ -67,6 +69,62 @@ TEST(StatusLine, RateProgressEtaOpen) {
     EXPECT_EQ(status_line(500, 1000, 7, 1.0), "rate 500/s, 50.0% done, ETA 0:00:01, open 7");
     EXPECT_EQ(status_line(0, 1000, 0, 0), "rate 0/s, 0.0% done, ETA --:--, open 0");
     EXPECT_EQ(human_rate(29800), "29.8k");
+}
+
+TEST(Evidence, SaysWhenTheCertificateHadExpired) {
+    Record r;
+    r.set("product", "nginx");
+    r.set("tls_cert.not_after", "2021-01-01T00:00:00.000Z");
+    const int64_t nov_2026 = 1795435546000;
+    EXPECT_EQ(evidence_summary(r, nov_2026), "nginx, cert expired 2021-01-01");
+    EXPECT_EQ(evidence_summary(r, 1577836800000), "nginx");  // 2020-01-01: still valid
+}
+
+Record finding(const char* ip, int64_t port, const char* rule, const char* severity) {
+    Record f;
+    f.set("type", "finding");
+    f.set("ip", ip);
+    f.set("port", port);
+    f.set("rule", rule);
+    f.set("severity", severity);
+    f.set("title", std::string("title of ") + rule);
+    return f;
+}
+
+TEST(RecordWriter, HostRecordAndTheTableMarksAFlaggedHostsFindings) {
+    char* buf = nullptr;
+    size_t len = 0;
+    std::FILE* mem = open_memstream(&buf, &len);
+    RecordWriter nd(mem, Format::kNdjson, "id");
+    scan::HoneypotFlag flag{*parse_ip("10.0.0.9"), 3, {"ftp", "http"}};
+    nd.host(flag, 0);
+    EXPECT_TRUE(nd.end().ok());
+    std::fclose(mem);
+    auto j = nlohmann::json::parse(std::string(buf, len));
+    std::free(buf);
+    EXPECT_EQ(j["type"], "host");
+    EXPECT_EQ(j["ip"], "10.0.0.9");
+    EXPECT_EQ(j["honeypot_suspected"], true);
+    EXPECT_EQ(j["open_ports"], 3);
+    EXPECT_EQ(j["open_protocols"], 2);
+
+    buf = nullptr;
+    mem = open_memstream(&buf, &len);
+    RecordWriter table(mem, Format::kTable, "id", true);
+    table.finding(finding("10.0.0.10", 80, "b-rule", "medium"), 0);
+    table.finding(finding("10.0.0.9", 21, "a-rule", "medium"), 0);
+    table.finding(finding("10.0.0.9", 22, "c-rule", "critical"), 0);
+    table.host(flag, 0);
+    EXPECT_TRUE(table.end().ok());
+    std::fclose(mem);
+    std::string out(buf, len);
+    std::free(buf);
+    EXPECT_NE(out.find("LIKELY HONEYPOTS (1)"), std::string::npos) << out;
+    size_t c = out.find("c-rule"), a = out.find("a-rule"), b = out.find("b-rule");
+    EXPECT_LT(c, a);  // critical first; then by address: 10.0.0.9 before 10.0.0.10
+    EXPECT_LT(a, b);
+    EXPECT_NE(out.find("title of a-rule [likely honeypot]"), std::string::npos) << out;
+    EXPECT_NE(out.find("title of b-rule\n"), std::string::npos) << out;  // not flagged
 }
 
 TEST(Format, ParseRejectsUnknown) {
