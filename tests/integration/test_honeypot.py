@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import random
+import subprocess
 import sys
 import unittest
 
@@ -94,6 +95,35 @@ class Honeypot(unittest.TestCase):
         hosts = fx.records(p.stdout, "host")
         self.assertEqual([(h["ip"], h["open_ports"], h["open_protocols"]) for h in hosts],
                          [("127.0.4.2", 101, 0)])  # 100 open ports are not over the threshold
+
+    def test_a_portspoof_like_host_is_flagged_and_its_findings_keep_their_severity(self):
+        """RELIABILITY.md H12 (SIMULATION: tests/support/portspoof.py): 150 ports of one
+        address each answer an end-of-life banner. The per-host grab budget is not built yet;
+        short timeouts keep the run bounded."""
+        ip = "127.0.4.4"
+        ports = fx.pick_ports(random.Random(12), 150)
+        spoof = subprocess.Popen([fx.PYTHON, os.path.join(ROOT, "tests", "support", "portspoof.py"),
+                                  ip] + [str(p) for p in ports],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(spoof.stdout.readline().strip(), "ready")
+            p = fx.run_scan([ip, "-p", ",".join(map(str, ports)), "--format", "ndjson",
+                             "--rate", "0", "--idle-timeout", "1s", "--greeting-wait", "1s",
+                             "--session-deadline", "5s"], timeout=300)
+        finally:
+            spoof.stdin.close()
+            spoof.wait(timeout=10)
+        hosts = fx.records(p.stdout, "host")
+        self.assertEqual([(h["ip"], h["open_ports"]) for h in hosts], [(ip, 101)])
+        findings = fx.records(p.stdout, "finding")
+        rules = {(f["rule"], f["severity"]) for f in findings}
+        self.assertEqual(rules, {("ssh-openssh-eol", "medium"), ("ftp-proftpd-eol", "high"),
+                                 ("smtp-exim-eol", "high")})  # kept, not downgraded
+        self.assertEqual(len(findings), 150, p.stdout[-2000:])  # one per port: none dropped
+        lines = [json.loads(line) for line in p.stdout.splitlines()]
+        at = next(i for i, r in enumerate(lines) if r["type"] == "host")
+        self.assertTrue(all(r.get("honeypot_suspected") is True
+                            for r in lines[at:] if r["type"] == "finding"))
 
 
 if __name__ == "__main__":
