@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "app/exit_codes.h"
+#include "app/scan_sink.h"
 #include "app/transcript_recorder.h"
 #include "core/clock.h"
 #include "core/duration.h"
@@ -28,7 +29,6 @@
 #include "output/writer.h"
 #include "rules/loader.h"
 #include "scan/connect_scanner.h"
-#include "scan/host_table.h"
 #include "scan/plan.h"
 #include "scan/port_spec.h"
 #include "scan/targets.h"
@@ -39,15 +39,6 @@ namespace {
 
 constexpr int kStatusEveryMs = 250;
 constexpr size_t kDryRunPreview = 20;
-
-struct StateFilter {
-    bool open = false, closed = false, filtered = false;
-    bool wants(scan::PortState s) const {
-        return s == scan::PortState::kOpen     ? open
-               : s == scan::PortState::kClosed ? closed
-                                               : filtered;
-    }
-};
 
 // Everything a scan needs after the flags are checked. Built before anything is sent.
 struct ScanSetup {
@@ -252,76 +243,6 @@ int run_dry_run(const ScanSetup& s, bool list) {
     return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }
 
-// Hands results from the workers to the writer, keeping only the requested states, and
-// turns each service record into its findings. Counts open ports and open protocols per host
-// for the honeypot flag (DESIGN.md section 7).
-class FilteringSink : public scan::ResultSink {
-  public:
-    FilteringSink(output::RecordWriter& w, StateFilter f,
-                  std::shared_ptr<const rules::RuleSet> rule_set, rules::Severity min_severity)
-        : writer_(w), filter_(f), rules_(std::move(rule_set)), min_severity_(min_severity) {}
-    void on_results(std::span<const scan::PortResult> batch) override {
-        int64_t now = unix_ms();
-        for (const auto& r : batch) {
-            if (filter_.wants(r.state)) writer_.port(r, now);
-            if (r.state == scan::PortState::kOpen)
-                flag_if_crossed(hosts_.note_open_port(r.ip), now);
-        }
-    }
-    void on_services(std::span<const scan::ServiceResult> batch) override {
-        int64_t now = unix_ms();
-        const rules::EvalContext ctx{now / 1000};
-        for (const auto& r : batch) {
-            writer_.service(r, now);
-            const auto* access = r.record.find("access");
-            const auto* protocol = r.record.find("protocol");
-            if (access && *access == "open" && protocol && protocol->is_string())
-                flag_if_crossed(
-                    hosts_.note_open_service(r.ip, protocol->get_ref<const std::string&>()), now);
-            if (rules_) write_findings(r, ctx, now);
-        }
-    }
-    uint64_t findings() const { return findings_.load(); }
-    // The most severe finding of the scan, written or not (for --fail-on).
-    std::optional<rules::Severity> worst() const {
-        int w = worst_.load();
-        return w < 0 ? std::nullopt : std::optional(static_cast<rules::Severity>(w));
-    }
-    uint64_t honeypot_hosts() const { return honeypot_hosts_.load(); }
-
-  private:
-    void flag_if_crossed(const std::optional<scan::HoneypotFlag>& flag, int64_t now) {
-        if (!flag) return;
-        ++honeypot_hosts_;
-        writer_.host(*flag, now);
-    }
-    void write_findings(const scan::ServiceResult& r, const rules::EvalContext& ctx, int64_t now) {
-        Record full = r.record;  // rules see the record as written: ip and port included
-        full.set("ip", r.ip.to_string());
-        full.set("port", static_cast<int64_t>(r.port));
-        if (hosts_.flagged(r.ip)) full.set("honeypot_suspected", true);  // marked, kept as is
-        for (const auto& f : rules::findings(*rules_, full, ctx)) {
-            const auto* text = f.find("severity");
-            auto severity = text ? rules::parse_severity(text->get<std::string>()) : std::nullopt;
-            if (!severity) continue;  // apply() always writes a valid one
-            int rank = static_cast<int>(*severity), seen = worst_.load();
-            while (rank > seen && !worst_.compare_exchange_weak(seen, rank)) {
-            }
-            if (*severity < min_severity_) continue;
-            writer_.finding(f, now);
-            ++findings_;
-        }
-    }
-
-    output::RecordWriter& writer_;
-    StateFilter filter_;
-    std::shared_ptr<const rules::RuleSet> rules_;  // immutable, shared by the worker threads
-    rules::Severity min_severity_;
-    scan::HostTable hosts_;  // concurrent, per host
-    std::atomic<uint64_t> findings_{0}, honeypot_hosts_{0};
-    std::atomic<int> worst_{-1};
-};
-
 struct OutputFile {
     std::FILE* stream = stdout;
     bool owned = false;
@@ -388,7 +309,7 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     }
     output::RecordWriter writer((*out)->stream, s.format, new_scan_id(), s.options.grab);
     writer.begin();
-    FilteringSink sink(writer, s.states, s.rules, s.min_severity);
+    ScanSink sink(writer, s.states, s.rules, s.min_severity);
     scan::ScanProgress progress;
     std::atomic<bool> stop{false};
     Status result = Ok{};

@@ -1,0 +1,57 @@
+// The scan's result sink: what happens to each result the workers hand over. Port records
+// pass the state filter; each service record is written, then meets the rules, and its
+// findings follow it. Open ports and open protocols are counted per host for the honeypot
+// flag (DESIGN.md section 7). Thread safe: workers call it concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "output/writer.h"
+#include "rules/rule.h"
+#include "scan/connect_scanner.h"
+#include "scan/host_table.h"
+
+namespace sl::app {
+
+// --states: which port states get a port record.
+struct StateFilter {
+    bool open = false, closed = false, filtered = false;
+    bool wants(scan::PortState s) const {
+        return s == scan::PortState::kOpen     ? open
+               : s == scan::PortState::kClosed ? closed
+                                               : filtered;
+    }
+};
+
+class ScanSink : public scan::ResultSink {
+  public:
+    // rules: empty with --no-rules; findings below min_severity are counted, not written.
+    ScanSink(output::RecordWriter& w, StateFilter f, std::shared_ptr<const rules::RuleSet> rules,
+             rules::Severity min_severity)
+        : writer_(w), filter_(f), rules_(std::move(rules)), min_severity_(min_severity) {}
+    void on_results(std::span<const scan::PortResult> batch) override;
+    void on_services(std::span<const scan::ServiceResult> batch) override;
+
+    uint64_t findings() const { return findings_.load(); }  // written
+    uint64_t honeypot_hosts() const { return honeypot_hosts_.load(); }
+    // The most severe finding of the scan, written or not (for --fail-on).
+    std::optional<rules::Severity> worst() const;
+
+  private:
+    void flag_if_crossed(const std::optional<scan::HoneypotFlag>& flag, int64_t now);
+    void write_findings(const scan::ServiceResult& r, const rules::EvalContext& ctx, int64_t now);
+    void note_severity(rules::Severity s);
+
+    output::RecordWriter& writer_;
+    StateFilter filter_;
+    std::shared_ptr<const rules::RuleSet> rules_;  // immutable, shared by the worker threads
+    rules::Severity min_severity_;
+    scan::HostTable hosts_;  // concurrent, per host
+    std::atomic<uint64_t> findings_{0}, honeypot_hosts_{0};
+    std::atomic<int> worst_{-1};
+};
+
+}  // namespace sl::app
