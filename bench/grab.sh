@@ -60,13 +60,16 @@ printf '%-22s %7d %9.2f %10.1f   (%d with status ok)\n' "searchlight" "$sl_grabs
 printf '%-22s %7d %9.2f %10.1f\n' "nmap -sV -T4" "$nm_grabs" "$nm_s" "$(echo "$nm_grabs / $nm_s" | bc -l)"
 echo "ratio: searchlight grabs/s = $(echo "($sl_grabs / $sl_s) / ($nm_grabs / $nm_s)" | bc -l | xargs printf '%.1f')x nmap -sV"
 
-# The tarpit: TARPIT ports on one address, every connection held silent.
-exec 3> >(python3 bench/tarpit.py 127.0.52.1 40000 $((40000 + TARPIT - 1)) >"$WORK/tarpit.out")
+# The tarpit: TARPIT silent ports over 50 addresses (100 each by default: under the per-host
+# grab budget of 128 sessions, so every connection is really held), every connection silent.
+TARPIT_HOSTS=50
+PER_HOST=$((TARPIT / TARPIT_HOSTS))
+exec 3> >(python3 bench/tarpit.py 127.0.52.1 40000 $((40000 + PER_HOST - 1)) "$TARPIT_HOSTS" >"$WORK/tarpit.out")
 sleep 1
 until grep -q ready "$WORK/tarpit.out" 2>/dev/null; do sleep 0.5; done
 /usr/bin/time -f "%M" -o "$WORK/rss1" "$SL" scan 127.0.52.1 -p 40000 --rate 0 -q --greeting-wait 5s \
   --idle-timeout 5s --format ndjson >/dev/null
-/usr/bin/time -f "%M" -o "$WORK/rssN" "$SL" scan 127.0.52.1 -p 40000-$((40000 + TARPIT - 1)) --rate 0 -q \
+/usr/bin/time -f "%M" -o "$WORK/rssN" "$SL" scan 127.0.52.1-127.0.52.$TARPIT_HOSTS -p 40000-$((40000 + PER_HOST - 1)) --rate 0 -q \
   --greeting-wait 5s --idle-timeout 5s --max-inflight "$TARPIT" --format ndjson >"$WORK/tarpit.ndjson"
 exec 3>&-
 sleep 1
@@ -74,5 +77,5 @@ peak=$(tail -n1 "$WORK/tarpit.out")
 r1=$(cat "$WORK/rss1"); rN=$(cat "$WORK/rssN")
 timeouts=$(grep -c '"status":"io-timeout"' "$WORK/tarpit.ndjson" || true)
 echo
-echo "tarpit: $TARPIT silent ports; peak connections held at once: $peak; io-timeout records: $timeouts"
+echo "tarpit: $((PER_HOST * TARPIT_HOSTS)) silent ports on $TARPIT_HOSTS addresses; peak connections held at once: $peak; io-timeout records: $timeouts"
 echo "tarpit: scanner peak RSS $rN KiB vs $r1 KiB for one target: $(( (rN - r1) * 1024 / (peak > 0 ? peak : 1) )) bytes per connection (goal < 65536)"

@@ -1,22 +1,27 @@
 #!/usr/bin/env python3
-"""A tarpit for bench/grab.sh: listens on IP ports FIRST..LAST, accepts every connection and
-holds it without reading or writing. Prints "ready", and on stdin EOF prints the peak number of
-connections held at once. Loopback only."""
+"""A tarpit for bench/grab.sh: listens on ports FIRST..LAST of HOSTS consecutive addresses
+from IP (default 1), accepts every connection and holds it without reading or writing. Prints
+"ready", and on stdin EOF prints the peak number of connections held at once. Loopback only.
+
+usage: tarpit.py IP FIRST LAST [HOSTS]"""
+import ipaddress
 import resource
 import selectors
 import socket
 import sys
 
 ip, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-if not ip.startswith("127."):
+hosts = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+addresses = [str(ipaddress.ip_address(ip) + i) for i in range(hosts)]
+if not all(a.startswith("127.") for a in addresses):
     sys.exit("tarpit.py: loopback only")
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 sel = selectors.DefaultSelector()
-for port in range(first, last + 1):
+for addr, port in ((a, p) for a in addresses for p in range(first, last + 1)):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((ip, port))
+    s.bind((addr, port))
     s.listen(16)
     s.setblocking(False)
     sel.register(s, selectors.EVENT_READ, "listen")

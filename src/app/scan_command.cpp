@@ -29,6 +29,7 @@
 #include "output/writer.h"
 #include "rules/loader.h"
 #include "scan/connect_scanner.h"
+#include "scan/host_table.h"
 #include "scan/plan.h"
 #include "scan/port_spec.h"
 #include "scan/targets.h"
@@ -309,7 +310,9 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     }
     output::RecordWriter writer((*out)->stream, s.format, new_scan_id(), s.options.grab);
     writer.begin();
-    ScanSink sink(writer, s.states, s.rules, s.min_severity);
+    scan::HostTable hosts;  // honeypot counts (the sink) and the grab budget (the scanner)
+    options.hosts = &hosts;
+    ScanSink sink(writer, s.states, s.rules, s.min_severity, hosts);
     scan::ScanProgress progress;
     std::atomic<bool> stop{false};
     Status result = Ok{};
@@ -335,7 +338,8 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
                                 static_cast<double>(monotonic_ns() - started) / 1e9,
                                 caught != 0,
                                 sink.findings(),
-                                sink.honeypot_hosts()};
+                                sink.honeypot_hosts(),
+                                hosts.grabs_skipped()};
     writer.summary(summary, unix_ms());
     Status written = writer.end();
     if (!a.quiet) std::fprintf(stderr, "searchlight: %s\n", output::summary_line(summary).c_str());

@@ -29,9 +29,14 @@ struct StateFilter {
 class ScanSink : public scan::ResultSink {
   public:
     // rules: empty with --no-rules; findings below min_severity are counted, not written.
+    // hosts: the scan's per-host table, shared with the scanner (which spends its grab budget).
     ScanSink(output::RecordWriter& w, StateFilter f, std::shared_ptr<const rules::RuleSet> rules,
-             rules::Severity min_severity)
-        : writer_(w), filter_(f), rules_(std::move(rules)), min_severity_(min_severity) {}
+             rules::Severity min_severity, scan::HostTable& hosts)
+        : writer_(w),
+          filter_(f),
+          rules_(std::move(rules)),
+          min_severity_(min_severity),
+          hosts_(hosts) {}
     void on_results(std::span<const scan::PortResult> batch) override;
     void on_services(std::span<const scan::ServiceResult> batch) override;
 
@@ -49,7 +54,7 @@ class ScanSink : public scan::ResultSink {
     StateFilter filter_;
     std::shared_ptr<const rules::RuleSet> rules_;  // immutable, shared by the worker threads
     rules::Severity min_severity_;
-    scan::HostTable hosts_;  // concurrent, per host
+    scan::HostTable& hosts_;  // concurrent, per host
     std::atomic<uint64_t> findings_{0}, honeypot_hosts_{0};
     std::atomic<int> worst_{-1};
 };

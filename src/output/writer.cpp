@@ -275,6 +275,7 @@ void RecordWriter::summary(const ScanSummary& s, int64_t now_ms) {
     j["attempts"] = s.attempts;
     j["findings"] = s.findings;
     j["honeypot_hosts"] = s.honeypot_hosts;
+    j["grabs_skipped"] = s.grabs_skipped;
     j["seconds"] = round3(s.seconds);
     j["interrupted"] = s.interrupted;
     std::lock_guard lock(mutex_);
@@ -317,6 +318,8 @@ std::string summary_line(const ScanSummary& s) {
                     human_rate(rate), s.open, s.closed, s.filtered);
     if (s.findings) line += fmt::format(", {} findings", s.findings);
     if (s.honeypot_hosts) line += fmt::format(", {} likely honeypot hosts", s.honeypot_hosts);
+    if (s.grabs_skipped)
+        line += fmt::format(", {} open ports not grabbed (per-host budget)", s.grabs_skipped);
     return line;
 }
 

@@ -28,6 +28,7 @@ struct ScanSummary {
     bool interrupted = false;
     uint64_t findings = 0;
     uint64_t honeypot_hosts = 0;
+    uint64_t grabs_skipped = 0;  // open ports past a host's grab budget
 };
 
 // Writes records to one stream. Thread safe: worker threads call it concurrently.

@@ -200,6 +200,7 @@ bool Worker::launch(const Work& w, int64_t now) {
 void Worker::hand_over(net::UniqueFd fd, const Work& w, int64_t now) {
     if (!runner_) return;  // fd closes here: SO_LINGER 0 sends RST
     Pair pair = s_.plan.pair_at(w.pair);
+    if (s_.options.hosts && !s_.options.hosts->take_grab_session(pair.ip)) return;  // budget spent
     runner_->start(std::move(fd), pair.ip, pair.port, now);
     collect_services();
 }

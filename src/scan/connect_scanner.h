@@ -10,6 +10,7 @@
 #include "core/ip.h"
 #include "core/result.h"
 #include "scan/grab_runner.h"
+#include "scan/host_table.h"
 #include "scan/plan.h"
 #include "scan/rate_limiter.h"
 
@@ -54,6 +55,7 @@ struct ScanOptions {
     std::span<const grab::GrabberSpec> grabbers;
     std::shared_ptr<const net::TlsContext> tls;  // null: no TLS grabbing
     TranscriptObserver* observer = nullptr;      // must be thread safe when set
+    HostTable* hosts = nullptr;  // the per-host grab budget; null: none (thread safe)
 };
 
 // Shared, lock-free progress of a running scan; read by the status line.

@@ -34,6 +34,18 @@ std::optional<HoneypotFlag> HostTable::note_open_service(const IpAddr& ip,
     return check(ip, c);
 }
 
+bool HostTable::take_grab_session(const IpAddr& ip) {
+    Shard& s = shard_of(ip);
+    std::lock_guard lock(s.mutex);
+    Counters& c = s.hosts[ip];
+    if (c.grab_sessions >= kMaxGrabSessionsPerHost) {
+        ++skipped_;
+        return false;
+    }
+    ++c.grab_sessions;
+    return true;
+}
+
 bool HostTable::flagged(const IpAddr& ip) const {
     const Shard& s = shard_of(ip);
     std::lock_guard lock(s.mutex);

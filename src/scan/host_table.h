@@ -2,10 +2,12 @@
 // workers share. It decides the honeypot flag of section 7: a host is suspected when 8 or more
 // distinct protocols answer `open` on it, or when more than 100 of its ports are open. The flag
 // is decided once per host, by the call that crosses the threshold, so exactly one `host`
-// record is written for it.
+// record is written for it. It also holds the per-host grab budget (RELIABILITY.md section 1):
+// at most kMaxGrabSessionsPerHost open ports of one host are grabbed.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -17,6 +19,11 @@
 #include "core/ip.h"
 
 namespace sl::scan {
+
+// Above the honeypot threshold of open ports, so no host below it is ever capped; a
+// Portspoof or LaBrea host that answers on every port costs at most this many grab sessions
+// (each already capped in connections and time by the runner).
+inline constexpr uint32_t kMaxGrabSessionsPerHost = 128;
 
 struct HoneypotThresholds {
     size_t open_protocols = 8;  // flagged at this many distinct open protocols
@@ -38,11 +45,16 @@ class HostTable {
     // A service on the host answered `open`. Returns the flag if this call crossed it.
     std::optional<HoneypotFlag> note_open_service(const IpAddr& ip, std::string_view protocol);
     bool flagged(const IpAddr& ip) const;
+    // Takes one grab session from the host's budget; false when it is spent (the port is then
+    // reported open but not grabbed).
+    bool take_grab_session(const IpAddr& ip);
+    uint64_t grabs_skipped() const { return skipped_.load(); }
     size_t hosts() const;
 
   private:
     struct Counters {
         uint64_t open_ports = 0;
+        uint32_t grab_sessions = 0;
         std::vector<std::string> open_protocols;  // sorted, at most the threshold's count
         bool flagged = false;
     };
@@ -64,6 +76,7 @@ class HostTable {
 
     HoneypotThresholds thresholds_;
     std::array<Shard, kShards> shards_;
+    std::atomic<uint64_t> skipped_{0};
 };
 
 }  // namespace sl::scan

@@ -36,6 +36,15 @@ TEST(HostTable, MoreThanAHundredOpenPorts) {
     EXPECT_FALSE(t.note_open_port(kHost));
 }
 
+TEST(HostTable, GrabBudgetPerHost) {
+    HostTable t;
+    for (uint32_t i = 0; i < kMaxGrabSessionsPerHost; ++i) EXPECT_TRUE(t.take_grab_session(kHost));
+    EXPECT_FALSE(t.take_grab_session(kHost));
+    EXPECT_FALSE(t.take_grab_session(kHost));
+    EXPECT_TRUE(t.take_grab_session(IpAddr::v4(0x0a000002)));  // another host's own budget
+    EXPECT_EQ(t.grabs_skipped(), 2u);
+}
+
 TEST(HostTable, FamiliesAreDistinctHosts) {
     HostTable t({2, 100});
     EXPECT_FALSE(t.note_open_service(IpAddr::v4(1), "redis"));

@@ -98,8 +98,8 @@ class Honeypot(unittest.TestCase):
 
     def test_a_portspoof_like_host_is_flagged_and_its_findings_keep_their_severity(self):
         """RELIABILITY.md H12 (SIMULATION: tests/support/portspoof.py): 150 ports of one
-        address each answer an end-of-life banner. The per-host grab budget is not built yet;
-        short timeouts keep the run bounded."""
+        address each answer an end-of-life banner. The per-host grab budget lets 128 of them be
+        grabbed; every open port still gets its port record."""
         ip = "127.0.4.4"
         ports = fx.pick_ports(random.Random(12), 150)
         spoof = subprocess.Popen([fx.PYTHON, os.path.join(ROOT, "tests", "support", "portspoof.py"),
@@ -115,11 +115,14 @@ class Honeypot(unittest.TestCase):
             spoof.wait(timeout=10)
         hosts = fx.records(p.stdout, "host")
         self.assertEqual([(h["ip"], h["open_ports"]) for h in hosts], [(ip, 101)])
+        self.assertEqual(len(fx.records(p.stdout, "port")), 150)
+        self.assertEqual(len(fx.records(p.stdout, "service")), 128)  # the per-host grab budget
+        self.assertEqual(fx.records(p.stdout, "summary")[0]["grabs_skipped"], 22)
         findings = fx.records(p.stdout, "finding")
         rules = {(f["rule"], f["severity"]) for f in findings}
         self.assertEqual(rules, {("ssh-openssh-eol", "medium"), ("ftp-proftpd-eol", "high"),
                                  ("smtp-exim-eol", "high")})  # kept, not downgraded
-        self.assertEqual(len(findings), 150, p.stdout[-2000:])  # one per port: none dropped
+        self.assertEqual(len(findings), 128, p.stdout[-2000:])  # one per grabbed port
         lines = [json.loads(line) for line in p.stdout.splitlines()]
         at = next(i for i, r in enumerate(lines) if r["type"] == "host")
         self.assertTrue(all(r.get("honeypot_suspected") is True
