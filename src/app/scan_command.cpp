@@ -112,6 +112,14 @@ Result<int64_t> duration_flag(const char* flag, const std::string& text) {
     return *d;
 }
 
+Result<rules::Severity> severity_flag(const char* flag, const std::string& text) {
+    auto s = rules::parse_severity(text);
+    if (!s)
+        return make_error(
+            fmt::format("bad {} '{}': use info, low, medium, high or critical", flag, text));
+    return *s;
+}
+
 Status prepare_grab(const ScanArgs& a, scan::ScanOptions& o) {
     o.grab = !a.no_grab;
     if (!o.grab) return Ok{};
@@ -178,20 +186,13 @@ Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
     s.options.retries = a.retries;
     s.options.rate = a.rate;
     if (auto g = prepare_grab(a, s.options); !g) return g.error();
-    auto min_severity = rules::parse_severity(a.min_severity);
-    if (!min_severity)
-        return make_error(
-            fmt::format("bad --min-severity '{}': use info, low, medium, high or "
-                        "critical",
-                        a.min_severity));
+    auto min_severity = severity_flag("--min-severity", a.min_severity);
+    if (!min_severity) return min_severity.error();
     s.min_severity = *min_severity;
     if (!a.fail_on.empty()) {
-        s.fail_on = rules::parse_severity(a.fail_on);
-        if (!s.fail_on)
-            return make_error(
-                fmt::format("bad --fail-on '{}': use info, low, medium, high or "
-                            "critical",
-                            a.fail_on));
+        auto fail_on = severity_flag("--fail-on", a.fail_on);
+        if (!fail_on) return fail_on.error();
+        s.fail_on = *fail_on;
         if (a.no_rules || a.no_grab)
             return make_error("--fail-on needs findings: drop --no-rules and --no-grab");
     }

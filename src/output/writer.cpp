@@ -152,8 +152,10 @@ void RecordWriter::finding(const Record& f, int64_t now_ms) {
         int rank = static_cast<int>(
             std::find(std::begin(kOrder), std::end(kOrder), text("severity")) - std::begin(kOrder));
         const Json* port = f.find("port");
+        auto addr = parse_ip(text("ip"));
         table_findings_.push_back({rank, text("severity"), text("ip"), text("rule"), text("title"),
-                                   port && port->is_number_integer() ? port->get<int64_t>() : 0});
+                                   port && port->is_number_integer() ? port->get<int64_t>() : 0,
+                                   addr ? *addr : IpAddr{}});
     }  // csv keeps one row per service
 }
 
@@ -192,10 +194,8 @@ void RecordWriter::print_table_findings() {
     if (table_findings_.empty()) return;
     // Most severe first; then by address, port and rule, so two runs print the same table.
     auto key = [](const TableFinding& t) {
-        auto ip = parse_ip(t.ip);
-        IpAddr addr = ip ? *ip : IpAddr{};
         return std::tuple<int, Family, U128, int64_t, const std::string&>(
-            t.rank, addr.family, addr.value, t.port, t.rule);
+            t.rank, t.addr.family, t.addr.value, t.port, t.rule);
     };
     std::sort(table_findings_.begin(), table_findings_.end(),
               [&](const TableFinding& a, const TableFinding& b) { return key(a) < key(b); });

@@ -67,6 +67,7 @@ class RecordWriter {
         int rank;  // critical first
         std::string severity, ip, rule, title;
         int64_t port;
+        IpAddr addr;  // ip, parsed once for the sort
     };
     std::vector<TableFinding> table_findings_;
     std::vector<scan::HoneypotFlag> table_flagged_;

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <cctype>
+#include <iterator>
 
 #include "core/clock.h"
 
@@ -93,11 +94,10 @@ bool test(const Predicate& p, const Record& r, const EvalContext& ctx) {
     return false;
 }
 
-const char* op_name(Op op) {
-    static constexpr const char* kNames[] = {"eq", "ne",  "in",    "exists", "gt",     "gte",
-                                             "lt", "lte", "regex", "cidr",   "before", "after"};
-    return kNames[static_cast<size_t>(op)];
-}
+// The operators' names in rule files, in the order of Op.
+constexpr const char* kOpNames[] = {"eq", "ne",  "in",    "exists", "gt",     "gte",
+                                    "lt", "lte", "regex", "cidr",   "before", "after"};
+static_assert(std::size(kOpNames) == static_cast<size_t>(Op::kAfter) + 1);
 
 std::string moment_text(const Moment& m) {
     if (!m.relative) return rfc3339_ms(m.seconds * 1000).substr(0, 10);
@@ -131,6 +131,14 @@ std::string predicate_text(const Predicate& p) {
 }
 
 }  // namespace
+
+const char* op_name(Op op) { return kOpNames[static_cast<size_t>(op)]; }
+
+std::optional<Op> parse_op(std::string_view name) {
+    for (size_t i = 0; i < std::size(kOpNames); ++i)
+        if (name == kOpNames[i]) return static_cast<Op>(i);
+    return std::nullopt;
+}
 
 std::string to_text(const Condition& c) {
     switch (c.kind) {

@@ -4,7 +4,9 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ip.h"
@@ -53,6 +55,10 @@ struct Condition {
 int compare_versions(std::string_view a, std::string_view b);
 
 bool evaluate(const Condition& c, const Record& r, const EvalContext& ctx);
+
+// An operator's name in rule files ("eq", "before", ...), and back.
+const char* op_name(Op op);
+std::optional<Op> parse_op(std::string_view name);
 
 // One line for `rules show`: all(protocol eq "redis", access eq "open").
 std::string to_text(const Condition& c);

@@ -82,14 +82,9 @@ class Loader {
         YAML::Node v = it->second;
         Predicate p;
         p.field = field;
-        static const std::map<std::string, Op> kOps = {
-            {"eq", Op::kEq},         {"ne", Op::kNe},         {"in", Op::kIn},
-            {"exists", Op::kExists}, {"gt", Op::kGt},         {"gte", Op::kGte},
-            {"lt", Op::kLt},         {"lte", Op::kLte},       {"regex", Op::kRegex},
-            {"cidr", Op::kCidr},     {"before", Op::kBefore}, {"after", Op::kAfter}};
-        auto found = kOps.find(op);
-        if (found == kOps.end()) fail(it->first, fmt::format("unknown operator '{}'", op));
-        p.op = found->second;
+        auto found = parse_op(op);
+        if (!found) fail(it->first, fmt::format("unknown operator '{}'", op));
+        p.op = *found;
         switch (p.op) {
             case Op::kIn:
                 if (!v.IsSequence() || v.size() == 0) fail(v, "in needs a non-empty list");
