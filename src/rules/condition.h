@@ -2,6 +2,8 @@
 // once by the loader and then only read, so a rule set can be shared by every worker thread.
 #pragma once
 
+#include "core/version.h"
+
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -50,9 +52,7 @@ struct Condition {
     Predicate predicate;
 };
 
-// Compares versions such as "9.2p1", "7.0.15" or "2.4.57": numeric runs compare as numbers,
-// other runs as text. Negative, zero or positive like strcmp.
-int compare_versions(std::string_view a, std::string_view b);
+using sl::compare_versions;  // core/version.h
 
 bool evaluate(const Condition& c, const Record& r, const EvalContext& ctx);
 

@@ -1,0 +1,49 @@
+// Compiles a parsed query (query.h) to a parametrised SQL condition over the store's schema
+// (docs/store.md). Values are only ever bound as parameters; keys are checked against the
+// built-in keys and the grabbers' field registry, and an unknown key names the closest one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/query/query.h"
+#include "store/sqlite.h"
+
+namespace sl::store::query {
+
+// What the rows are: services (search, export) or findings (findings).
+enum class Target : uint8_t { kServices, kFindings };
+// Which states: the current one, the one at a date (`at:`), or every past one (`history:true`).
+enum class Mode : uint8_t { kCurrent, kAt, kHistory };
+
+struct CompileOptions {
+    Target target = Target::kServices;
+    int64_t now_ms = 0;
+    bool include_gone = false;  // --include-gone: services a covering scan found gone
+};
+
+struct Compiled {
+    std::string from;   // FROM clause: aliases s (services), o (observations), f (findings)
+    std::string where;  // a condition over the aliases
+    std::vector<SqlValue> params;
+    std::string state;  // the alias whose columns hold the state: "s" or "o"
+    Mode mode = Mode::kCurrent;
+    int64_t at_ms = 0;
+};
+
+struct CompileResult {
+    bool ok = false;
+    Compiled sql;
+    ParseError error;
+};
+
+CompileResult compile(const Node& root, const CompileOptions& options);
+// Parse and compile in one step.
+CompileResult compile(std::string_view text, const CompileOptions& options);
+
+// Every key the language knows besides the registry's dotted fields (for help and errors).
+std::vector<std::string> builtin_keys();
+
+}  // namespace sl::store::query

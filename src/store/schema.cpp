@@ -1,0 +1,170 @@
+#include "store/schema.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace sl::store {
+
+namespace {
+
+// Version 1: scans, services, observations, findings, their changes, and hosts.
+// Addresses are stored as text (`ip`) and as a sortable key (`ip_key`: the family byte, 4 or 6,
+// then 16 big-endian bytes), so a CIDR is one BETWEEN over an index.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE scans (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  status TEXT NOT NULL,
+  completed INTEGER NOT NULL DEFAULT 0,
+  options TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  counts TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE services (
+  id INTEGER PRIMARY KEY,
+  ip TEXT NOT NULL,
+  ip_key BLOB NOT NULL,
+  port INTEGER NOT NULL,
+  transport TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('alive', 'gone')),
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  gone_at INTEGER,
+  first_scan TEXT NOT NULL REFERENCES scans(id),
+  last_scan TEXT NOT NULL REFERENCES scans(id),
+  last_grab_scan TEXT,
+  fingerprint TEXT NOT NULL,
+  current_obs INTEGER,
+  protocol TEXT NOT NULL COLLATE NOCASE,
+  product TEXT COLLATE NOCASE,
+  version TEXT COLLATE NOCASE,
+  access TEXT NOT NULL,
+  tls INTEGER NOT NULL,
+  cert_sha256 TEXT,
+  record TEXT NOT NULL,
+  UNIQUE (ip_key, port, transport)
+);
+CREATE INDEX services_port ON services(port, state);
+CREATE INDEX services_product ON services(product);
+CREATE INDEX services_protocol ON services(protocol);
+CREATE INDEX services_last_seen ON services(last_seen);
+CREATE TABLE observations (
+  id INTEGER PRIMARY KEY,
+  service_id INTEGER NOT NULL REFERENCES services(id),
+  fingerprint TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  ended_at INTEGER,
+  first_scan TEXT NOT NULL REFERENCES scans(id),
+  last_scan TEXT NOT NULL REFERENCES scans(id),
+  ip TEXT NOT NULL,
+  ip_key BLOB NOT NULL,
+  port INTEGER NOT NULL,
+  transport TEXT NOT NULL,
+  protocol TEXT NOT NULL COLLATE NOCASE,
+  product TEXT COLLATE NOCASE,
+  version TEXT COLLATE NOCASE,
+  access TEXT NOT NULL,
+  tls INTEGER NOT NULL,
+  cert_sha256 TEXT,
+  rules TEXT NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX observations_service ON observations(service_id, first_seen);
+CREATE INDEX observations_time ON observations(first_seen, ended_at);
+CREATE TABLE findings (
+  id INTEGER PRIMARY KEY,
+  fingerprint TEXT NOT NULL UNIQUE,
+  service_id INTEGER NOT NULL REFERENCES services(id),
+  ip TEXT NOT NULL,
+  ip_key BLOB NOT NULL,
+  port INTEGER NOT NULL,
+  transport TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  category TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  severity_rank INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  remediation TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'resolved', 'acknowledged', 'accepted')),
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  resolved_at INTEGER,
+  reopen_count INTEGER NOT NULL DEFAULT 0,
+  first_scan TEXT NOT NULL REFERENCES scans(id),
+  last_scan TEXT NOT NULL REFERENCES scans(id),
+  reason TEXT,
+  actor TEXT,
+  until INTEGER,
+  status_changed_at INTEGER NOT NULL
+);
+CREATE INDEX findings_service ON findings(service_id);
+CREATE INDEX findings_status ON findings(status, severity_rank);
+CREATE INDEX findings_rule ON findings(rule);
+CREATE TABLE finding_changes (
+  id INTEGER PRIMARY KEY,
+  finding_id INTEGER NOT NULL REFERENCES findings(id),
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  from_status TEXT,
+  to_status TEXT NOT NULL,
+  reason TEXT,
+  until INTEGER,
+  scan_id TEXT
+);
+CREATE INDEX finding_changes_finding ON finding_changes(finding_id, at);
+CREATE TABLE hosts (
+  ip_key BLOB PRIMARY KEY,
+  ip TEXT NOT NULL,
+  honeypot_suspected INTEGER NOT NULL,
+  open_ports INTEGER NOT NULL,
+  open_protocols TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  last_scan TEXT NOT NULL REFERENCES scans(id)
+);
+)sql";
+
+// Version 2: full-text search (FTS5) over each observation's banner, title, product,
+// certificate names and names sample; rows of version-1 databases are indexed here.
+constexpr const char* kV2 = R"sql(
+CREATE VIRTUAL TABLE observation_text USING fts5(body, tokenize = 'unicode61');
+INSERT INTO observation_text(rowid, body)
+  SELECT id, ifnull(json_extract(record, '$.banner'), '') || ' ' ||
+    ifnull(json_extract(record, '$.http.title'), '') || ' ' || ifnull(product, '') || ' ' ||
+    protocol || ' ' || ifnull(version, '') || ' ' ||
+    ifnull(json_extract(record, '$.tls_cert.subject_cn'), '') || ' ' ||
+    ifnull(json_extract(record, '$.tls_cert.sans'), '') || ' ' ||
+    ifnull(json_extract(record, '$.data.names_sample'), '')
+  FROM observations;
+CREATE VIEW current_services AS
+  SELECT s.*, o.first_seen AS state_since FROM services s
+  LEFT JOIN observations o ON o.id = s.current_obs;
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2};
+
+}  // namespace
+
+Status migrate(Connection& db, int target) {
+    auto current = db.scalar("PRAGMA user_version");
+    if (!current) return current.error();
+    for (int v = static_cast<int>(*current) + 1; v <= target; ++v) {
+        auto tx = Transaction::begin(db);
+        if (!tx) return tx.error();
+        if (auto s = db.exec(kMigrations[static_cast<size_t>(v - 1)]); !s)
+            return make_error(fmt::format("migration to schema {}: {}", v, s.error().message));
+        if (auto s = db.exec(fmt::format("PRAGMA user_version = {}; PRAGMA application_id = {}",
+                                         v, kApplicationId));
+            !s)
+            return s.error();
+        if (auto s = tx->commit(); !s) return s.error();
+    }
+    return Ok{};
+}
+
+}  // namespace sl::store

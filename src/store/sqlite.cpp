@@ -1,0 +1,146 @@
+#include "store/sqlite.h"
+
+#include <fmt/format.h>
+
+namespace sl::store {
+
+namespace {
+
+Error sql_error(sqlite3* db, std::string_view what) {
+    return make_error(fmt::format("database: {}: {}", what, db ? sqlite3_errmsg(db) : "no handle"));
+}
+
+}  // namespace
+
+Statement& Statement::bind(int index, const SqlValue& v) {
+    sqlite3_stmt* s = stmt_.get();
+    if (std::holds_alternative<std::monostate>(v))
+        sqlite3_bind_null(s, index);
+    else if (const auto* i = std::get_if<int64_t>(&v))
+        sqlite3_bind_int64(s, index, *i);
+    else if (const auto* d = std::get_if<double>(&v))
+        sqlite3_bind_double(s, index, *d);
+    else if (const auto* t = std::get_if<std::string>(&v))
+        sqlite3_bind_text64(s, index, t->data(), t->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    else {
+        const auto& b = std::get<Blob>(v).bytes;
+        sqlite3_bind_blob64(s, index, b.data(), b.size(), SQLITE_TRANSIENT);
+    }
+    return *this;
+}
+
+Statement& Statement::bind_all(const std::vector<SqlValue>& values) {
+    reset();
+    sqlite3_clear_bindings(stmt_.get());
+    for (size_t i = 0; i < values.size(); ++i) bind(static_cast<int>(i + 1), values[i]);
+    return *this;
+}
+
+Result<bool> Statement::step() {
+    int rc = sqlite3_step(stmt_.get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return sql_error(sqlite3_db_handle(stmt_.get()), "step");
+}
+
+Status Statement::run() {
+    while (true) {
+        auto r = step();
+        if (!r) {
+            reset();
+            return r.error();
+        }
+        if (!*r) break;
+    }
+    reset();
+    return Ok{};
+}
+
+void Statement::reset() { sqlite3_reset(stmt_.get()); }
+
+std::string Statement::text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_.get(), col);
+    int n = sqlite3_column_bytes(stmt_.get(), col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+
+SqlValue Statement::value(int col) const {
+    switch (sqlite3_column_type(stmt_.get(), col)) {
+        case SQLITE_INTEGER:
+            return integer(col);
+        case SQLITE_FLOAT:
+            return real(col);
+        case SQLITE_TEXT:
+            return text(col);
+        case SQLITE_BLOB: {
+            const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_.get(), col));
+            int n = sqlite3_column_bytes(stmt_.get(), col);
+            return Blob{std::string(p ? p : "", static_cast<size_t>(n))};
+        }
+        default:
+            return std::monostate{};
+    }
+}
+
+Result<Connection> Connection::open(const std::string& path, int flags) {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    Connection c;
+    c.db_.reset(raw);
+    if (rc != SQLITE_OK) return sql_error(raw, fmt::format("cannot open '{}'", path));
+    sqlite3_extended_result_codes(raw, 1);
+    sqlite3_busy_timeout(raw, 10'000);
+    return c;
+}
+
+Status Connection::exec(std::string_view sql) {
+    char* err = nullptr;
+    std::string text(sql);
+    if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string m = err ? err : message();
+        sqlite3_free(err);
+        return make_error(fmt::format("database: {}", m));
+    }
+    return Ok{};
+}
+
+Result<Statement> Connection::prepare(std::string_view sql) {
+    std::string key(sql);
+    if (auto it = cache_.find(key); it != cache_.end()) {
+        it->second.reset();
+        return it->second;
+    }
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+        return sql_error(db_.get(), "prepare");
+    Statement st(s);
+    cache_.emplace(std::move(key), st);
+    return st;
+}
+
+Result<int64_t> Connection::scalar(std::string_view sql, const std::vector<SqlValue>& params) {
+    auto st = prepare(sql);
+    if (!st) return st.error();
+    st->bind_all(params);
+    auto row = st->step();
+    if (!row) return row.error();
+    return *row ? st->integer(0) : 0;
+}
+
+Result<Transaction> Transaction::begin(Connection& c) {
+    if (auto s = c.exec("BEGIN IMMEDIATE"); !s) return s.error();
+    return Transaction(c);
+}
+
+Transaction::~Transaction() {
+    if (c_) (void)c_->exec("ROLLBACK");
+}
+
+Status Transaction::commit() {
+    Connection* c = c_;
+    c_ = nullptr;
+    return c->exec("COMMIT");
+}
+
+}  // namespace sl::store

@@ -1,0 +1,304 @@
+// The store's semantics (docs/store.md): dedup of unchanged states, coverage-aware resolution,
+// the finding lifecycle, refusal of foreign files, and the migration from schema 1.
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/clock.h"
+#include "store/fingerprint.h"
+#include "store/schema.h"
+
+namespace sl::store {
+namespace {
+
+class TempDir {
+  public:
+    TempDir() {
+        char tmpl[] = "/tmp/sl-store-XXXXXX";
+        path_ = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path_); }
+    std::string file(const char* name) const { return path_ + "/" + name; }
+
+  private:
+    std::string path_;
+};
+
+constexpr int64_t kDay = 86'400'000;
+constexpr int64_t kT0 = 1'790'000'000'000;  // 2026-09-21
+
+Json service(const char* ip, int port, const char* product, const char* access, int64_t at) {
+    return Json{{"type", "service"}, {"time", rfc3339_ms(at)}, {"ip", ip},
+                {"port", port},      {"transport", "tcp"},    {"state", "open"},
+                {"tls", false},      {"protocol", "redis"},   {"product", product},
+                {"status", "ok"},    {"access", access},      {"redis", {{"keys", at % 97}}}};
+}
+
+Json finding(const char* ip, int port, const char* rule, const char* severity) {
+    return Json{{"type", "finding"}, {"ip", ip},          {"port", port},
+                {"transport", "tcp"}, {"rule", rule},      {"category", "no-auth"},
+                {"severity", severity}, {"title", "t"},   {"evidence", {{"k", 1}}},
+                {"remediation", "r"}};
+}
+
+Json port(const char* ip, int p, const char* state, int64_t at) {
+    return Json{{"type", "port"}, {"time", rfc3339_ms(at)}, {"ip", ip},
+                {"port", p},      {"transport", "tcp"},    {"state", state}};
+}
+
+struct ScanRun {
+    Store& store;
+    std::string id;
+    int64_t at;
+    void begin() { ASSERT_TRUE(store.begin_scan({id, at, "scan", true, {}, {}}).ok()); }
+    void services(std::vector<ServiceUnit> units) {
+        Batch b;
+        b.services = std::move(units);
+        auto s = store.apply(b);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+    }
+    void misses(std::vector<Json> m) {
+        Batch b;
+        b.misses = std::move(m);
+        ASSERT_TRUE(store.apply(b).ok());
+    }
+    void finish(bool completed, std::set<std::string> rules = {"redis-no-auth"}) {
+        ScanEnd e{at + 1000, completed, completed ? "completed" : "interrupted", rules, {}};
+        auto s = store.finish_scan(e);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+    }
+};
+
+int64_t count(Store& s, const char* sql) {
+    auto n = s.db().scalar(sql);
+    EXPECT_TRUE(n.ok());
+    return n ? *n : -1;
+}
+
+std::string finding_status(Store& s) {
+    auto st = s.db().prepare("SELECT status FROM findings");
+    EXPECT_TRUE(st.ok());
+    auto row = st->step();
+    return row && *row ? st->text(0) : "";
+}
+
+TEST(Store, CreatesWithPrivateModesAndIntegrity) {
+    TempDir dir;
+    std::string path = dir.file("sub/x.db");
+    auto s = Store::open(path, OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    EXPECT_EQ(std::filesystem::status(dir.file("sub")).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_all);
+    EXPECT_EQ(count(*s, "PRAGMA user_version"), kSchemaVersion);
+    EXPECT_EQ(count(*s, "PRAGMA foreign_keys"), 1);
+    auto check = s->db().prepare("PRAGMA integrity_check");
+    ASSERT_TRUE(check.ok());
+    ASSERT_TRUE(*check->step());
+    EXPECT_EQ(check->text(0), "ok");
+}
+
+TEST(Store, RefusesForeignCorruptAndNewerFilesWithoutTouchingThem) {
+    TempDir dir;
+    std::string text = dir.file("notes.txt");
+    std::ofstream(text) << "not a database at all, just some text that is long enough\n";
+    auto r = Store::open(text, OpenMode::kReadWrite);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("not a Searchlight database"), std::string::npos);
+    EXPECT_EQ(std::filesystem::file_size(text), 58u);
+
+    std::string other = dir.file("other.db");
+    {
+        auto c = Connection::open(other, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        ASSERT_TRUE(c->exec("CREATE TABLE t(x); PRAGMA user_version = 1").ok());
+    }
+    r = Store::open(other, OpenMode::kReadWrite);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("not Searchlight's"), std::string::npos);
+
+    std::string newer = dir.file("newer.db");
+    { ASSERT_TRUE(Store::open(newer, OpenMode::kReadWrite).ok()); }
+    {
+        auto c = Connection::open(newer, SQLITE_OPEN_READWRITE);
+        ASSERT_TRUE(c->exec("PRAGMA user_version = 99").ok());
+    }
+    r = Store::open(newer, OpenMode::kReadWrite);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("newer Searchlight"), std::string::npos);
+
+    std::string corrupt = dir.file("corrupt.db");
+    {
+        std::ofstream out(corrupt, std::ios::binary);
+        out.write("SQLite format 3\0", 16);
+        out << std::string(4000, '\x5a');
+    }
+    auto before = std::filesystem::file_size(corrupt);
+    r = Store::open(corrupt, OpenMode::kReadWrite);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(std::filesystem::file_size(corrupt), before);
+}
+
+TEST(Store, MigratesADatabaseMadeByTheFirstVersion) {
+    TempDir dir;
+    std::string path = dir.file("v1.db");
+    {
+        auto c = Connection::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        ASSERT_TRUE(migrate(*c, 1).ok());
+        ASSERT_TRUE(c->exec(
+            "INSERT INTO scans(id, source, started_at, status, options, scope) VALUES "
+            "('s1', 'scan', 1, 'completed', '{}', '{}');"
+            "INSERT INTO services(id, ip, ip_key, port, transport, state, first_seen, last_seen,"
+            " first_scan, last_scan, fingerprint, current_obs, protocol, product, access, tls,"
+            " record) VALUES (1, '10.0.0.1', x'040000000000000000000000000a000001', 6379, 'tcp',"
+            " 'alive', 1, 1, 's1', 's1', 'v1:x', 1, 'redis', 'Redis', 'open', 0, '{}');"
+            "INSERT INTO observations(id, service_id, fingerprint, first_seen, last_seen,"
+            " first_scan, last_scan, ip, ip_key, port, transport, protocol, product, access,"
+            " tls, rules, record) VALUES (1, 1, 'v1:x', 1, 1, 's1', 's1', '10.0.0.1',"
+            " x'040000000000000000000000000a000001', 6379, 'tcp', 'redis', 'Redis', 'open', 0,"
+            " '[]', '{\"banner\": \"hello mailstore\"}')")
+                        .ok());
+    }
+    auto s = Store::open(path, OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(count(*s, "PRAGMA user_version"), 2);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM observation_text WHERE observation_text MATCH "
+                        "'mailstore'"),
+              1);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM current_services"), 1);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+}
+
+TEST(Store, UnchangedServicesMoveLastSeenWithoutNewObservations) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    for (int day = 0; day < 30; ++day) {
+        ScanRun run{*s, "scan-" + std::to_string(day), kT0 + day * kDay};
+        run.begin();
+        run.services({{service("10.0.0.1", 6379, "Redis", "open", run.at),
+                       {finding("10.0.0.1", 6379, "redis-no-auth", "medium")}}});
+        run.finish(true);
+    }
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM services"), 1);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM observations"), 1);
+    EXPECT_EQ(count(*s, "SELECT last_seen - first_seen FROM services"), 29 * kDay);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM findings WHERE status = 'open'"), 1);
+    EXPECT_EQ(count(*s, "SELECT json_extract(record, '$.redis.keys') FROM services"),
+              (kT0 + 29 * kDay) % 97);  // the latest record in full
+}
+
+TEST(Store, AChangeOfStateIsANewObservationWithTimeRanges) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ScanRun a{*s, "a", kT0};
+    a.begin();
+    a.services({{service("10.0.0.1", 6379, "Redis", "open", a.at),
+                 {finding("10.0.0.1", 6379, "redis-no-auth", "medium")}}});
+    a.finish(true);
+    ScanRun b{*s, "b", kT0 + kDay};
+    b.begin();
+    b.services({{service("10.0.0.1", 6379, "Redis", "auth_required", b.at), {}}});
+    b.finish(true);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM observations"), 2);
+    EXPECT_EQ(count(*s, "SELECT ended_at FROM observations WHERE first_scan = 'a'"), kT0 + kDay);
+    EXPECT_EQ(finding_status(*s), "resolved");
+    EXPECT_EQ(count(*s, "SELECT resolved_at FROM findings"), kT0 + kDay + 1000);
+    ScanRun c{*s, "c", kT0 + 2 * kDay};
+    c.begin();
+    c.services({{service("10.0.0.1", 6379, "Redis", "open", c.at),
+                 {finding("10.0.0.1", 6379, "redis-no-auth", "medium")}}});
+    c.finish(true);
+    EXPECT_EQ(finding_status(*s), "open");
+    EXPECT_EQ(count(*s, "SELECT reopen_count FROM findings"), 1);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM finding_changes"), 3);
+}
+
+TEST(Store, OnlyACompletedScanThatCoveredTheServiceResolvesIt) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ScanRun a{*s, "a", kT0};
+    a.begin();
+    a.services({{service("10.0.0.1", 6379, "Redis", "open", a.at),
+                 {finding("10.0.0.1", 6379, "redis-no-auth", "medium")}}});
+    a.finish(true);
+    // An interrupted scan that found the port closed resolves nothing.
+    ScanRun b{*s, "b", kT0 + kDay};
+    b.begin();
+    b.misses({port("10.0.0.1", 6379, "closed", b.at)});
+    b.finish(false);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM services WHERE state = 'alive'"), 1);
+    EXPECT_EQ(finding_status(*s), "open");
+    // A completed scan of other ports (it never probed 6379: no miss) resolves nothing.
+    ScanRun c{*s, "c", kT0 + 2 * kDay};
+    c.begin();
+    c.misses({port("10.0.0.1", 22, "closed", c.at)});
+    c.finish(true);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM services WHERE state = 'alive'"), 1);
+    // A completed scan that found it closed: gone, and its finding resolved at the scan's end.
+    ScanRun d{*s, "d", kT0 + 3 * kDay};
+    d.begin();
+    d.misses({port("10.0.0.1", 6379, "closed", d.at)});
+    d.finish(true);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM services WHERE state = 'gone'"), 1);
+    EXPECT_EQ(count(*s, "SELECT gone_at FROM services"), kT0 + 3 * kDay + 1000);
+    EXPECT_EQ(finding_status(*s), "resolved");
+    EXPECT_EQ(count(*s, "SELECT ended_at FROM observations"), kT0 + 3 * kDay + 1000);
+}
+
+TEST(Store, AScanWithoutTheRuleOrWithoutAGoodGrabKeepsTheFinding) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ScanRun a{*s, "a", kT0};
+    a.begin();
+    a.services({{service("10.0.0.1", 6379, "Redis", "open", a.at),
+                 {finding("10.0.0.1", 6379, "redis-no-auth", "medium")}}});
+    a.finish(true);
+    ScanRun b{*s, "b", kT0 + kDay};
+    b.begin();
+    b.services({{service("10.0.0.1", 6379, "Redis", "open", b.at), {}}});
+    b.finish(true, {"some-other-rule"});
+    EXPECT_EQ(finding_status(*s), "open");
+    int64_t states = count(*s, "SELECT count(*) FROM observations");  // the rule set differs
+    ScanRun c{*s, "c", kT0 + 2 * kDay};
+    c.begin();
+    Json timeout = service("10.0.0.1", 6379, "Redis", "unknown", c.at);
+    timeout["status"] = "io-timeout";
+    timeout["protocol"] = "unknown";
+    timeout.erase("product");
+    c.services({{timeout, {}}});
+    c.finish(true);
+    EXPECT_EQ(finding_status(*s), "open");
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM observations"), states);  // ignorance is no state
+}
+
+TEST(Store, FingerprintsIgnoreVolatileFieldsAndNameTheRules) {
+    Json a = service("10.0.0.1", 6379, "Redis", "open", kT0);
+    Json b = service("10.0.0.1", 6379, "Redis", "open", kT0 + 5);
+    b["rtt_ms"] = 3.5;
+    EXPECT_EQ(state_fingerprint(a, {"r"}), state_fingerprint(b, {"r"}));
+    EXPECT_NE(state_fingerprint(a, {"r"}), state_fingerprint(a, {"r", "s"}));
+    b["version"] = "7.0.15";
+    EXPECT_NE(state_fingerprint(a, {}), state_fingerprint(b, {}));
+    EXPECT_EQ(finding_fingerprint("10.0.0.1", 6379, "tcp", "redis-no-auth"),
+              "v1:" + finding_fingerprint("10.0.0.1", 6379, "tcp", "redis-no-auth").substr(3));
+    EXPECT_EQ(finding_fingerprint("10.0.0.1", 6379, "tcp", "x").size(), 35u);
+    for (auto state : kStateFields)
+        for (auto v : kVolatileFields) EXPECT_NE(state, v);
+}
+
+TEST(Store, IpKeysSortByFamilyThenValue) {
+    auto a = ip_key(*parse_ip("10.0.0.1")), b = ip_key(*parse_ip("10.0.0.2"));
+    auto c = ip_key(*parse_ip("::1"));
+    EXPECT_LT(a, b);
+    EXPECT_LT(b, c);
+    EXPECT_EQ(ip_from_key(c).to_string(), "::1");
+    EXPECT_EQ(ip_from_key(a).to_string(), "10.0.0.1");
+}
+
+}  // namespace
+}  // namespace sl::store
