@@ -33,6 +33,8 @@
 #include "scan/plan.h"
 #include "scan/port_spec.h"
 #include "scan/targets.h"
+#include "store/store.h"
+#include "store/store_writer.h"
 
 namespace sl::app {
 
@@ -52,6 +54,7 @@ struct ScanSetup {
     std::optional<rules::Severity> fail_on;
     output::Format format = output::Format::kNdjson;
     uint64_t seed = 0;
+    std::optional<store::Store> store;  // empty with --no-db
 };
 
 // Messages quote user input (file lines, flags): escape it before it reaches a terminal.
@@ -203,7 +206,43 @@ Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
         if (!loaded) return loaded.error();
         s.rules = *loaded;
     }
+    if (!a.no_db && !a.dry_run && !a.dry_run_list) {  // a foreign or newer file: refused now
+        auto path = store::resolve_db_path(a.db);
+        if (!path) return path.error();
+        auto opened = store::Store::open(*path, store::OpenMode::kReadWrite);
+        if (!opened) return opened.error();
+        s.store.emplace(std::move(*opened));
+    }
     return s;
+}
+
+// What the store records about the scan: its options and its scope.
+store::ScanStart scan_start(const ScanSetup& s, const ScanArgs& a, const std::string& id) {
+    store::ScanStart start;
+    start.id = id;
+    start.started_ms = unix_ms();
+    start.grab = s.options.grab;
+    start.options = {{"ports", a.ports},
+                     {"rate", a.rate},
+                     {"retries", a.retries},
+                     {"grab", s.options.grab},
+                     {"rules", s.rules != nullptr},
+                     {"seed", std::to_string(s.seed)},
+                     {"connect_timeout", a.connect_timeout}};
+    store::Json intervals = store::Json::array();
+    for (const auto& iv : s.scope.hosts.intervals()) intervals.push_back(interval_to_string(iv));
+    start.scope = {{"targets", a.targets},   {"input_lists", a.input_lists},
+                   {"excludes", a.excludes}, {"exclude_files", a.exclude_files},
+                   {"ports", a.ports},       {"shard", a.shard},
+                   {"hosts", intervals},     {"port_count", s.plan ? s.plan->ports().size() : 0}};
+    return start;
+}
+
+std::set<std::string> rule_ids(const ScanSetup& s) {
+    std::set<std::string> ids;
+    if (s.rules)
+        for (const auto& r : s.rules->rules) ids.insert(r.id);
+    return ids;
 }
 
 std::string count_text(U128 n) {
@@ -266,12 +305,14 @@ Result<std::unique_ptr<OutputFile>> open_output(const std::string& path) {
 // Waits for the scan, drawing the status line and watching for SIGINT/SIGTERM.
 // Returns the signal that interrupted the scan, or 0. done_fd becomes readable at the end.
 int watch(int signal_fd, int done_fd, const scan::ScanProgress& progress, uint64_t total,
-          std::atomic<bool>& stop, output::RecordWriter* status, int64_t started_ns) {
+          std::atomic<bool>& stop, output::RecordWriter* status, int64_t started_ns,
+          const store::StoreWriter* stored) {
     int caught = 0;
     while (true) {
         pollfd p[2] = {{signal_fd, POLLIN, 0}, {done_fd, POLLIN, 0}};
         ::poll(p, 2, kStatusEveryMs);
         if (p[1].revents & POLLIN) break;
+        if (stored && stored->failed()) stop.store(true);  // the store cannot keep up: stop
         if (p[0].revents & POLLIN) {
             signalfd_siginfo info{};
             if (::read(signal_fd, &info, sizeof info) == sizeof info) {
@@ -290,7 +331,7 @@ int watch(int signal_fd, int done_fd, const scan::ScanProgress& progress, uint64
     return caught;
 }
 
-int run_live(const ScanSetup& s, const ScanArgs& a) {
+int run_live(ScanSetup& s, const ScanArgs& a) {
     auto out = open_output(a.output);
     if (!out) {
         print_error(out.error().message);
@@ -310,10 +351,26 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
         options.observer = recorder.get();
     }
     output::RecordWriter writer((*out)->stream, s.format, new_scan_id(), s.options.grab);
+    std::unique_ptr<store::StoreWriter> stored;
+    std::unique_ptr<StoreTap> tap;
+    if (s.store) {
+        auto known = s.store->alive_services(s.scope.hosts.intervals());
+        if (!known) {
+            print_error(known.error().message);
+            return kExitFailure;
+        }
+        std::string path = s.store->path();
+        stored = std::make_unique<store::StoreWriter>(std::move(*s.store));
+        if (auto st = stored->start(scan_start(s, a, writer.scan_id())); !st) {
+            print_error(fmt::format("cannot store the scan in '{}': {}", path, st.error().message));
+            return kExitFailure;
+        }
+        tap = std::make_unique<StoreTap>(StoreTap{*stored, std::move(*known)});
+    }
     writer.begin();
     scan::HostTable hosts;  // honeypot counts (the sink) and the grab budget (the scanner)
     options.hosts = &hosts;
-    ScanSink sink(writer, s.states, s.rules, s.min_severity, hosts);
+    ScanSink sink(writer, s.states, s.rules, s.min_severity, hosts, tap.get());
     scan::ScanProgress progress;
     std::atomic<bool> stop{false};
     Status result = Ok{};
@@ -327,7 +384,7 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
     });
     bool show_status = !a.quiet && ::isatty(STDERR_FILENO);
     int caught = watch(signal_fd, done_fd.get(), progress, total, stop,
-                       show_status ? &writer : nullptr, started);
+                       show_status ? &writer : nullptr, started, stored.get());
     driver.join();
     ::close(signal_fd);
 
@@ -343,7 +400,25 @@ int run_live(const ScanSetup& s, const ScanArgs& a) {
                                 hosts.grabs_skipped()};
     writer.summary(summary, unix_ms());
     Status written = writer.end();
-    if (!a.quiet) std::fprintf(stderr, "searchlight: %s\n", output::summary_line(summary).c_str());
+    Status kept = Ok{};
+    std::string stored_note;
+    if (stored) {
+        bool completed = result.ok() && !caught && !stored->failed();
+        store::ScanEnd end{unix_ms(), completed, completed ? "completed" : "interrupted",
+                           std::nullopt, output::summary_json(summary)};
+        if (s.rules) end.rules = rule_ids(s);
+        kept = stored->finish(end);
+        stored_note = fmt::format("; stored in {} as scan {}{}", stored->store().path(),
+                                  writer.scan_id(), completed ? "" : " (incomplete)");
+    }
+    if (!a.quiet)
+        std::fprintf(stderr, "searchlight: %s%s\n", output::summary_line(summary).c_str(),
+                     escape_for_terminal(stored_note).c_str());
+    if (!kept) {
+        print_error(fmt::format("the store failed, the scan stopped and is marked incomplete: {}",
+                                kept.error().message));
+        return kExitFailure;
+    }
     if (recorder)
         for (const auto& e : recorder->errors()) print_error(e);
     if (!result) {
@@ -445,6 +520,11 @@ Examples:
                   "--dry-run=list prints every pair in scan order");
     cmd->add_flag("--dry-run-list", a.dry_run_list)->group("");
     cmd->add_flag("-q,--quiet", a.quiet, "No status line and no summary line");
+    cmd->add_option("--db", a.db,
+                    "Store the scan in this database (default: $SEARCHLIGHT_DB, else "
+                    "~/.local/share/searchlight/searchlight.db)")
+        ->type_name("PATH");
+    cmd->add_flag("--no-db", a.no_db, "Do not store the scan (print only)");
     return cmd;
 }
 

@@ -38,6 +38,8 @@ struct ScanArgs {
     bool dry_run = false;
     bool dry_run_list = false;
     bool quiet = false;
+    std::string db;      // --db PATH; empty: $SEARCHLIGHT_DB, then the XDG default
+    bool no_db = false;  // --no-db: do not store the scan
 };
 
 CLI::App* add_scan_command(CLI::App& app, ScanArgs& args);

@@ -8,11 +8,14 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
+#include <vector>
 
 #include "output/writer.h"
 #include "rules/rule.h"
 #include "scan/connect_scanner.h"
 #include "scan/host_table.h"
+#include "store/store_writer.h"
 
 namespace sl::app {
 
@@ -26,17 +29,26 @@ struct StateFilter {
     }
 };
 
+// The store's side of the sink: the writer thread, and the services the store knew alive in
+// the scope before the scan (a closed or filtered result for one of them is a miss, which lets a
+// completed scan resolve it).
+struct StoreTap {
+    store::StoreWriter& writer;
+    std::set<store::ServiceKey> known_alive;
+};
+
 class ScanSink : public scan::ResultSink {
   public:
     // rules: empty with --no-rules; findings below min_severity are counted, not written.
     // hosts: the scan's per-host table, shared with the scanner (which spends its grab budget).
     ScanSink(output::RecordWriter& w, StateFilter f, std::shared_ptr<const rules::RuleSet> rules,
-             rules::Severity min_severity, scan::HostTable& hosts)
+             rules::Severity min_severity, scan::HostTable& hosts, StoreTap* store = nullptr)
         : writer_(w),
           filter_(f),
           rules_(std::move(rules)),
           min_severity_(min_severity),
-          hosts_(hosts) {}
+          hosts_(hosts),
+          store_(store) {}
     void on_results(std::span<const scan::PortResult> batch) override;
     void on_services(std::span<const scan::ServiceResult> batch) override;
 
@@ -46,8 +58,12 @@ class ScanSink : public scan::ResultSink {
     std::optional<rules::Severity> worst() const;
 
   private:
-    void flag_if_crossed(const std::optional<scan::HoneypotFlag>& flag, int64_t now);
-    void write_findings(const scan::ServiceResult& r, const rules::EvalContext& ctx, int64_t now);
+    void flag_if_crossed(const std::optional<scan::HoneypotFlag>& flag, int64_t now,
+                         store::Batch& batch);
+    // Writes the findings at or above --min-severity; returns them all, for the store.
+    std::vector<store::Json> write_findings(const scan::ServiceResult& r,
+                                            const rules::EvalContext& ctx, int64_t now);
+    bool known_alive(const scan::PortResult& r) const;
     void note_severity(rules::Severity s);
 
     output::RecordWriter& writer_;
@@ -55,6 +71,7 @@ class ScanSink : public scan::ResultSink {
     std::shared_ptr<const rules::RuleSet> rules_;  // immutable, shared by the worker threads
     rules::Severity min_severity_;
     scan::HostTable& hosts_;  // concurrent, per host
+    StoreTap* store_;         // null with --no-db; its known set is read-only during the scan
     std::atomic<uint64_t> findings_{0}, honeypot_hosts_{0};
     std::atomic<int> worst_{-1};
 };

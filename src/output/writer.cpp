@@ -15,8 +15,6 @@ namespace sl::output {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
 // Doubles quotes for a CSV field that is written inside quotes.
@@ -30,6 +28,52 @@ std::string csv_quote(const std::string& s) {
 }
 
 }  // namespace
+
+Json port_json(const scan::PortResult& r, const std::string& scan_id, int64_t now_ms) {
+    Json j;
+    j["type"] = "port";
+    j["scan_id"] = scan_id;
+    j["time"] = rfc3339_ms(now_ms);
+    j["ip"] = r.ip.to_string();
+    j["port"] = r.port;
+    j["transport"] = "tcp";
+    j["state"] = scan::to_string(r.state);
+    j["rtt_ms"] = round3(r.rtt_ms);
+    return j;
+}
+
+Json service_json(const scan::ServiceResult& r, const std::string& scan_id, int64_t now_ms) {
+    Json j;
+    j["type"] = "service";
+    j["scan_id"] = scan_id;
+    j["time"] = rfc3339_ms(now_ms);
+    j["ip"] = r.ip.to_string();
+    j["port"] = r.port;
+    j["transport"] = "tcp";
+    j["state"] = "open";
+    for (const auto& [k, v] : r.record.fields().items()) j[k] = v;
+    return j;
+}
+
+Json finding_json(const Record& f, const std::string& scan_id, int64_t now_ms) {
+    Json j = f.fields();
+    j["scan_id"] = scan_id;
+    j["time"] = rfc3339_ms(now_ms);
+    return j;
+}
+
+Json host_json(const scan::HoneypotFlag& flag, const std::string& scan_id, int64_t now_ms) {
+    Json j;
+    j["type"] = "host";
+    j["scan_id"] = scan_id;
+    j["time"] = rfc3339_ms(now_ms);
+    j["ip"] = flag.ip.to_string();
+    j["honeypot_suspected"] = true;
+    j["open_ports"] = flag.open_ports;
+    j["open_protocols"] = flag.open_protocols.size();
+    j["open_protocol_names"] = flag.open_protocols;
+    return j;
+}
 
 Result<Format> parse_format(std::string_view text) {
     if (text == "ndjson") return Format::kNdjson;
@@ -107,16 +151,7 @@ void RecordWriter::service(const scan::ServiceResult& r, int64_t now_ms) {
     std::lock_guard lock(mutex_);
     clear_status_locked();
     if (format_ == Format::kNdjson || format_ == Format::kJson) {
-        Json j;
-        j["type"] = "service";
-        j["scan_id"] = scan_id_;
-        j["time"] = rfc3339_ms(now_ms);
-        j["ip"] = ip;
-        j["port"] = r.port;
-        j["transport"] = "tcp";
-        j["state"] = "open";
-        for (const auto& [k, v] : rec.fields().items()) j[k] = v;
-        emit_json(j.dump());
+        emit_json(service_json(r, scan_id_, now_ms).dump());
     } else if (format_ == Format::kCsv) {
         const Json* tls = rec.find("tls");
         std::fputs(fmt::format("{},{},tcp,open,,{},{},{},{},\"{}\",\"{}\"\n", ip, r.port,
@@ -143,10 +178,7 @@ void RecordWriter::finding(const Record& f, int64_t now_ms) {
     std::lock_guard lock(mutex_);
     clear_status_locked();
     if (format_ == Format::kNdjson || format_ == Format::kJson) {
-        Json j = f.fields();
-        j["scan_id"] = scan_id_;
-        j["time"] = rfc3339_ms(now_ms);
-        emit_json(j.dump());
+        emit_json(finding_json(f, scan_id_, now_ms).dump());
     } else if (format_ == Format::kTable) {
         static constexpr std::string_view kOrder[] = {"critical", "high", "medium", "low", "info"};
         int rank = static_cast<int>(
@@ -164,16 +196,7 @@ void RecordWriter::host(const scan::HoneypotFlag& flag, int64_t now_ms) {
     clear_status_locked();
     if (format_ == Format::kTable) table_flagged_.push_back(flag);
     if (format_ != Format::kNdjson && format_ != Format::kJson) return;
-    Json j;
-    j["type"] = "host";
-    j["scan_id"] = scan_id_;
-    j["time"] = rfc3339_ms(now_ms);
-    j["ip"] = flag.ip.to_string();
-    j["honeypot_suspected"] = true;
-    j["open_ports"] = flag.open_ports;
-    j["open_protocols"] = flag.open_protocols.size();
-    j["open_protocol_names"] = flag.open_protocols;
-    emit_json(j.dump());
+    emit_json(host_json(flag, scan_id_, now_ms).dump());
 }
 
 void RecordWriter::print_table_findings() {
@@ -234,19 +257,9 @@ void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
     }
     switch (format_) {
         case Format::kNdjson:
-        case Format::kJson: {
-            Json j;
-            j["type"] = "port";
-            j["scan_id"] = scan_id_;
-            j["time"] = rfc3339_ms(now_ms);
-            j["ip"] = ip;
-            j["port"] = r.port;
-            j["transport"] = "tcp";
-            j["state"] = scan::to_string(r.state);
-            j["rtt_ms"] = round3(r.rtt_ms);
-            emit_json(j.dump());
+        case Format::kJson:
+            emit_json(port_json(r, scan_id_, now_ms).dump());
             break;
-        }
         case Format::kCsv:
             std::fputs(
                 fmt::format("{},{},tcp,{},{:.3f}\n", ip, r.port, scan::to_string(r.state), r.rtt_ms)
@@ -268,6 +281,13 @@ void RecordWriter::summary(const ScanSummary& s, int64_t now_ms) {
     j["type"] = "summary";
     j["scan_id"] = scan_id_;
     j["time"] = rfc3339_ms(now_ms);
+    for (const auto& [k, v] : summary_json(s).items()) j[k] = v;
+    std::lock_guard lock(mutex_);
+    emit_json(j.dump());
+}
+
+Json summary_json(const ScanSummary& s) {
+    Json j;
     j["pairs"] = s.pairs;
     j["open"] = s.open;
     j["closed"] = s.closed;
@@ -278,8 +298,7 @@ void RecordWriter::summary(const ScanSummary& s, int64_t now_ms) {
     j["grabs_skipped"] = s.grabs_skipped;
     j["seconds"] = round3(s.seconds);
     j["interrupted"] = s.interrupted;
-    std::lock_guard lock(mutex_);
-    emit_json(j.dump());
+    return j;
 }
 
 Status RecordWriter::end() {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <string_view>
@@ -14,6 +15,14 @@
 #include "scan/host_table.h"
 
 namespace sl::output {
+
+using Json = nlohmann::ordered_json;
+
+// The records of the NDJSON contract as JSON objects (the writer and the store share them).
+Json port_json(const scan::PortResult& r, const std::string& scan_id, int64_t now_ms);
+Json service_json(const scan::ServiceResult& r, const std::string& scan_id, int64_t now_ms);
+Json finding_json(const Record& f, const std::string& scan_id, int64_t now_ms);
+Json host_json(const scan::HoneypotFlag& flag, const std::string& scan_id, int64_t now_ms);
 
 enum class Format { kNdjson, kJson, kTable, kCsv };
 Result<Format> parse_format(std::string_view text);
@@ -45,6 +54,7 @@ class RecordWriter {
     // the table marks that host's findings at the end.
     void host(const scan::HoneypotFlag& flag, int64_t unix_ms);
     void summary(const ScanSummary& s, int64_t unix_ms);
+    const std::string& scan_id() const { return scan_id_; }
     // Closes the JSON array; returns an error if the stream failed at any point.
     Status end();
     // The live status line on stderr. Records written while it is shown clear it first, so
@@ -73,6 +83,9 @@ class RecordWriter {
     std::vector<scan::HoneypotFlag> table_flagged_;
     void print_table_findings();
 };
+
+// The counts of a summary record (the store keeps them with the scan).
+Json summary_json(const ScanSummary& s);
 
 // "1.2k/s"-style human numbers for the status line and summaries.
 std::string human_rate(double per_second);

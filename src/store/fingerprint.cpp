@@ -56,7 +56,8 @@ std::string state_fingerprint(const Json& service, const std::set<std::string>& 
 
 std::string finding_fingerprint(std::string_view ip, int64_t port, std::string_view transport,
                                 std::string_view rule) {
-    return sha256_hex32(fmt::format("finding/1\x1f{}\x1f{}\x1f{}\x1f{}", ip, port, transport, rule));
+    return sha256_hex32(
+        fmt::format("finding/1\x1f{}\x1f{}\x1f{}\x1f{}", ip, port, transport, rule));
 }
 
 }  // namespace sl::store

@@ -21,24 +21,23 @@ inline constexpr std::array<std::string_view, 6> kStateFields = {
 // Fields that change from one sighting to the next without the service changing. They never
 // enter a fingerprint, and `diff` and the monitor never report them as changes. This is the one
 // place they are listed.
-inline constexpr std::array<std::string_view, 17> kVolatileFields = {
-    "type",
-    "scan_id",
-    "time",
-    "rtt_ms",
-    "redis.used_memory",
-    "redis.keys",
-    "redis.databases",
-    "memcached.curr_items",
-    "memcached.bytes",
-    "memcached.uptime",
-    "memcached.curr_connections",
-    "elasticsearch.docs",
-    "mqtt.clients_connected",
-    "mqtt.subscriptions",
-    "mqtt.retained_messages",
-    "data.bytes",
-    "data.rows"};
+inline constexpr std::array<std::string_view, 17> kVolatileFields = {"type",
+                                                                     "scan_id",
+                                                                     "time",
+                                                                     "rtt_ms",
+                                                                     "redis.used_memory",
+                                                                     "redis.keys",
+                                                                     "redis.databases",
+                                                                     "memcached.curr_items",
+                                                                     "memcached.bytes",
+                                                                     "memcached.uptime",
+                                                                     "memcached.curr_connections",
+                                                                     "elasticsearch.docs",
+                                                                     "mqtt.clients_connected",
+                                                                     "mqtt.subscriptions",
+                                                                     "mqtt.retained_messages",
+                                                                     "data.bytes",
+                                                                     "data.rows"};
 
 // A field by dotted name from a record in the NDJSON contract form (nested objects).
 const Json* find_dotted(const Json& record, std::string_view dotted);

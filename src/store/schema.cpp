@@ -158,8 +158,8 @@ Status migrate(Connection& db, int target) {
         if (!tx) return tx.error();
         if (auto s = db.exec(kMigrations[static_cast<size_t>(v - 1)]); !s)
             return make_error(fmt::format("migration to schema {}: {}", v, s.error().message));
-        if (auto s = db.exec(fmt::format("PRAGMA user_version = {}; PRAGMA application_id = {}",
-                                         v, kApplicationId));
+        if (auto s = db.exec(fmt::format("PRAGMA user_version = {}; PRAGMA application_id = {}", v,
+                                         kApplicationId));
             !s)
             return s.error();
         if (auto s = tx->commit(); !s) return s.error();

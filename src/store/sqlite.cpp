@@ -61,7 +61,8 @@ void Statement::reset() { sqlite3_reset(stmt_.get()); }
 std::string Statement::text(int col) const {
     const auto* p = sqlite3_column_text(stmt_.get(), col);
     int n = sqlite3_column_bytes(stmt_.get(), col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string();
 }
 
 SqlValue Statement::value(int col) const {

@@ -108,8 +108,8 @@ Status create_file(const std::string& path) {
         std::error_code ec;
         std::filesystem::create_directories(p.parent_path(), ec);
         if (ec)
-            return make_error(fmt::format("cannot create the directory of '{}': {}", path,
-                                          ec.message()));
+            return make_error(
+                fmt::format("cannot create the directory of '{}': {}", path, ec.message()));
         ::chmod(p.parent_path().c_str(), 0700);
     }
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -147,7 +147,8 @@ int severity_rank(std::string_view s) {
 std::string ip_key(const IpAddr& a) {
     std::string k(17, '\0');
     k[0] = a.family == Family::kV4 ? 4 : 6;
-    for (int i = 0; i < 16; ++i) k[static_cast<size_t>(16 - i)] = static_cast<char>((a.value >> (8 * i)) & 0xff);
+    for (int i = 0; i < 16; ++i)
+        k[static_cast<size_t>(16 - i)] = static_cast<char>((a.value >> (8 * i)) & 0xff);
     return k;
 }
 
@@ -189,9 +190,9 @@ Result<Store> Store::open(const std::string& path, OpenMode mode) {
             return s.error();
         if (auto s = migrate(*db); !s) return s.error();
     } else if (auto v = db->scalar("PRAGMA user_version"); !v || *v != kSchemaVersion) {
-        return make_error(fmt::format(
-            "'{}' has schema {}; open it once for writing (a scan) to migrate it", path,
-            v ? *v : -1));
+        return make_error(
+            fmt::format("'{}' has schema {}; open it once for writing (a scan) to migrate it", path,
+                        v ? *v : -1));
     }
     if (auto s = db->exec("PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536"); !s)
         return s.error();
@@ -275,9 +276,13 @@ ServiceColumns columns_of(const Json& r) {
     Json kept = r;
     for (const char* k : {"type", "scan_id"}) kept.erase(k);
     const Json* tls = find_dotted(r, "tls");
-    return {text_of(r, "protocol", "unknown"), text_of(r, "access", "unknown"), kept.dump(),
-            optional_text(r, "product"),        optional_text(r, "version"),
-            optional_text(r, "tls_cert.sha256"), tls && tls->is_boolean() && tls->get<bool>()};
+    return {text_of(r, "protocol", "unknown"),
+            text_of(r, "access", "unknown"),
+            kept.dump(),
+            optional_text(r, "product"),
+            optional_text(r, "version"),
+            optional_text(r, "tls_cert.sha256"),
+            tls && tls->is_boolean() && tls->get<bool>()};
 }
 
 Json rules_json(const std::set<std::string>& rules) {
@@ -312,9 +317,9 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
             "access, tls, cert_sha256, record) "
             "VALUES (?, ?, ?, ?, 'alive', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!ins) return ins.error();
-        ins->bind_all({ip, Blob{key->ip_key}, key->port, key->transport, at, at, scan_id_,
-                       scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), fp, c.protocol,
-                       c.product, c.version, c.access, c.tls, c.cert, c.record});
+        ins->bind_all({ip, Blob{key->ip_key}, key->port, key->transport, at, at, scan_id_, scan_id_,
+                       proved ? SqlValue(scan_id_) : SqlValue(), fp, c.protocol, c.product,
+                       c.version, c.access, c.tls, c.cert, c.record});
         if (auto s = ins->run(); !s) return s.error();
         int64_t id = db_.last_insert_id();
         if (auto s = start_observation(id, r, fp, rules, at); !s) return s.error();
@@ -343,8 +348,8 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
         "product = ?, version = ?, access = ?, tls = ?, cert_sha256 = ?, record = ? "
         "WHERE id = ?");
     if (!up) return up.error();
-    up->bind_all({at, scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), fp, c.protocol,
-                  c.product, c.version, c.access, c.tls, c.cert, c.record, id});
+    up->bind_all({at, scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), fp, c.protocol, c.product,
+                  c.version, c.access, c.tls, c.cert, c.record, id});
     if (auto s = up->run(); !s) return s.error();
     return id;
 }
@@ -356,7 +361,8 @@ Status Store::start_observation(int64_t service_id, const Json& r, const std::st
     auto ins = db_.prepare(
         "INSERT INTO observations(service_id, fingerprint, first_seen, last_seen, first_scan, "
         "last_scan, ip, ip_key, port, transport, protocol, product, version, access, tls, "
-        "cert_sha256, rules, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "cert_sha256, rules, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?)");
     if (!ins) return ins.error();
     ins->bind_all({service_id, fp, at, at, scan_id_, scan_id_, address_of(r)->to_string(),
                    Blob{key->ip_key}, key->port, key->transport, c.protocol, c.product, c.version,
@@ -489,8 +495,8 @@ Status Store::apply_host(const Json& h) {
         "excluded.open_ports, open_protocols = excluded.open_protocols, last_seen = "
         "max(last_seen, excluded.last_seen), last_scan = excluded.last_scan");
     if (!st) return st.error();
-    st->bind_all({Blob{ip_key(*ip)}, ip->to_string(), int_of(h, "open_ports"), names.dump(), at,
-                  at, scan_id_});
+    st->bind_all({Blob{ip_key(*ip)}, ip->to_string(), int_of(h, "open_ports"), names.dump(), at, at,
+                  scan_id_});
     return st->run();
 }
 
@@ -513,7 +519,8 @@ Status Store::resolve_gone(const ScanEnd& e) {
         "AND state = 'alive' AND last_scan != ?");
     auto gone = db_.prepare("UPDATE services SET state = 'gone', gone_at = ? WHERE id = ?");
     auto findings = db_.prepare(std::string("SELECT id, status FROM findings WHERE service_id = ? "
-                                            "AND status IN ") + kActive);
+                                            "AND status IN ") +
+                                kActive);
     if (!find || !gone || !findings) return make_error("database: " + db_.message());
     for (const auto& m : misses_) {
         auto key = key_of(m);
@@ -545,9 +552,11 @@ Status Store::resolve_gone(const ScanEnd& e) {
 // resolved, for the rules the scan evaluated only.
 Status Store::resolve_findings(const ScanEnd& e) {
     if (!e.rules) return Ok{};
-    auto st = db_.prepare(std::string(
-        "SELECT f.id, f.status, f.rule FROM findings f JOIN services s ON s.id = f.service_id "
-        "WHERE s.last_grab_scan = ? AND f.last_scan != ? AND f.status IN ") + kActive);
+    auto st = db_.prepare(
+        std::string(
+            "SELECT f.id, f.status, f.rule FROM findings f JOIN services s ON s.id = f.service_id "
+            "WHERE s.last_grab_scan = ? AND f.last_scan != ? AND f.status IN ") +
+        kActive);
     if (!st) return st.error();
     st->bind_all({scan_id_, scan_id_});
     std::vector<std::pair<int64_t, std::string>> stale;
@@ -630,8 +639,8 @@ Status Store::expire_acceptances(int64_t now_ms) {
     for (int64_t id : expired) {
         up->bind_all({now_ms, id});
         if (auto s = up->run(); !s) return s;
-        if (auto s = record_change(id, now_ms, "searchlight", "accepted", "open",
-                                   "acceptance expired");
+        if (auto s =
+                record_change(id, now_ms, "searchlight", "accepted", "open", "acceptance expired");
             !s)
             return s;
     }

@@ -39,11 +39,13 @@ struct ServiceUnit {
 
 // What a scan hands the store between two acknowledgements.
 struct Batch {
-    std::vector<Json> open_ports;         // port records with state open
-    std::vector<Json> misses;             // port records of known services, not open
-    std::vector<ServiceUnit> services;    // service records with their findings
-    std::vector<Json> hosts;              // host records (the honeypot flag)
-    size_t size() const { return open_ports.size() + misses.size() + services.size() + hosts.size(); }
+    std::vector<Json> open_ports;       // port records with state open
+    std::vector<Json> misses;           // port records of known services, not open
+    std::vector<ServiceUnit> services;  // service records with their findings
+    std::vector<Json> hosts;            // host records (the honeypot flag)
+    size_t size() const {
+        return open_ports.size() + misses.size() + services.size() + hosts.size();
+    }
 };
 
 struct ScanStart {
@@ -57,8 +59,8 @@ struct ScanStart {
 
 struct ScanEnd {
     int64_t ended_ms = 0;
-    bool completed = false;                // only a completed scan resolves anything
-    std::string status = "completed";      // completed | interrupted | failed | imported
+    bool completed = false;                      // only a completed scan resolves anything
+    std::string status = "completed";            // completed | interrupted | failed | imported
     std::optional<std::set<std::string>> rules;  // the rules it evaluated; none: no findings judged
     Json counts = Json::object();
 };
@@ -110,8 +112,7 @@ class Store {
     Status resolve_gone(const ScanEnd& e);
     Status resolve_findings(const ScanEnd& e);
     Status record_change(int64_t finding_id, int64_t at, const std::string& actor,
-                         const std::string& from, const std::string& to,
-                         const std::string& reason);
+                         const std::string& from, const std::string& to, const std::string& reason);
 
     Connection db_;
     std::string path_;

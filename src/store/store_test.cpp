@@ -33,21 +33,21 @@ constexpr int64_t kT0 = 1'790'000'000'000;  // 2026-09-21
 
 Json service(const char* ip, int port, const char* product, const char* access, int64_t at) {
     return Json{{"type", "service"}, {"time", rfc3339_ms(at)}, {"ip", ip},
-                {"port", port},      {"transport", "tcp"},    {"state", "open"},
-                {"tls", false},      {"protocol", "redis"},   {"product", product},
-                {"status", "ok"},    {"access", access},      {"redis", {{"keys", at % 97}}}};
+                {"port", port},      {"transport", "tcp"},     {"state", "open"},
+                {"tls", false},      {"protocol", "redis"},    {"product", product},
+                {"status", "ok"},    {"access", access},       {"redis", {{"keys", at % 97}}}};
 }
 
 Json finding(const char* ip, int port, const char* rule, const char* severity) {
-    return Json{{"type", "finding"}, {"ip", ip},          {"port", port},
-                {"transport", "tcp"}, {"rule", rule},      {"category", "no-auth"},
-                {"severity", severity}, {"title", "t"},   {"evidence", {{"k", 1}}},
+    return Json{{"type", "finding"},    {"ip", ip},     {"port", port},
+                {"transport", "tcp"},   {"rule", rule}, {"category", "no-auth"},
+                {"severity", severity}, {"title", "t"}, {"evidence", {{"k", 1}}},
                 {"remediation", "r"}};
 }
 
 Json port(const char* ip, int p, const char* state, int64_t at) {
     return Json{{"type", "port"}, {"time", rfc3339_ms(at)}, {"ip", ip},
-                {"port", p},      {"transport", "tcp"},    {"state", state}};
+                {"port", p},      {"transport", "tcp"},     {"state", state}};
 }
 
 struct ScanRun {
@@ -149,25 +149,29 @@ TEST(Store, MigratesADatabaseMadeByTheFirstVersion) {
     {
         auto c = Connection::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         ASSERT_TRUE(migrate(*c, 1).ok());
-        ASSERT_TRUE(c->exec(
-            "INSERT INTO scans(id, source, started_at, status, options, scope) VALUES "
-            "('s1', 'scan', 1, 'completed', '{}', '{}');"
-            "INSERT INTO services(id, ip, ip_key, port, transport, state, first_seen, last_seen,"
-            " first_scan, last_scan, fingerprint, current_obs, protocol, product, access, tls,"
-            " record) VALUES (1, '10.0.0.1', x'040000000000000000000000000a000001', 6379, 'tcp',"
-            " 'alive', 1, 1, 's1', 's1', 'v1:x', 1, 'redis', 'Redis', 'open', 0, '{}');"
-            "INSERT INTO observations(id, service_id, fingerprint, first_seen, last_seen,"
-            " first_scan, last_scan, ip, ip_key, port, transport, protocol, product, access,"
-            " tls, rules, record) VALUES (1, 1, 'v1:x', 1, 1, 's1', 's1', '10.0.0.1',"
-            " x'040000000000000000000000000a000001', 6379, 'tcp', 'redis', 'Redis', 'open', 0,"
-            " '[]', '{\"banner\": \"hello mailstore\"}')")
-                        .ok());
+        ASSERT_TRUE(
+            c->exec(
+                 "INSERT INTO scans(id, source, started_at, status, options, scope) VALUES "
+                 "('s1', 'scan', 1, 'completed', '{}', '{}');"
+                 "INSERT INTO services(id, ip, ip_key, port, transport, state, first_seen, "
+                 "last_seen,"
+                 " first_scan, last_scan, fingerprint, current_obs, protocol, product, access, tls,"
+                 " record) VALUES (1, '10.0.0.1', x'040000000000000000000000000a000001', 6379, "
+                 "'tcp',"
+                 " 'alive', 1, 1, 's1', 's1', 'v1:x', 1, 'redis', 'Redis', 'open', 0, '{}');"
+                 "INSERT INTO observations(id, service_id, fingerprint, first_seen, last_seen,"
+                 " first_scan, last_scan, ip, ip_key, port, transport, protocol, product, access,"
+                 " tls, rules, record) VALUES (1, 1, 'v1:x', 1, 1, 's1', 's1', '10.0.0.1',"
+                 " x'040000000000000000000000000a000001', 6379, 'tcp', 'redis', 'Redis', 'open', 0,"
+                 " '[]', '{\"banner\": \"hello mailstore\"}')")
+                .ok());
     }
     auto s = Store::open(path, OpenMode::kReadWrite);
     ASSERT_TRUE(s.ok()) << s.error().message;
     EXPECT_EQ(count(*s, "PRAGMA user_version"), 2);
-    EXPECT_EQ(count(*s, "SELECT count(*) FROM observation_text WHERE observation_text MATCH "
-                        "'mailstore'"),
+    EXPECT_EQ(count(*s,
+                    "SELECT count(*) FROM observation_text WHERE observation_text MATCH "
+                    "'mailstore'"),
               1);
     EXPECT_EQ(count(*s, "SELECT count(*) FROM current_services"), 1);
     EXPECT_EQ(count(*s, "SELECT count(*) FROM pragma_foreign_key_check"), 0);

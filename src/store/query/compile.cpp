@@ -20,8 +20,24 @@ using grab::FieldType;
 
 // How a key's values are read and compared.
 enum class Kind : uint8_t {
-    kIp, kNet, kPort, kText, kTextNoCase, kVersion, kBool, kSeverity, kFindingText, kStatus,
-    kHoneypot, kTime, kCertTime, kCertExpired, kScan, kState, kEnum, kMeta
+    kIp,
+    kNet,
+    kPort,
+    kText,
+    kTextNoCase,
+    kVersion,
+    kBool,
+    kSeverity,
+    kFindingText,
+    kStatus,
+    kHoneypot,
+    kTime,
+    kCertTime,
+    kCertExpired,
+    kScan,
+    kState,
+    kEnum,
+    kMeta
 };
 
 struct KeySpec {
@@ -39,17 +55,21 @@ const std::map<std::string, KeySpec>& builtin() {
         {"protocol", {Kind::kTextNoCase, "{}.protocol", {}}},
         {"product", {Kind::kTextNoCase, "{}.product", {}}},
         {"version", {Kind::kVersion, "{}.version", {}}},
-        {"access", {Kind::kEnum, "{}.access", {"open", "auth_required", "partial", "denied", "unknown"}}},
+        {"access",
+         {Kind::kEnum, "{}.access", {"open", "auth_required", "partial", "denied", "unknown"}}},
         {"tls", {Kind::kBool, "{}.tls", {}}},
         {"severity", {Kind::kSeverity, "f.severity_rank", {}}},
         {"rule", {Kind::kFindingText, "f.rule", {}}},
         {"category", {Kind::kFindingText, "f.category", {}}},
         {"status", {Kind::kStatus, "f.status", {"open", "resolved", "acknowledged", "accepted"}}},
         {"honeypot", {Kind::kHoneypot, "", {}}},
-        {"cert.subject", {Kind::kTextNoCase, "json_extract({}.record, '$.tls_cert.subject_cn')", {}}},
+        {"cert.subject",
+         {Kind::kTextNoCase, "json_extract({}.record, '$.tls_cert.subject_cn')", {}}},
         {"cert.issuer", {Kind::kTextNoCase, "json_extract({}.record, '$.tls_cert.issuer')", {}}},
-        {"cert.expired", {Kind::kCertExpired, "unixepoch(json_extract({}.record, '$.tls_cert.not_after'))", {}}},
-        {"cert.expires", {Kind::kCertTime, "unixepoch(json_extract({}.record, '$.tls_cert.not_after'))", {}}},
+        {"cert.expired",
+         {Kind::kCertExpired, "unixepoch(json_extract({}.record, '$.tls_cert.not_after'))", {}}},
+        {"cert.expires",
+         {Kind::kCertTime, "unixepoch(json_extract({}.record, '$.tls_cert.not_after'))", {}}},
         {"first_seen", {Kind::kTime, "{}.first_seen", {}}},
         {"last_seen", {Kind::kTime, "{}.last_seen", {}}},
         {"after", {Kind::kTime, "{}.last_seen", {}}},
@@ -102,11 +122,16 @@ std::string closest_key(const std::string& key) {
 
 const char* sql_op(Op op) {
     switch (op) {
-        case Op::kLt: return "<";
-        case Op::kLe: return "<=";
-        case Op::kGt: return ">";
-        case Op::kGe: return ">=";
-        default: return "=";
+        case Op::kLt:
+            return "<";
+        case Op::kLe:
+            return "<=";
+        case Op::kGt:
+            return ">";
+        case Op::kGe:
+            return ">=";
+        default:
+            return "=";
     }
 }
 
@@ -114,9 +139,12 @@ const char* sql_op(Op op) {
 std::string like_pattern(const std::string& v) {
     std::string out;
     for (char c : v) {
-        if (c == '*') out.push_back('%');
-        else if (c == '%' || c == '_' || c == '\\') out += {'\\', c};
-        else out.push_back(c);
+        if (c == '*')
+            out.push_back('%');
+        else if (c == '%' || c == '_' || c == '\\')
+            out += {'\\', c};
+        else
+            out.push_back(c);
     }
     return out;
 }
@@ -140,8 +168,12 @@ std::optional<int64_t> parse_span_ms(const std::string& s) {
     std::string digits = s.substr(0, s.size() - 1);
     if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
     int64_t n = std::stoll(digits);
-    int64_t scale = unit == 's' ? 1000 : unit == 'm' ? 60'000 : unit == 'h' ? 3'600'000
-                  : unit == 'd' ? 86'400'000 : unit == 'w' ? 604'800'000 : 0;
+    int64_t scale = unit == 's'   ? 1000
+                    : unit == 'm' ? 60'000
+                    : unit == 'h' ? 3'600'000
+                    : unit == 'd' ? 86'400'000
+                    : unit == 'w' ? 604'800'000
+                                  : 0;
     if (!scale || n > 100'000) return std::nullopt;
     return n * scale;
 }
@@ -178,7 +210,9 @@ class Compiler {
         err_ = {column, std::move(message)};
         return false;
     }
-    std::string col(const std::string& tmpl) const { return fmt::format(fmt::runtime(tmpl), out_.state); }
+    std::string col(const std::string& tmpl) const {
+        return fmt::format(fmt::runtime(tmpl), out_.state);
+    }
     std::string bind(SqlValue v) {
         out_.params.push_back(std::move(v));
         return "?";
@@ -187,31 +221,39 @@ class Compiler {
     // at: and history: change what the rows are; they apply to the whole query only.
     bool take_meta(const Node& root) {
         std::vector<const Node*> top;
-        if (root.kind == Node::Kind::kAnd) for (const auto& c : root.children) top.push_back(&c);
-        else top.push_back(&root);
+        if (root.kind == Node::Kind::kAnd)
+            for (const auto& c : root.children) top.push_back(&c);
+        else
+            top.push_back(&root);
         for (const Node* n : top) {
             if (n->kind != Node::Kind::kFilter || (n->key != "at" && n->key != "history")) continue;
-            if (n->values.size() != 1) return error(n->values[1].column, fmt::format("{}: takes one value", n->key));
+            if (n->values.size() != 1)
+                return error(n->values[1].column, fmt::format("{}: takes one value", n->key));
             const Value& v = n->values[0];
             if (n->key == "history") {
-                if (v.text != "true" && v.text != "false") return error(v.column, "history: expected true or false");
+                if (v.text != "true" && v.text != "false")
+                    return error(v.column, "history: expected true or false");
                 if (v.text == "true") mode_ = Mode::kHistory;
             } else {
                 auto t = parse_rfc3339(v.text);
-                if (!t || v.op != Op::kEq) return error(v.column, "at: expected a date such as 2026-11-01 or 2026-11-01T12:00:00Z");
+                if (!t || v.op != Op::kEq)
+                    return error(v.column,
+                                 "at: expected a date such as 2026-11-01 or 2026-11-01T12:00:00Z");
                 mode_ = Mode::kAt;
                 at_ms_ = *t * 1000 + (v.text.size() == 10 ? 86'399'999 : 0);  // a day: its end
             }
             meta_.push_back(n);
         }
-        if (std::count_if(meta_.begin(), meta_.end(), [](const Node* n) { return n->key == "at"; }) > 0 &&
+        if (std::count_if(meta_.begin(), meta_.end(),
+                          [](const Node* n) { return n->key == "at"; }) > 0 &&
             mode_ == Mode::kHistory)
             return error(meta_[0]->column, "at: and history:true cannot be combined");
         return true;
     }
 
     std::string from() const {
-        if (opt_.target == Target::kFindings) return "findings f JOIN services s ON s.id = f.service_id";
+        if (opt_.target == Target::kFindings)
+            return "findings f JOIN services s ON s.id = f.service_id";
         if (mode_ == Mode::kCurrent) return "services s";
         return "observations o JOIN services s ON s.id = o.service_id";
     }
@@ -221,14 +263,16 @@ class Compiler {
             if (mode_ == Mode::kHistory || mentions_status_) return "1";
             if (mode_ == Mode::kAt) {
                 std::string t = bind(at_ms_), t2 = bind(at_ms_);
-                return fmt::format("f.first_seen <= {} AND (f.resolved_at IS NULL OR f.resolved_at > {})", t, t2);
+                return fmt::format(
+                    "f.first_seen <= {} AND (f.resolved_at IS NULL OR f.resolved_at > {})", t, t2);
             }
             return "f.status IN ('open', 'acknowledged')";
         }
         if (mode_ == Mode::kHistory) return "1";
         if (mode_ == Mode::kAt) {
             std::string t = bind(at_ms_), t2 = bind(at_ms_);
-            return fmt::format("o.first_seen <= {} AND (o.ended_at IS NULL OR o.ended_at > {})", t, t2);
+            return fmt::format("o.first_seen <= {} AND (o.ended_at IS NULL OR o.ended_at > {})", t,
+                               t2);
         }
         return opt_.include_gone || mentions_state_ ? "1" : "s.state = 'alive'";
     }
@@ -245,7 +289,10 @@ class Compiler {
                     parts.push_back(std::move(p));
                 }
                 if (parts.empty()) return out = "1", true;
-                out = "(" + fmt::format("{}", fmt::join(parts, n.kind == Node::Kind::kAnd ? " AND " : " OR ")) + ")";
+                out = "(" +
+                      fmt::format("{}",
+                                  fmt::join(parts, n.kind == Node::Kind::kAnd ? " AND " : " OR ")) +
+                      ")";
                 return true;
             }
             case Node::Kind::kNot: {
@@ -257,7 +304,8 @@ class Compiler {
             case Node::Kind::kText:
                 return text(n.values[0], out);
             case Node::Kind::kFilter:
-                if (std::find(meta_.begin(), meta_.end(), &n) != meta_.end()) return out = "1", true;
+                if (std::find(meta_.begin(), meta_.end(), &n) != meta_.end())
+                    return out = "1", true;
                 return filter(n, out);
         }
         return false;
@@ -279,19 +327,26 @@ class Compiler {
             expr.push_back(c);
         }
         expr += prefix ? "\"*" : "\"";
-        std::string id = opt_.target == Target::kServices && mode_ != Mode::kCurrent ? "o.id" : "s.current_obs";
-        out = fmt::format("({} IN (SELECT rowid FROM observation_text WHERE observation_text MATCH {}))", id, bind(expr));
+        std::string id =
+            opt_.target == Target::kServices && mode_ != Mode::kCurrent ? "o.id" : "s.current_obs";
+        out = fmt::format(
+            "({} IN (SELECT rowid FROM observation_text WHERE observation_text MATCH {}))", id,
+            bind(expr));
         return true;
     }
 
     bool filter(const Node& n, std::string& out) {
         auto it = builtin().find(n.key);
         if (it != builtin().end() && it->second.kind == Kind::kMeta)
-            return error(n.column, fmt::format("{}: applies to the whole query: it cannot be negated, OR-ed or nested", n.key));
+            return error(
+                n.column,
+                fmt::format("{}: applies to the whole query: it cannot be negated, OR-ed or nested",
+                            n.key));
         if (it == builtin().end()) {
             auto field = registry_fields().find(n.key);
             if (field == registry_fields().end())
-                return error(n.column, fmt::format("unknown key '{}': did you mean '{}'?", n.key, closest_key(n.key)));
+                return error(n.column, fmt::format("unknown key '{}': did you mean '{}'?", n.key,
+                                                   closest_key(n.key)));
             return field_filter(n, field->second, out);
         }
         const KeySpec& spec = it->second;
@@ -304,10 +359,13 @@ class Compiler {
             alts.push_back("coalesce(" + c + ", 0)");
         }
         std::string any = "(" + fmt::format("{}", fmt::join(alts, " OR ")) + ")";
-        bool finding_key = spec.kind == Kind::kSeverity || spec.kind == Kind::kFindingText || spec.kind == Kind::kStatus;
+        bool finding_key = spec.kind == Kind::kSeverity || spec.kind == Kind::kFindingText ||
+                           spec.kind == Kind::kStatus;
         if (finding_key && opt_.target == Target::kServices) {
             std::string active = spec.kind == Kind::kStatus ? "" : "f.status != 'resolved' AND ";
-            out = fmt::format("EXISTS (SELECT 1 FROM findings f WHERE f.service_id = s.id AND {}{})", active, any);
+            out =
+                fmt::format("EXISTS (SELECT 1 FROM findings f WHERE f.service_id = s.id AND {}{})",
+                            active, any);
         } else {
             out = any;
         }
@@ -340,8 +398,8 @@ class Compiler {
     }
 
     // A date (2026-11-01, RFC 3339) or a span back from now (7d, 12h); with cert times, forward.
-    bool time_condition(const std::string& key, const std::string& expr, const Value& v, bool forward,
-                        bool seconds, std::string& out) {
+    bool time_condition(const std::string& key, const std::string& expr, const Value& v,
+                        bool forward, bool seconds, std::string& out) {
         if (!no_wildcard(key, v)) return false;
         int64_t scale = seconds ? 1000 : 1;
         if (auto span = parse_span_ms(v.text)) {
@@ -351,23 +409,33 @@ class Compiler {
             return true;
         }
         auto t = parse_rfc3339(v.text);
-        if (!t) return error(v.column, fmt::format("{}: expected a date (2026-11-01), a time (2026-11-01T12:00:00Z) or a span (7d, 12h)", key));
+        if (!t)
+            return error(v.column, fmt::format("{}: expected a date (2026-11-01), a time "
+                                               "(2026-11-01T12:00:00Z) or a span (7d, 12h)",
+                                               key));
         int64_t ms = *t * 1000;
         if (v.op == Op::kEq && v.text.size() == 10) {
-            out = fmt::format("({0} >= {1} AND {0} < {2})", expr, bind(ms / scale), bind((ms + 86'400'000) / scale));
+            out = fmt::format("({0} >= {1} AND {0} < {2})", expr, bind(ms / scale),
+                              bind((ms + 86'400'000) / scale));
             return true;
         }
         out = fmt::format("({} {} {})", expr, sql_op(v.op), bind(ms / scale));
         return true;
     }
 
-    bool value_condition(const std::string& key, const KeySpec& spec, const Value& v, std::string& out) {
+    bool value_condition(const std::string& key, const KeySpec& spec, const Value& v,
+                         std::string& out) {
         std::string expr = col(spec.column);
         switch (spec.kind) {
             case Kind::kIp: {
-                if (v.wildcard) return no_compare(key, v) && text_condition(col("{}.ip"), v, false, out);
+                if (v.wildcard)
+                    return no_compare(key, v) && text_condition(col("{}.ip"), v, false, out);
                 auto ip = parse_ip(v.text);
-                if (!ip || !no_compare(key, v)) return error(v.column, fmt::format("ip: expected an address such as 10.0.0.1 or 2001:db8::1: {}", ip ? "no comparisons" : ip.error().message));
+                if (!ip || !no_compare(key, v))
+                    return error(
+                        v.column,
+                        fmt::format("ip: expected an address such as 10.0.0.1 or 2001:db8::1: {}",
+                                    ip ? "no comparisons" : ip.error().message));
                 out = fmt::format("({} = {})", expr, bind(Blob{ip_key(*ip)}));
                 return true;
             }
@@ -378,31 +446,44 @@ class Compiler {
                 int bits = ip ? ip->bits() : 0, prefix = bits;
                 if (ip && slash != std::string::npos) {
                     std::string p = v.text.substr(slash + 1);
-                    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > bits)
-                        return error(v.column + static_cast<int>(slash) + 1, fmt::format("net: expected a prefix length from 0 to {}", bits));
+                    if (p.empty() || p.size() > 3 ||
+                        p.find_first_not_of("0123456789") != std::string::npos ||
+                        std::stoi(p) > bits)
+                        return error(
+                            v.column + static_cast<int>(slash) + 1,
+                            fmt::format("net: expected a prefix length from 0 to {}", bits));
                     prefix = std::stoi(p);
                 }
-                if (!ip) return error(v.column, "net: expected a CIDR such as 10.0.0.0/8 or 2001:db8::/32");
+                if (!ip)
+                    return error(v.column,
+                                 "net: expected a CIDR such as 10.0.0.0/8 or 2001:db8::/32");
                 IpInterval iv = cidr_interval(*ip, prefix);
-                out = fmt::format("({} BETWEEN {} AND {})", expr, bind(Blob{ip_key({iv.family, iv.first})}), bind(Blob{ip_key({iv.family, iv.last})}));
+                out = fmt::format("({} BETWEEN {} AND {})", expr,
+                                  bind(Blob{ip_key({iv.family, iv.first})}),
+                                  bind(Blob{ip_key({iv.family, iv.last})}));
                 return true;
             }
             case Kind::kPort: {
                 if (!no_wildcard(key, v)) return false;
-                if (v.text.empty() || v.text.size() > 5 || v.text.find_first_not_of("0123456789") != std::string::npos || std::stoi(v.text) > 65535)
+                if (v.text.empty() || v.text.size() > 5 ||
+                    v.text.find_first_not_of("0123456789") != std::string::npos ||
+                    std::stoi(v.text) > 65535)
                     return error(v.column, "port: expected a number from 0 to 65535");
-                out = fmt::format("({} {} {})", expr, sql_op(v.op), bind(int64_t{std::stoi(v.text)}));
+                out =
+                    fmt::format("({} {} {})", expr, sql_op(v.op), bind(int64_t{std::stoi(v.text)}));
                 return true;
             }
             case Kind::kText:
             case Kind::kTextNoCase:
-                return no_compare(key, v) && text_condition(expr, v, spec.kind == Kind::kTextNoCase, out);
+                return no_compare(key, v) &&
+                       text_condition(expr, v, spec.kind == Kind::kTextNoCase, out);
             case Kind::kFindingText:
                 return no_compare(key, v) && text_condition(expr, v, true, out);
             case Kind::kVersion:
                 if (v.op == Op::kEq) return text_condition(expr, v, true, out);
                 if (!no_wildcard(key, v)) return false;
-                out = fmt::format("(sl_version_cmp({}, {}) {} 0)", expr, bind(v.text), sql_op(v.op));
+                out =
+                    fmt::format("(sl_version_cmp({}, {}) {} 0)", expr, bind(v.text), sql_op(v.op));
                 return true;
             case Kind::kBool: {
                 bool b = false;
@@ -414,25 +495,34 @@ class Compiler {
             case Kind::kStatus:
             case Kind::kState:
                 if (!no_compare(key, v) || !no_wildcard(key, v)) return false;
-                if (std::find(spec.allowed.begin(), spec.allowed.end(), v.text) == spec.allowed.end())
-                    return error(v.column, fmt::format("{}: expected one of {}", key, fmt::join(spec.allowed, ", ")));
+                if (std::find(spec.allowed.begin(), spec.allowed.end(), v.text) ==
+                    spec.allowed.end())
+                    return error(v.column, fmt::format("{}: expected one of {}", key,
+                                                       fmt::join(spec.allowed, ", ")));
                 out = fmt::format("({} = {})", expr, bind(v.text));
                 return true;
             case Kind::kSeverity: {
                 if (!no_wildcard(key, v)) return false;
                 int rank = severity_rank(v.text);
-                if (rank < 0) return error(v.column, "severity: expected info, low, medium, high or critical");
+                if (rank < 0)
+                    return error(v.column,
+                                 "severity: expected info, low, medium, high or critical");
                 out = fmt::format("({} {} {})", expr, sql_op(v.op), bind(int64_t{rank}));
                 return true;
             }
             case Kind::kHoneypot: {
                 bool b = false;
                 if (!bool_value(key, v, b)) return false;
-                out = fmt::format("({}EXISTS (SELECT 1 FROM hosts h WHERE h.ip_key = s.ip_key AND h.honeypot_suspected = 1))", b ? "" : "NOT ");
+                out = fmt::format(
+                    "({}EXISTS (SELECT 1 FROM hosts h WHERE h.ip_key = s.ip_key AND "
+                    "h.honeypot_suspected = 1))",
+                    b ? "" : "NOT ");
                 return true;
             }
             case Kind::kTime:
-                return time_condition(key, opt_.target == Target::kFindings ? "f" + spec.column.substr(2) : expr, v, false, false, out);
+                return time_condition(
+                    key, opt_.target == Target::kFindings ? "f" + spec.column.substr(2) : expr, v,
+                    false, false, out);
             case Kind::kCertTime:
                 return time_condition(key, expr, v, true, true, out);
             case Kind::kCertExpired: {
@@ -444,8 +534,11 @@ class Compiler {
             case Kind::kScan: {
                 if (!no_compare(key, v) || !no_wildcard(key, v)) return false;
                 std::string a = bind(v.text), b = bind(v.text);
-                out = fmt::format("({0}.first_seen <= (SELECT coalesce(ended_at, started_at) FROM scans WHERE id = {1}) AND "
-                                  "{0}.last_seen >= (SELECT started_at FROM scans WHERE id = {2}))", out_.state, a, b);
+                out = fmt::format(
+                    "({0}.first_seen <= (SELECT coalesce(ended_at, started_at) FROM scans WHERE id "
+                    "= {1}) AND "
+                    "{0}.last_seen >= (SELECT started_at FROM scans WHERE id = {2}))",
+                    out_.state, a, b);
                 return true;
             }
             case Kind::kMeta:
@@ -469,12 +562,14 @@ class Compiler {
                 continue;
             }
             if (type == FieldType::kObject)
-                return error(n.column, fmt::format("{} is an object: name one of its fields", n.key));
+                return error(n.column,
+                             fmt::format("{} is an object: name one of its fields", n.key));
             std::string expr = fmt::format("json_extract({}.record, {})", out_.state, bind(path));
             if (type == FieldType::kInteger || type == FieldType::kNumber) {
                 if (!no_wildcard(n.key, v)) return false;
                 auto d = parse_number(v.text);
-                if (!d) return error(v.column, fmt::format("{}: expected a number (1000, 1e9)", n.key));
+                if (!d)
+                    return error(v.column, fmt::format("{}: expected a number (1000, 1e9)", n.key));
                 c = fmt::format("({} {} {})", expr, sql_op(v.op), bind(*d));
             } else if (type == FieldType::kBool) {
                 bool b = false;

@@ -11,7 +11,9 @@ namespace {
 bool is_key_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
 }
-bool ends_term(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')'; }
+bool ends_term(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')';
+}
 
 // A recursive-descent parser over the raw text; positions are byte offsets.
 class Parser {
@@ -20,9 +22,11 @@ class Parser {
 
     Parsed run() {
         Parsed p;
-        if (t_.size() > kMaxQueryBytes) return fail(p, 1, fmt::format("the query is longer than {} bytes", kMaxQueryBytes));
+        if (t_.size() > kMaxQueryBytes)
+            return fail(p, 1, fmt::format("the query is longer than {} bytes", kMaxQueryBytes));
         for (size_t i = 0; i < t_.size(); ++i)
-            if (static_cast<unsigned char>(t_[i]) < 0x20 && t_[i] != '\t' && t_[i] != '\n' && t_[i] != '\r')
+            if (static_cast<unsigned char>(t_[i]) < 0x20 && t_[i] != '\t' && t_[i] != '\n' &&
+                t_[i] != '\r')
                 return fail(p, static_cast<int>(i) + 1, "a control character is not allowed");
         skip_space();
         if (at_end()) {
@@ -33,7 +37,8 @@ class Parser {
         if (!or_expr(root, 0)) return fail(p);
         skip_space();
         if (!at_end()) {
-            error(t_[pos_] == ')' ? "unexpected ')': no '(' is open" : "expected the end of the query");
+            error(t_[pos_] == ')' ? "unexpected ')': no '(' is open"
+                                  : "expected the end of the query");
             return fail(p);
         }
         p.ok = true;
@@ -57,7 +62,9 @@ class Parser {
     }
     bool at_end() const { return pos_ >= t_.size(); }
     void skip_space() {
-        while (!at_end() && (t_[pos_] == ' ' || t_[pos_] == '\t' || t_[pos_] == '\n' || t_[pos_] == '\r')) ++pos_;
+        while (!at_end() &&
+               (t_[pos_] == ' ' || t_[pos_] == '\t' || t_[pos_] == '\n' || t_[pos_] == '\r'))
+            ++pos_;
     }
     // The bare word OR or AND (upper case) followed by a separator.
     bool keyword(std::string_view word) {
@@ -99,7 +106,8 @@ class Parser {
             if (keyword("AND")) {
                 pos_ += 3;
                 skip_space();
-                if (at_end() || t_[pos_] == ')' || keyword("OR")) return error("expected a term after AND");
+                if (at_end() || t_[pos_] == ')' || keyword("OR"))
+                    return error("expected a term after AND");
                 continue;
             }
             Node n;
@@ -115,7 +123,8 @@ class Parser {
     }
 
     bool unary(Node& out, int depth) {
-        if (depth >= kMaxDepth) return error(fmt::format("nested deeper than {} levels", kMaxDepth));
+        if (depth >= kMaxDepth)
+            return error(fmt::format("nested deeper than {} levels", kMaxDepth));
         if (t_[pos_] == '-') {
             int column = static_cast<int>(pos_) + 1;
             ++pos_;
@@ -153,7 +162,8 @@ class Parser {
             out.kind = Node::Kind::kFilter;
             out.column = static_cast<int>(start) + 1;
             for (size_t i = start; i < k; ++i)
-                out.key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(t_[i]))));
+                out.key.push_back(
+                    static_cast<char>(std::tolower(static_cast<unsigned char>(t_[i]))));
             pos_ = k + 1;
             return values(out);
         }
@@ -185,7 +195,8 @@ class Parser {
             return true;
         };
         op_ = Op::kEq;
-        if (take(">=", Op::kGe) || take("<=", Op::kLe) || take(">", Op::kGt) || take("<", Op::kLt)) return op_;
+        if (take(">=", Op::kGe) || take("<=", Op::kLe) || take(">", Op::kGt) || take("<", Op::kLt))
+            return op_;
         return op_;
     }
 
@@ -198,7 +209,8 @@ class Parser {
             v.quoted = true;
             while (true) {
                 if (at_end()) {
-                    err_ = {static_cast<int>(open) + 1, "this quote is never closed: expected '\"'"};
+                    err_ = {static_cast<int>(open) + 1,
+                            "this quote is never closed: expected '\"'"};
                     return false;
                 }
                 char c = t_[pos_++];
@@ -215,7 +227,8 @@ class Parser {
             if (t_[pos_] == '*') v.wildcard = true;
             v.text.push_back(t_[pos_++]);
         }
-        if (v.text.empty()) return error(in_list ? "expected a value after the comparison" : "expected a term");
+        if (v.text.empty())
+            return error(in_list ? "expected a value after the comparison" : "expected a term");
         return true;
     }
 
@@ -231,7 +244,10 @@ Parsed parse(std::string_view text) { return Parser(text).run(); }
 
 std::string format_error(std::string_view text, const ParseError& e) {
     std::string shown;
-    for (char c : text) shown.push_back(static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f ? '?' : c);
+    for (char c : text)
+        shown.push_back(
+            static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f ? '?'
+                                                                                          : c);
     int caret = e.column < 1 ? 0 : e.column - 1;
     return fmt::format("query:1:{}: {}\n  {}\n  {}^", e.column, e.message, shown,
                        std::string(static_cast<size_t>(caret), ' '));

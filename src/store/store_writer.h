@@ -1,0 +1,48 @@
+// The store's one writer thread. Scan workers submit batches; the thread applies whatever is
+// queued as one transaction, so a scan is not slowed by storing and a reader never sees a
+// partial batch. The queue is bounded (submit blocks when it is full). After the first error
+// (disk full, read-only file) every later batch is dropped and failed() tells the scan to stop.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "store/store.h"
+
+namespace sl::store {
+
+inline constexpr size_t kMaxQueuedBatches = 256;
+
+class StoreWriter {
+  public:
+    explicit StoreWriter(Store store) : store_(std::move(store)) {}
+    ~StoreWriter();
+    StoreWriter(const StoreWriter&) = delete;
+    StoreWriter& operator=(const StoreWriter&) = delete;
+
+    // Records the scan (synchronously), then starts the thread.
+    Status start(const ScanStart& s);
+    void submit(Batch b);  // thread safe
+    // Drains the queue, stops the thread and closes the scan; the first error wins.
+    Status finish(const ScanEnd& e);
+    bool failed() const { return failed_.load(); }
+    uint64_t committed_batches() const { return committed_.load(); }
+    Store& store() { return store_; }
+
+  private:
+    void loop();
+    Store store_;
+    std::mutex mutex_;
+    std::condition_variable wake_, room_;
+    std::deque<Batch> queue_;
+    bool stopping_ = false;
+    std::atomic<bool> failed_{false};
+    std::atomic<uint64_t> committed_{0};
+    Error error_;
+    std::thread thread_;
+};
+
+}  // namespace sl::store
