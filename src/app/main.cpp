@@ -10,6 +10,7 @@
 #include "app/fields_command.h"
 #include "app/rules_command.h"
 #include "app/scan_command.h"
+#include "app/search_command.h"
 #include "core/text.h"
 
 int main(int argc, char** argv) {
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
     fields->add_flag("--markdown", markdown, "Print docs/records.md");
     sl::app::RulesArgs rules_args;
     CLI::App* rules = sl::app::add_rules_command(app, rules_args);
+    sl::app::SearchArgs search_args;
+    CLI::App* search = sl::app::add_search_command(app, search_args);
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
@@ -53,5 +56,6 @@ int main(int argc, char** argv) {
     if (scan->parsed()) return sl::app::run_scan(scan_args);
     if (fields->parsed()) return sl::app::run_fields(markdown);
     if (rules->parsed()) return sl::app::run_rules(*rules, rules_args);
+    if (search->parsed()) return sl::app::run_search(search_args);
     return sl::app::kExitUsage;
 }

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "output/evidence.h"
+#include "output/table.h"
 
 namespace sl::output {
 
@@ -86,11 +87,7 @@ Result<Format> parse_format(std::string_view text) {
 RecordWriter::RecordWriter(std::FILE* out, Format format, std::string scan_id, bool grabbing)
     : out_(out), format_(format), scan_id_(std::move(scan_id)), grabbing_(grabbing) {}
 
-namespace {
-
-constexpr const char* kTableServiceHeader = "{:<39} {:>5}  {:<9} {:<17} {:<14} {}\n";
-
-}  // namespace
+namespace {}  // namespace
 
 void RecordWriter::begin() {
     std::lock_guard lock(mutex_);
@@ -100,15 +97,6 @@ void RecordWriter::begin() {
                                "version\n"
                              : "ip,port,transport,state,rtt_ms\n",
                    out_);
-    if (format_ == Format::kTable && grabbing_)
-        std::fputs(
-            fmt::format(kTableServiceHeader, "IP", "PORT", "STATE", "SERVICE", "ACCESS", "EVIDENCE")
-                .c_str(),
-            out_);
-    else if (format_ == Format::kTable)
-        std::fputs(
-            fmt::format("{:<39} {:>5}  {:<8} {:>9}\n", "IP", "PORT", "STATE", "RTT(ms)").c_str(),
-            out_);
 }
 
 void RecordWriter::emit_json(const std::string& line) {
@@ -163,10 +151,10 @@ void RecordWriter::service(const scan::ServiceResult& r, int64_t now_ms) {
     } else {
         std::string service = field("protocol");
         if (const Json* tls = rec.find("tls"); tls && tls->get<bool>()) service += "/tls";
-        std::fputs(fmt::format(kTableServiceHeader, ip, r.port, "open", service, field("access"),
-                               escape_for_terminal(evidence_summary(rec, now_ms)))
-                       .c_str(),
-                   out_);
+        table_rows_.push_back({r.ip,
+                               r.port,
+                               {ip, std::to_string(r.port), "open", service, field("access"),
+                                evidence_summary(rec, now_ms)}});
     }
 }
 
@@ -199,6 +187,20 @@ void RecordWriter::host(const scan::HoneypotFlag& flag, int64_t now_ms) {
     emit_json(host_json(flag, scan_id_, now_ms).dump());
 }
 
+void RecordWriter::print_table_rows() {
+    // By address and port, so two runs print the same table.
+    std::sort(table_rows_.begin(), table_rows_.end(), [](const TableRow& a, const TableRow& b) {
+        return std::tie(a.addr.family, a.addr.value, a.port) <
+               std::tie(b.addr.family, b.addr.value, b.port);
+    });
+    TextTable table =
+        grabbing_ ? TextTable({"IP", "PORT", "STATE", "SERVICE", "ACCESS", "EVIDENCE"},
+                              {false, true, false, false, false, false})
+                  : TextTable({"IP", "PORT", "STATE", "RTT(ms)"}, {false, true, false, true});
+    for (auto& r : table_rows_) table.add(std::move(r.cells));
+    table.print(out_);
+}
+
 void RecordWriter::print_table_findings() {
     std::set<std::string> flagged;
     if (!table_flagged_.empty())
@@ -222,16 +224,13 @@ void RecordWriter::print_table_findings() {
     };
     std::sort(table_findings_.begin(), table_findings_.end(),
               [&](const TableFinding& a, const TableFinding& b) { return key(a) < key(b); });
-    std::fputs(fmt::format("\nFINDINGS ({})\n{:<9} {:<39} {:>5}  {:<26} {}\n",
-                           table_findings_.size(), "SEVERITY", "IP", "PORT", "RULE", "TITLE")
-                   .c_str(),
-               out_);
+    std::fputs(fmt::format("\nFINDINGS ({})\n", table_findings_.size()).c_str(), out_);
+    TextTable table({"SEVERITY", "IP", "PORT", "RULE", "TITLE"},
+                    {false, false, true, false, false});
     for (const auto& t : table_findings_)
-        std::fputs(fmt::format("{:<9} {:<39} {:>5}  {:<26} {}{}\n", t.severity, t.ip, t.port,
-                               t.rule, escape_for_terminal(t.title),
-                               flagged.count(t.ip) ? " [likely honeypot]" : "")
-                       .c_str(),
-                   out_);
+        table.add({t.severity, t.ip, std::to_string(t.port), t.rule,
+                   t.title + (flagged.count(t.ip) ? " [likely honeypot]" : "")});
+    table.print(out_);
 }
 
 void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
@@ -242,10 +241,8 @@ void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
         (format_ == Format::kTable || format_ == Format::kCsv))
         return;  // the service row follows
     if (grabbing_ && format_ == Format::kTable) {
-        std::fputs(
-            fmt::format(kTableServiceHeader, ip, r.port, scan::to_string(r.state), "", "", "")
-                .c_str(),
-            out_);
+        table_rows_.push_back(
+            {r.ip, r.port, {ip, std::to_string(r.port), scan::to_string(r.state), "", "", ""}});
         return;
     }
     if (grabbing_ && format_ == Format::kCsv) {
@@ -267,10 +264,10 @@ void RecordWriter::port(const scan::PortResult& r, int64_t now_ms) {
                 out_);
             break;
         case Format::kTable:
-            std::fputs(fmt::format("{:<39} {:>5}  {:<8} {:>9.3f}\n", ip, r.port,
-                                   scan::to_string(r.state), r.rtt_ms)
-                           .c_str(),
-                       out_);
+            table_rows_.push_back({r.ip,
+                                   r.port,
+                                   {ip, std::to_string(r.port), scan::to_string(r.state),
+                                    fmt::format("{:.3f}", r.rtt_ms)}});
             break;
     }
 }
@@ -304,7 +301,10 @@ Json summary_json(const ScanSummary& s) {
 Status RecordWriter::end() {
     std::lock_guard lock(mutex_);
     if (format_ == Format::kJson) std::fputs(first_ ? "]\n" : "\n]\n", out_);
-    if (format_ == Format::kTable) print_table_findings();
+    if (format_ == Format::kTable) {
+        print_table_rows();
+        print_table_findings();
+    }
     if (std::fflush(out_) != 0 || std::ferror(out_)) return make_error("cannot write the output");
     return Ok{};
 }

@@ -80,6 +80,14 @@ class RecordWriter {
         IpAddr addr;  // ip, parsed once for the sort
     };
     std::vector<TableFinding> table_findings_;
+    // Table format: rows are kept and printed at the end, sorted by address and port.
+    struct TableRow {
+        IpAddr addr;
+        uint16_t port;
+        std::vector<std::string> cells;
+    };
+    std::vector<TableRow> table_rows_;
+    void print_table_rows();
     std::vector<scan::HoneypotFlag> table_flagged_;
     void print_table_findings();
 };

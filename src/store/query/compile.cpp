@@ -415,8 +415,9 @@ class Compiler {
                                                key));
         int64_t ms = *t * 1000;
         if (v.op == Op::kEq && v.text.size() == 10) {
-            out = fmt::format("({0} >= {1} AND {0} < {2})", expr, bind(ms / scale),
-                              bind((ms + 86'400'000) / scale));
+            std::string from = bind(ms / scale);  // bound in order
+            std::string to = bind((ms + 86'400'000) / scale);
+            out = fmt::format("({0} >= {1} AND {0} < {2})", expr, from, to);
             return true;
         }
         out = fmt::format("({} {} {})", expr, sql_op(v.op), bind(ms / scale));
@@ -458,9 +459,9 @@ class Compiler {
                     return error(v.column,
                                  "net: expected a CIDR such as 10.0.0.0/8 or 2001:db8::/32");
                 IpInterval iv = cidr_interval(*ip, prefix);
-                out = fmt::format("({} BETWEEN {} AND {})", expr,
-                                  bind(Blob{ip_key({iv.family, iv.first})}),
-                                  bind(Blob{ip_key({iv.family, iv.last})}));
+                std::string lo = bind(Blob{ip_key({iv.family, iv.first})});  // in order
+                std::string hi = bind(Blob{ip_key({iv.family, iv.last})});
+                out = fmt::format("({} BETWEEN {} AND {})", expr, lo, hi);
                 return true;
             }
             case Kind::kPort: {
@@ -519,10 +520,14 @@ class Compiler {
                     b ? "" : "NOT ");
                 return true;
             }
-            case Kind::kTime:
+            case Kind::kTime: {
+                Value implied = v;  // after:X is last_seen >= X, before:X is first_seen < X
+                if (v.op == Op::kEq && key == "after") implied.op = Op::kGe;
+                if (v.op == Op::kEq && key == "before") implied.op = Op::kLt;
                 return time_condition(
-                    key, opt_.target == Target::kFindings ? "f" + spec.column.substr(2) : expr, v,
-                    false, false, out);
+                    key, opt_.target == Target::kFindings ? "f" + spec.column.substr(2) : expr,
+                    implied, false, false, out);
+            }
             case Kind::kCertTime:
                 return time_condition(key, expr, v, true, true, out);
             case Kind::kCertExpired: {

@@ -1,0 +1,311 @@
+#include "store/search.h"
+
+#include <fmt/format.h>
+
+#include "core/clock.h"
+#include "grab/registry.h"
+
+namespace sl::store {
+
+namespace {
+
+using query::Compiled;
+using query::Target;
+
+constexpr const char* kHoneypot =
+    "EXISTS (SELECT 1 FROM hosts h WHERE h.ip_key = s.ip_key AND h.honeypot_suspected = 1)";
+
+// How one facet key is counted: its expression, and whether it needs the findings table.
+struct FacetSql {
+    std::string expr;
+    std::string join;  // extra JOIN, with a '?' for the bound path when needed
+    std::vector<SqlValue> join_params;
+};
+
+std::optional<grab::FieldType> field_type(const std::string& key) {
+    for (const auto& f : grab::common_fields())
+        if (f.name == key) return f.type;
+    for (const auto& g : grab::all_grabbers())
+        for (const auto& f : g.fields)
+            if (f.name == key) return f.type;
+    return std::nullopt;
+}
+
+const std::vector<std::string>& facet_keys() {
+    static const std::vector<std::string> keys = {
+        "port",  "protocol", "product",  "version", "access",   "tls",   "transport",
+        "state", "ip",       "severity", "rule",    "category", "status"};
+    return keys;
+}
+
+bool is_finding_key(const std::string& k) {
+    return k == "severity" || k == "rule" || k == "category" || k == "status";
+}
+
+FacetSql facet_sql(const FacetSpec& f, const Compiled& q, Target target) {
+    const std::string& st = q.state;
+    if (is_finding_key(f.key)) {
+        std::string join = target == Target::kServices
+                               ? "JOIN findings f ON f.service_id = s.id AND f.status != 'resolved'"
+                               : "";
+        return {"f." + f.key, join, {}};
+    }
+    if (f.key == "state") return {"s.state", "", {}};
+    if (f.key == "ip") return {"s.ip", "", {}};
+    if (f.key == "tls")
+        return {fmt::format("CASE {}.tls WHEN 1 THEN 'true' ELSE 'false' END", st), "", {}};
+    if (std::find(facet_keys().begin(), facet_keys().end(), f.key) != facet_keys().end())
+        return {fmt::format("{}.{}", st, f.key), "", {}};
+    std::string path = "$." + f.key;
+    if (field_type(f.key) == grab::FieldType::kStringList)
+        return {"je.value", fmt::format("JOIN json_each({}.record, ?) je", st), {path}};
+    return {
+        fmt::format("json_extract({}.record, '{}')", st, path), "", {}};  // path: a registry name
+}
+
+std::string row_id(const Compiled& q, Target target) {
+    if (target == Target::kFindings) return "f.id";
+    return q.state == "o" ? "o.id" : "s.id";
+}
+
+Result<std::vector<Facet>> run_facets(Connection& db, const Compiled& q, Target target,
+                                      const std::vector<FacetSpec>& specs) {
+    std::vector<Facet> out;
+    for (const auto& spec : specs) {
+        FacetSql f = facet_sql(spec, q, target);
+        std::string sql = fmt::format(
+            "SELECT v, c, sum(c) OVER () FROM (SELECT {0} AS v, count(DISTINCT {1}) AS c FROM {2} "
+            "{3} WHERE {4} AND {0} IS NOT NULL GROUP BY v) ORDER BY c DESC, v LIMIT ?",
+            f.expr, row_id(q, target), q.from, f.join, q.where);
+        auto st = db.prepare(sql);
+        if (!st) return st.error();
+        std::vector<SqlValue> params = f.join_params;
+        params.insert(params.end(), q.params.begin(), q.params.end());
+        params.push_back(static_cast<int64_t>(std::min(spec.top, kMaxFacetBuckets)));
+        st->bind_all(params);
+        Facet facet{spec.key, {}, 0};
+        int64_t all = 0, shown = 0;
+        while (true) {
+            auto row = st->step();
+            if (!row) return row.error();
+            if (!*row) break;
+            SqlValue v = st->value(0);
+            std::string text = std::holds_alternative<std::string>(v) ? std::get<std::string>(v)
+                               : std::holds_alternative<int64_t>(v)
+                                   ? std::to_string(std::get<int64_t>(v))
+                                   : fmt::format("{}", st->real(0));
+            facet.buckets.push_back({text, st->integer(1)});
+            shown += st->integer(1);
+            all = st->integer(2);
+        }
+        facet.other = all - shown;
+        out.push_back(std::move(facet));
+    }
+    return out;
+}
+
+Result<int64_t> count_rows(Connection& db, const Compiled& q) {
+    return db.scalar(fmt::format("SELECT count(*) FROM {} WHERE {}", q.from, q.where), q.params);
+}
+
+std::string order_by(Sort sort, const Compiled& q, Target target) {
+    const std::string& st = q.state;
+    switch (sort) {
+        case Sort::kFirstSeen:
+            return fmt::format("{}.first_seen DESC, s.ip_key, s.port",
+                               target == Target::kFindings ? "f" : st);
+        case Sort::kAddress:
+            return "s.ip_key, s.port";
+        case Sort::kPort:
+            return fmt::format("{}.port, s.ip_key", st);
+        case Sort::kSeverity:
+            return target == Target::kFindings ? "f.severity_rank DESC, f.ip_key, f.port, f.rule"
+                                               : "s.ip_key, s.port";
+        case Sort::kNewest:
+        default:
+            return fmt::format("{}.last_seen DESC, s.ip_key, s.port",
+                               target == Target::kFindings ? "f" : st);
+    }
+}
+
+Result<Json> service_findings(Connection& db, int64_t service_id) {
+    auto st = db.prepare(
+        "SELECT rule, severity, status FROM findings WHERE service_id = ? AND status != "
+        "'resolved' ORDER BY severity_rank DESC, rule");
+    if (!st) return st.error();
+    st->bind_all({service_id});
+    Json list = Json::array();
+    while (true) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) return list;
+        list.push_back({{"rule", st->text(0)}, {"severity", st->text(1)}, {"status", st->text(2)}});
+    }
+}
+
+std::vector<SqlValue> page(const Compiled& q, const SearchOptions& o) {
+    std::vector<SqlValue> p = q.params;
+    p.push_back(static_cast<int64_t>(std::min(o.limit, kMaxPageSize)));
+    p.push_back(static_cast<int64_t>(o.offset));
+    return p;
+}
+
+}  // namespace
+
+Json time_json(const Statement& st, int col) {
+    if (st.is_null(col)) return nullptr;
+    return rfc3339_ms(st.integer(col));
+}
+
+Result<std::vector<FacetSpec>> parse_facets(std::string_view text) {
+    std::vector<FacetSpec> out;
+    size_t start = 0;
+    while (start <= text.size() && !text.empty()) {
+        size_t comma = text.find(',', start);
+        std::string item(
+            text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+        FacetSpec f;
+        f.column = static_cast<int>(start) + 1;
+        if (auto colon = item.find(':'); colon != std::string::npos) {
+            std::string n = item.substr(colon + 1);
+            if (n.empty() || n.size() > 3 ||
+                n.find_first_not_of("0123456789") != std::string::npos || std::stoul(n) == 0 ||
+                std::stoul(n) > kMaxFacetBuckets)
+                return make_error(
+                    fmt::format("--facet:{}: '{}': the count after ':' must be 1 to {}",
+                                start + colon + 2, item, kMaxFacetBuckets));
+            f.top = std::stoul(n);
+            item = item.substr(0, colon);
+        }
+        f.key = item;
+        bool known =
+            std::find(facet_keys().begin(), facet_keys().end(), item) != facet_keys().end();
+        auto type = field_type(item);
+        if (!known && (!type || *type == grab::FieldType::kObject))
+            return make_error(
+                fmt::format("--facet:{}: unknown facet '{}': use {} or a record field "
+                            "(searchlight fields)",
+                            f.column, item, fmt::join(facet_keys(), ", ")));
+        out.push_back(std::move(f));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+Result<Sort> parse_sort(std::string_view text) {
+    if (text == "newest" || text == "last_seen") return Sort::kNewest;
+    if (text == "first_seen") return Sort::kFirstSeen;
+    if (text == "ip" || text == "address") return Sort::kAddress;
+    if (text == "port") return Sort::kPort;
+    if (text == "severity") return Sort::kSeverity;
+    return make_error(
+        fmt::format("--sort '{}': use last_seen, first_seen, ip, port or severity", text));
+}
+
+Result<SearchResult> search_services(Connection& db, const Compiled& q, const SearchOptions& o) {
+    SearchResult r;
+    auto total = count_rows(db, q);
+    if (!total) return total.error();
+    r.total = *total;
+    const std::string& st = q.state;
+    std::string sql = fmt::format(
+        "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, {0}.version, "
+        "{0}.access, {0}.tls, s.first_seen, s.last_seen, s.gone_at, {0}.record, {0}.first_seen, "
+        "{0}.last_seen, {1}, {2} FROM {3} WHERE {4} ORDER BY {5} LIMIT ? OFFSET ?",
+        st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.from, q.where,
+        order_by(o.sort, q, Target::kServices));
+    auto rows = db.prepare(sql);
+    if (!rows) return rows.error();
+    rows->bind_all(page(q, o));
+    std::vector<std::pair<int64_t, Json>> found;
+    while (true) {
+        auto row = rows->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        Json j;
+        j["ip"] = rows->text(1);
+        j["port"] = rows->integer(2);
+        j["transport"] = rows->text(3);
+        j["state"] = rows->text(4);
+        j["protocol"] = rows->text(5);
+        j["product"] = rows->is_null(6) ? Json(nullptr) : Json(rows->text(6));
+        j["version"] = rows->is_null(7) ? Json(nullptr) : Json(rows->text(7));
+        j["access"] = rows->text(8);
+        j["tls"] = rows->integer(9) != 0;
+        j["first_seen"] = time_json(*rows, 10);
+        j["last_seen"] = time_json(*rows, 11);
+        j["gone_at"] = time_json(*rows, 12);
+        if (st == "o")
+            j["observation"] = {{"first_seen", time_json(*rows, 14)},
+                                {"last_seen", time_json(*rows, 15)},
+                                {"ended_at", time_json(*rows, 16)}};
+        j["honeypot_suspected"] = rows->integer(17) != 0;
+        j["record"] = Json::parse(rows->text(13), nullptr, false);
+        found.emplace_back(rows->integer(0), std::move(j));
+    }
+    for (auto& [id, j] : found) {
+        auto f = service_findings(db, id);
+        if (!f) return f.error();
+        j["findings"] = std::move(*f);
+        r.rows.push_back(std::move(j));
+    }
+    auto facets = run_facets(db, q, Target::kServices, o.facets);
+    if (!facets) return facets.error();
+    r.facets = std::move(*facets);
+    return r;
+}
+
+Result<SearchResult> search_findings(Connection& db, const Compiled& q, const SearchOptions& o) {
+    SearchResult r;
+    auto total = count_rows(db, q);
+    if (!total) return total.error();
+    r.total = *total;
+    std::string sql = fmt::format(
+        "SELECT f.id, f.fingerprint, f.ip, f.port, f.transport, f.rule, f.category, f.severity, "
+        "f.title, f.evidence, f.remediation, f.status, f.first_seen, f.last_seen, f.resolved_at, "
+        "f.reopen_count, f.reason, f.actor, f.until, s.protocol, s.product, {} FROM {} WHERE {} "
+        "ORDER BY {} LIMIT ? OFFSET ?",
+        kHoneypot, q.from, q.where,
+        order_by(o.sort == Sort::kNewest ? Sort::kSeverity : o.sort, q, Target::kFindings));
+    auto rows = db.prepare(sql);
+    if (!rows) return rows.error();
+    rows->bind_all(page(q, o));
+    while (true) {
+        auto row = rows->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        Json j;
+        j["id"] = rows->integer(0);
+        j["fingerprint"] = rows->text(1);
+        j["ip"] = rows->text(2);
+        j["port"] = rows->integer(3);
+        j["transport"] = rows->text(4);
+        j["rule"] = rows->text(5);
+        j["category"] = rows->text(6);
+        j["severity"] = rows->text(7);
+        j["title"] = rows->text(8);
+        j["evidence"] = Json::parse(rows->text(9), nullptr, false);
+        j["remediation"] = rows->text(10);
+        j["status"] = rows->text(11);
+        j["first_seen"] = time_json(*rows, 12);
+        j["last_seen"] = time_json(*rows, 13);
+        j["resolved_at"] = time_json(*rows, 14);
+        int64_t end = rows->is_null(14) ? o.now_ms : rows->integer(14);
+        j["open_for_s"] = std::max<int64_t>(0, (end - rows->integer(12)) / 1000);
+        j["reopen_count"] = rows->integer(15);
+        j["reason"] = rows->is_null(16) ? Json(nullptr) : Json(rows->text(16));
+        j["actor"] = rows->is_null(17) ? Json(nullptr) : Json(rows->text(17));
+        j["until"] = time_json(*rows, 18);
+        j["protocol"] = rows->text(19);
+        j["product"] = rows->is_null(20) ? Json(nullptr) : Json(rows->text(20));
+        j["honeypot_suspected"] = rows->integer(21) != 0;
+        r.rows.push_back(std::move(j));
+    }
+    auto facets = run_facets(db, q, Target::kFindings, o.facets);
+    if (!facets) return facets.error();
+    r.facets = std::move(*facets);
+    return r;
+}
+
+}  // namespace sl::store

@@ -1,0 +1,63 @@
+// Running a compiled query (query/compile.h) over the store: matching services or findings,
+// newest first, with the total count and facets (top-N counts with an `other` count). Every
+// list is capped at kMaxPageSize and every facet at kMaxFacetBuckets, whatever is asked.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/query/compile.h"
+#include "store/store.h"
+
+namespace sl::store {
+
+inline constexpr size_t kMaxPageSize = 1000;
+inline constexpr size_t kMaxFacetBuckets = 100;
+
+struct FacetSpec {
+    std::string key;
+    size_t top = 10;
+    int column = 1;  // in the --facet text, for errors
+};
+
+struct FacetBucket {
+    std::string value;
+    int64_t count = 0;
+};
+
+struct Facet {
+    std::string key;
+    std::vector<FacetBucket> buckets;
+    int64_t other = 0;  // rows counted under values beyond the top N
+};
+
+enum class Sort { kNewest, kFirstSeen, kAddress, kPort, kSeverity };
+
+struct SearchOptions {
+    size_t limit = 100;
+    size_t offset = 0;
+    Sort sort = Sort::kNewest;
+    std::vector<FacetSpec> facets;
+    int64_t now_ms = 0;
+};
+
+struct SearchResult {
+    int64_t total = 0;
+    std::vector<Json> rows;
+    std::vector<Facet> facets;
+};
+
+// "port,product:5" -> facet specs; an unknown key names the closest one.
+Result<std::vector<FacetSpec>> parse_facets(std::string_view text);
+Result<Sort> parse_sort(std::string_view text);
+
+Result<SearchResult> search_services(Connection& db, const query::Compiled& q,
+                                     const SearchOptions& o);
+Result<SearchResult> search_findings(Connection& db, const query::Compiled& q,
+                                     const SearchOptions& o);
+
+// Times in rows are RFC 3339; a NULL time is JSON null.
+Json time_json(const Statement& st, int col);
+
+}  // namespace sl::store
