@@ -11,6 +11,7 @@
 #include "app/rules_command.h"
 #include "app/scan_command.h"
 #include "app/search_command.h"
+#include "app/store_commands.h"
 #include "core/text.h"
 
 int main(int argc, char** argv) {
@@ -35,6 +36,18 @@ int main(int argc, char** argv) {
     CLI::App* rules = sl::app::add_rules_command(app, rules_args);
     sl::app::SearchArgs search_args;
     CLI::App* search = sl::app::add_search_command(app, search_args);
+    sl::app::HostArgs host_args;
+    CLI::App* host = sl::app::add_host_command(app, host_args);
+    sl::app::FindingsArgs findings_args;
+    CLI::App* findings = sl::app::add_findings_command(app, findings_args);
+    sl::app::ScansArgs scans_args;
+    CLI::App* scans = sl::app::add_scans_command(app, scans_args);
+    sl::app::DiffArgs diff_args;
+    CLI::App* diff = sl::app::add_diff_command(app, diff_args);
+    sl::app::ExportArgs export_args;
+    CLI::App* exporter = sl::app::add_export_command(app, export_args);
+    sl::app::ImportArgs import_args;
+    CLI::App* importer = sl::app::add_import_command(app, import_args);
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
@@ -57,5 +70,11 @@ int main(int argc, char** argv) {
     if (fields->parsed()) return sl::app::run_fields(markdown);
     if (rules->parsed()) return sl::app::run_rules(*rules, rules_args);
     if (search->parsed()) return sl::app::run_search(search_args);
+    if (host->parsed()) return sl::app::run_host(host_args);
+    if (findings->parsed()) return sl::app::run_findings(*findings, findings_args);
+    if (scans->parsed()) return sl::app::run_scans(scans_args);
+    if (diff->parsed()) return sl::app::run_diff(diff_args);
+    if (exporter->parsed()) return sl::app::run_export(export_args);
+    if (importer->parsed()) return sl::app::run_import(import_args);
     return sl::app::kExitUsage;
 }

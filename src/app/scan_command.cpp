@@ -206,13 +206,6 @@ Result<ScanSetup> prepare(const ScanArgs& a, bool stdout_tty) {
         if (!loaded) return loaded.error();
         s.rules = *loaded;
     }
-    if (!a.no_db && !a.dry_run && !a.dry_run_list) {  // a foreign or newer file: refused now
-        auto path = store::resolve_db_path(a.db);
-        if (!path) return path.error();
-        auto opened = store::Store::open(*path, store::OpenMode::kReadWrite);
-        if (!opened) return opened.error();
-        s.store.emplace(std::move(*opened));
-    }
     return s;
 }
 
@@ -542,6 +535,19 @@ int run_scan(const ScanArgs& a) {
             return kExitOk;
         }
         return run_dry_run(*setup, a.dry_run_list);
+    }
+    if (!a.no_db) {  // before any packet: a foreign or newer file is refused (2), a full disk fails (1)
+        auto path = store::resolve_db_path(a.db);
+        if (!path) {
+            print_error(path.error().message);
+            return kExitUsage;
+        }
+        auto opened = store::Store::open(*path, store::OpenMode::kReadWrite);
+        if (!opened) {
+            print_error(opened.error().message);
+            return store::is_refusal(opened.error()) ? kExitUsage : kExitFailure;
+        }
+        setup->store.emplace(std::move(*opened));
     }
     return run_live(*setup, a);
 }

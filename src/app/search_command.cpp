@@ -143,10 +143,7 @@ int run_search(const SearchArgs& a) {
         store::query::compile(a.query, {store::query::Target::kServices, now, a.include_gone});
     if (!compiled.ok) return print_query_error(a.query, compiled.error);
     auto db = open_store(a.store.db, store::OpenMode::kReadOnly);
-    if (!db) {
-        print_failure(db.error().message);
-        return kExitUsage;
-    }
+    if (!db) return open_failure(db.error());
     store::SearchOptions o{a.limit, a.offset, *sort, *facets, now};
     auto r = store::search_services(db->db(), compiled.sql, o);
     if (!r) {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/text.h"
 
@@ -26,10 +27,18 @@ Result<ListFormat> parse_list_format(const std::string& text) {
     return make_error(fmt::format("unknown --format '{}': use table, json, ndjson or csv", text));
 }
 
-Result<store::Store> open_store(const std::string& db_flag, store::OpenMode mode) {
+Result<store::Store> open_store(const std::string& db_flag, store::OpenMode mode, bool create) {
     auto path = store::resolve_db_path(db_flag);
     if (!path) return path.error();
+    if (!create && !std::filesystem::exists(*path))
+        return make_error(fmt::format("no database at '{}': run a scan first, or give --db", *path));
     return store::Store::open(*path, mode);
+}
+
+int open_failure(const Error& e) {
+    print_failure(e.message);
+    bool missing = e.message.rfind("no database at", 0) == 0;
+    return store::is_refusal(e) || missing ? 2 : 1;
 }
 
 void print_failure(const std::string& message) {

@@ -26,8 +26,13 @@ struct StoreFlags {
 void add_store_flags(CLI::App* cmd, StoreFlags& f,
                      const std::string& formats = "table|json|ndjson|csv");
 Result<ListFormat> parse_list_format(const std::string& text);
-Result<store::Store> open_store(const std::string& db_flag, store::OpenMode mode);
+// Opens an existing database (read-only, or read-write for commands that change it);
+// import may create one (create = true).
+Result<store::Store> open_store(const std::string& db_flag, store::OpenMode mode,
+                                bool create = false);
 
+// Prints why the database did not open; returns 2 for a refusal or a missing file, else 1.
+int open_failure(const Error& e);
 // Prints the error (one line) to stderr, escaped for the terminal.
 void print_failure(const std::string& message);
 // Prints "query:1:N: what" with the query and a caret under the column; returns exit code 2.

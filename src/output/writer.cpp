@@ -278,7 +278,8 @@ void RecordWriter::summary(const ScanSummary& s, int64_t now_ms) {
     j["type"] = "summary";
     j["scan_id"] = scan_id_;
     j["time"] = rfc3339_ms(now_ms);
-    for (const auto& [k, v] : summary_json(s).items()) j[k] = v;
+    Json counts = summary_json(s);  // items() of a temporary would dangle
+    for (const auto& [k, v] : counts.items()) j[k] = v;
     std::lock_guard lock(mutex_);
     emit_json(j.dump());
 }

@@ -130,8 +130,9 @@ std::string order_by(Sort sort, const Compiled& q, Target target) {
 
 Result<Json> service_findings(Connection& db, int64_t service_id) {
     auto st = db.prepare(
-        "SELECT rule, severity, status FROM findings WHERE service_id = ? AND status != "
-        "'resolved' ORDER BY severity_rank DESC, rule");
+        "SELECT id, rule, severity, status, category, title, evidence, remediation, first_seen "
+        "FROM findings WHERE service_id = ? AND status != 'resolved' "
+        "ORDER BY severity_rank DESC, rule");
     if (!st) return st.error();
     st->bind_all({service_id});
     Json list = Json::array();
@@ -139,7 +140,15 @@ Result<Json> service_findings(Connection& db, int64_t service_id) {
         auto row = st->step();
         if (!row) return row.error();
         if (!*row) return list;
-        list.push_back({{"rule", st->text(0)}, {"severity", st->text(1)}, {"status", st->text(2)}});
+        list.push_back({{"id", st->integer(0)},
+                        {"rule", st->text(1)},
+                        {"severity", st->text(2)},
+                        {"status", st->text(3)},
+                        {"category", st->text(4)},
+                        {"title", st->text(5)},
+                        {"evidence", Json::parse(st->text(6), nullptr, false)},
+                        {"remediation", st->text(7)},
+                        {"first_seen", time_json(*st, 8)}});
     }
 }
 

@@ -2,12 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace sl::store {
 
 namespace {
 
 Error sql_error(sqlite3* db, std::string_view what) {
-    return make_error(fmt::format("database: {}: {}", what, db ? sqlite3_errmsg(db) : "no handle"));
+    if (!db) return make_error(fmt::format("database: {}: no handle", what));
+    int os_error = sqlite3_system_errno(db);
+    int code = sqlite3_errcode(db) & 0xff;
+    bool io = code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_FULL;
+    return make_error(fmt::format("database: {}: {}{}", what, sqlite3_errmsg(db),
+                                  io && os_error ? fmt::format(" ({})", std::strerror(os_error))
+                                                 : std::string()));
 }
 
 }  // namespace

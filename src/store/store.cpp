@@ -81,24 +81,28 @@ Status refuse_foreign(const std::string& path) {
     ::close(fd);
     if (n != 16 || std::memcmp(head, kSqliteMagic, sizeof kSqliteMagic) != 0)
         return make_error(fmt::format(
-            "'{}' is not a Searchlight database (not an SQLite file); it was left untouched",
-            path));
+            "'{}' is not a Searchlight database (not an SQLite file); {}",
+            path, kUntouched));
     auto ro = Connection::open(path, SQLITE_OPEN_READONLY);
     if (!ro) return ro.error();
     auto objects = ro->scalar("SELECT count(*) FROM sqlite_master");
     auto app = ro->scalar("PRAGMA application_id");
     auto version = ro->scalar("PRAGMA user_version");
-    if (!objects || !app || !version)
-        return make_error(fmt::format("'{}' is corrupt or unreadable ({}); it was left untouched",
-                                      path, !objects ? objects.error().message : ro->message()));
+    if (!objects || !app || !version) {
+        int code = sqlite3_errcode(ro->raw()) & 0xff;
+        std::string why = !objects ? objects.error().message : ro->message();
+        if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+            return make_error(fmt::format("'{}' is corrupt ({}); {}", path, why, kUntouched));
+        return make_error(fmt::format("cannot read '{}': {}", path, why));
+    }
     if (*app != kApplicationId && *objects > 0)
         return make_error(fmt::format(
-            "'{}' is an SQLite database but not Searchlight's; it was left untouched", path));
+            "'{}' is an SQLite database but not Searchlight's; {}", path, kUntouched));
     if (*version > kSchemaVersion)
         return make_error(fmt::format(
             "'{}' was made by a newer Searchlight (schema {}, this one knows {}); upgrade "
-            "searchlight, the file was left untouched",
-            path, *version, kSchemaVersion));
+            "searchlight; {}",
+            path, *version, kSchemaVersion, kUntouched));
     return Ok{};
 }
 
@@ -134,6 +138,8 @@ void version_cmp(sqlite3_context* ctx, int, sqlite3_value** args) {
 }
 
 }  // namespace
+
+bool is_refusal(const Error& e) { return e.message.find(kUntouched) != std::string::npos; }
 
 int severity_rank(std::string_view s) {
     if (s == "info") return 0;

@@ -23,6 +23,11 @@ using Json = nlohmann::ordered_json;
 
 enum class OpenMode { kReadWrite, kReadOnly };
 
+// The end of every refusal message: the file is not Searchlight's, corrupt or newer.
+inline constexpr const char* kUntouched = "it was left untouched";
+// True for a refusal (exit code 2); other open errors are runtime failures (exit code 1).
+bool is_refusal(const Error& e);
+
 // Where the database lives: --db PATH, else $SEARCHLIGHT_DB, else
 // $XDG_DATA_HOME/searchlight/searchlight.db (~/.local/share/searchlight/searchlight.db).
 Result<std::string> resolve_db_path(const std::string& flag);
@@ -91,6 +96,11 @@ class Store {
     // Reopens accepted findings whose acceptance expired (run by commands that read findings).
     Status expire_acceptances(int64_t now_ms);
 
+    // Appends to a finding's workflow history (who, when, from, to, why).
+    Status record_change(int64_t finding_id, int64_t at, const std::string& actor,
+                         const std::string& from, const std::string& to,
+                         const std::string& reason);
+
     Connection& db() { return db_; }
     const std::string& path() const { return path_; }
 
@@ -111,8 +121,6 @@ class Store {
                            const std::string& reason);
     Status resolve_gone(const ScanEnd& e);
     Status resolve_findings(const ScanEnd& e);
-    Status record_change(int64_t finding_id, int64_t at, const std::string& actor,
-                         const std::string& from, const std::string& to, const std::string& reason);
 
     Connection db_;
     std::string path_;

@@ -1,0 +1,325 @@
+#include "store/reports.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "store/search.h"
+
+namespace sl::store {
+
+namespace {
+
+Json text_or_null(const Statement& st, int col) {
+    return st.is_null(col) ? Json(nullptr) : Json(st.text(col));
+}
+
+template <class F>
+Status each_row(Statement& st, F&& f) {
+    while (true) {
+        auto row = st.step();
+        if (!row) return row.error();
+        if (!*row) return Ok{};
+        f(st);
+    }
+}
+
+Result<Json> observations_of(Connection& db, int64_t service_id) {
+    auto st = db.prepare(
+        "SELECT protocol, product, version, access, tls, cert_sha256, rules, first_seen, "
+        "last_seen, ended_at, first_scan, last_scan FROM observations WHERE service_id = ? "
+        "ORDER BY first_seen, id");
+    if (!st) return st.error();
+    st->bind_all({service_id});
+    Json list = Json::array();
+    auto s = each_row(*st, [&](const Statement& r) {
+        list.push_back({{"protocol", r.text(0)},
+                        {"product", text_or_null(r, 1)},
+                        {"version", text_or_null(r, 2)},
+                        {"access", r.text(3)},
+                        {"tls", r.integer(4) != 0},
+                        {"cert_sha256", text_or_null(r, 5)},
+                        {"rules", Json::parse(r.text(6), nullptr, false)},
+                        {"first_seen", time_json(r, 7)},
+                        {"last_seen", time_json(r, 8)},
+                        {"ended_at", time_json(r, 9)},
+                        {"first_scan", r.text(10)},
+                        {"last_scan", r.text(11)}});
+    });
+    if (!s) return s.error();
+    return list;
+}
+
+Result<Json> changes_of(Connection& db, int64_t finding_id) {
+    auto st = db.prepare(
+        "SELECT at, actor, from_status, to_status, reason, until, scan_id FROM finding_changes "
+        "WHERE finding_id = ? ORDER BY at, id");
+    if (!st) return st.error();
+    st->bind_all({finding_id});
+    Json list = Json::array();
+    auto s = each_row(*st, [&](const Statement& r) {
+        list.push_back({{"at", time_json(r, 0)},
+                        {"actor", r.text(1)},
+                        {"from", text_or_null(r, 2)},
+                        {"to", r.text(3)},
+                        {"reason", text_or_null(r, 4)},
+                        {"until", time_json(r, 5)},
+                        {"scan_id", text_or_null(r, 6)}});
+    });
+    if (!s) return s.error();
+    return list;
+}
+
+Result<Json> findings_of(Connection& db, int64_t service_id) {
+    auto st = db.prepare(
+        "SELECT id, rule, severity, status, title, first_seen, last_seen, resolved_at, "
+        "reopen_count, reason, actor, until, fingerprint, evidence, remediation FROM findings "
+        "WHERE service_id = ? ORDER BY severity_rank DESC, rule");
+    if (!st) return st.error();
+    st->bind_all({service_id});
+    std::vector<std::pair<int64_t, Json>> found;
+    auto s = each_row(*st, [&](const Statement& r) {
+        found.emplace_back(r.integer(0),
+                           Json{{"id", r.integer(0)},
+                                {"rule", r.text(1)},
+                                {"severity", r.text(2)},
+                                {"status", r.text(3)},
+                                {"title", r.text(4)},
+                                {"first_seen", time_json(r, 5)},
+                                {"last_seen", time_json(r, 6)},
+                                {"resolved_at", time_json(r, 7)},
+                                {"reopen_count", r.integer(8)},
+                                {"reason", text_or_null(r, 9)},
+                                {"actor", text_or_null(r, 10)},
+                                {"until", time_json(r, 11)},
+                                {"fingerprint", r.text(12)},
+                                {"evidence", Json::parse(r.text(13), nullptr, false)},
+                                {"remediation", r.text(14)}});
+    });
+    if (!s) return s.error();
+    Json list = Json::array();
+    for (auto& [id, f] : found) {
+        auto c = changes_of(db, id);
+        if (!c) return c.error();
+        f["changes"] = std::move(*c);
+        list.push_back(std::move(f));
+    }
+    return list;
+}
+
+}  // namespace
+
+Result<Json> host_report(Connection& db, const IpAddr& ip) {
+    auto st = db.prepare(
+        "SELECT id, port, transport, state, protocol, product, version, access, tls, "
+        "first_seen, last_seen, gone_at, record FROM services WHERE ip_key = ? ORDER BY port, "
+        "transport");
+    if (!st) return st.error();
+    st->bind_all({Blob{ip_key(ip)}});
+    std::vector<std::pair<int64_t, Json>> services;
+    auto s = each_row(*st, [&](const Statement& r) {
+        services.emplace_back(r.integer(0),
+                              Json{{"port", r.integer(1)},
+                                   {"transport", r.text(2)},
+                                   {"state", r.text(3)},
+                                   {"protocol", r.text(4)},
+                                   {"product", text_or_null(r, 5)},
+                                   {"version", text_or_null(r, 6)},
+                                   {"access", r.text(7)},
+                                   {"tls", r.integer(8) != 0},
+                                   {"first_seen", time_json(r, 9)},
+                                   {"last_seen", time_json(r, 10)},
+                                   {"gone_at", time_json(r, 11)},
+                                   {"record", Json::parse(r.text(12), nullptr, false)}});
+    });
+    if (!s) return s.error();
+    Json host = {{"ip", ip.to_string()}, {"honeypot_suspected", false}, {"services", Json::array()}};
+    auto hp = db.scalar("SELECT count(*) FROM hosts WHERE ip_key = ? AND honeypot_suspected = 1",
+                        {Blob{ip_key(ip)}});
+    if (!hp) return hp.error();
+    host["honeypot_suspected"] = *hp > 0;
+    for (auto& [id, svc] : services) {
+        auto h = observations_of(db, id);
+        if (!h) return h.error();
+        auto f = findings_of(db, id);
+        if (!f) return f.error();
+        svc["history"] = std::move(*h);
+        svc["findings"] = std::move(*f);
+        host["services"].push_back(std::move(svc));
+    }
+    return host;
+}
+
+namespace {
+
+Json scan_row(const Statement& r) {
+    return {{"id", r.text(0)},
+            {"source", r.text(1)},
+            {"started_at", time_json(r, 2)},
+            {"ended_at", time_json(r, 3)},
+            {"status", r.text(4)},
+            {"completed", r.integer(5) != 0},
+            {"options", Json::parse(r.text(6), nullptr, false)},
+            {"scope", Json::parse(r.text(7), nullptr, false)},
+            {"counts", Json::parse(r.text(8), nullptr, false)}};
+}
+
+constexpr const char* kScanColumns =
+    "SELECT id, source, started_at, ended_at, status, completed, options, scope, counts FROM scans";
+
+}  // namespace
+
+Result<std::vector<Json>> list_scans(Connection& db, size_t limit) {
+    auto st = db.prepare(std::string(kScanColumns) + " ORDER BY started_at DESC, id DESC LIMIT ?");
+    if (!st) return st.error();
+    st->bind_all({static_cast<int64_t>(std::min(limit, kMaxPageSize))});
+    std::vector<Json> out;
+    auto s = each_row(*st, [&](const Statement& r) { out.push_back(scan_row(r)); });
+    if (!s) return s.error();
+    return out;
+}
+
+Result<Json> scan_by_id(Connection& db, const std::string& id) {
+    auto st = db.prepare(std::string(kScanColumns) + " WHERE id = ?");
+    if (!st) return st.error();
+    st->bind_all({id});
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return make_error(fmt::format("no scan '{}' in the store (see: searchlight scans)", id));
+    Json j = scan_row(*st);
+    st->reset();
+    return j;
+}
+
+namespace {
+
+struct StateAt {
+    std::string ip;
+    int64_t port;
+    std::map<std::string, Json> fields;  // the state fields
+};
+
+Result<std::map<int64_t, StateAt>> services_at(Connection& db, int64_t t) {
+    auto st = db.prepare(
+        "SELECT o.service_id, o.ip, o.port, o.protocol, o.product, o.version, o.access, o.tls, "
+        "o.cert_sha256, o.rules FROM observations o WHERE o.first_seen <= ? AND (o.ended_at IS "
+        "NULL OR o.ended_at > ?)");
+    if (!st) return st.error();
+    st->bind_all({t, t});
+    std::map<int64_t, StateAt> out;
+    auto s = each_row(*st, [&](const Statement& r) {
+        out[r.integer(0)] = {r.text(1), r.integer(2),
+                             {{"protocol", r.text(3)},
+                              {"product", text_or_null(r, 4)},
+                              {"version", text_or_null(r, 5)},
+                              {"access", r.text(6)},
+                              {"tls", r.integer(7) != 0},
+                              {"tls_cert.sha256", text_or_null(r, 8)},
+                              {"rules", Json::parse(r.text(9), nullptr, false)}}};
+    });
+    if (!s) return s.error();
+    return out;
+}
+
+Result<std::map<int64_t, Json>> findings_at(Connection& db, int64_t t) {
+    auto st = db.prepare(
+        "SELECT id, ip, port, rule, severity, title FROM findings WHERE first_seen <= ? AND "
+        "(resolved_at IS NULL OR resolved_at > ?)");
+    if (!st) return st.error();
+    st->bind_all({t, t});
+    std::map<int64_t, Json> out;
+    auto s = each_row(*st, [&](const Statement& r) {
+        out[r.integer(0)] = {{"ip", r.text(1)},     {"port", r.integer(2)}, {"rule", r.text(3)},
+                             {"severity", r.text(4)}, {"title", r.text(5)}};
+    });
+    if (!s) return s.error();
+    return out;
+}
+
+Json service_json(const StateAt& s) {
+    Json j = {{"ip", s.ip}, {"port", s.port}};
+    for (const auto& [k, v] : s.fields) j[k] = v;
+    return j;
+}
+
+}  // namespace
+
+Result<Diff> diff_states(Connection& db, int64_t before_ms, int64_t after_ms) {
+    auto a = services_at(db, before_ms);
+    auto b = services_at(db, after_ms);
+    auto fa = findings_at(db, before_ms);
+    auto fb = findings_at(db, after_ms);
+    if (!a || !b || !fa || !fb) return make_error("database: " + db.message());
+    Diff d;
+    for (const auto& [id, s] : *b) {
+        auto old = a->find(id);
+        if (old == a->end()) {
+            d.new_services.push_back(service_json(s));
+            continue;
+        }
+        Json changes = Json::object();
+        for (const auto& [k, v] : s.fields)
+            if (old->second.fields.at(k) != v) changes[k] = Json::array({old->second.fields.at(k), v});
+        if (!changes.empty()) {
+            Json j = service_json(s);
+            j["changes"] = changes;
+            d.changed_services.push_back(std::move(j));
+        }
+    }
+    for (const auto& [id, s] : *a)
+        if (!b->count(id)) d.gone_services.push_back(service_json(s));
+    for (const auto& [id, f] : *fb)
+        if (!fa->count(id)) d.new_findings.push_back(f);
+    for (const auto& [id, f] : *fa)
+        if (!fb->count(id)) d.resolved_findings.push_back(f);
+    return d;
+}
+
+Result<std::string> change_finding(Store& store, const std::string& ref, const std::string& action,
+                                   const std::string& reason, std::optional<int64_t> until_ms,
+                                   const std::string& actor, int64_t now_ms) {
+    Connection& db = store.db();
+    auto find = db.prepare("SELECT id, status FROM findings WHERE id = ? OR fingerprint = ?");
+    if (!find) return find.error();
+    int64_t numeric = ref.find_first_not_of("0123456789") == std::string::npos && !ref.empty() &&
+                              ref.size() < 18
+                          ? std::stoll(ref)
+                          : -1;
+    find->bind_all({numeric, ref});
+    auto row = find->step();
+    if (!row) return row.error();
+    if (!*row) return make_error(fmt::format("no finding '{}' (give an id or a fingerprint from "
+                                             "searchlight findings)", ref));
+    int64_t id = find->integer(0);
+    std::string from = find->text(1);
+    find->reset();
+    std::string to = action == "ack" ? "acknowledged" : action == "accept" ? "accepted" : "open";
+    bool allowed = (action == "ack" && from == "open") ||
+                   (action == "accept" && (from == "open" || from == "acknowledged")) ||
+                   (action == "reopen" && from != "open");
+    if (!allowed)
+        return make_error(fmt::format("finding {} is {}: it cannot be {}", id, from,
+                                      action == "ack" ? "acknowledged" : action == "accept" ? "accepted" : "reopened"));
+    auto tx = Transaction::begin(db);
+    if (!tx) return tx.error();
+    auto up = db.prepare(
+        "UPDATE findings SET status = ?, reason = ?, actor = ?, until = ?, status_changed_at = ?, "
+        "resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE resolved_at END, "
+        "reopen_count = reopen_count + ? WHERE id = ?");
+    if (!up) return up.error();
+    up->bind_all({to, reason.empty() ? SqlValue() : SqlValue(reason), actor,
+                  until_ms ? SqlValue(*until_ms) : SqlValue(), now_ms, to,
+                  int64_t{from == "resolved"}, id});
+    if (auto s = up->run(); !s) return s.error();
+    if (auto s = store.record_change(id, now_ms, actor, from, to, reason); !s) return s.error();
+    if (until_ms) {
+        auto u = db.prepare("UPDATE finding_changes SET until = ? WHERE id = last_insert_rowid()");
+        if (!u) return u.error();
+        u->bind_all({*until_ms});
+        if (auto s = u->run(); !s) return s.error();
+    }
+    if (auto s = tx->commit(); !s) return s.error();
+    return to;
+}
+
+}  // namespace sl::store

@@ -1,0 +1,43 @@
+// Read-side views of the store that are not searches: one host with its history, the list
+// of scans, the workflow changes of findings, and the diff of two moments (docs/store.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ip.h"
+#include "store/store.h"
+
+namespace sl::store {
+
+// Every service of the host (alive and gone) with its distinct states (observations) and
+// time ranges, and every finding with its workflow changes.
+Result<Json> host_report(Connection& db, const IpAddr& ip);
+
+// The newest scans first, at most `limit`.
+Result<std::vector<Json>> list_scans(Connection& db, size_t limit);
+// A scan by id, or an error naming what was asked.
+Result<Json> scan_by_id(Connection& db, const std::string& id);
+
+// The change between the state at two moments: services new, gone or changed (the state
+// fields that changed, before and after), findings opened and resolved.
+struct Diff {
+    std::vector<Json> new_services, gone_services, changed_services;
+    std::vector<Json> new_findings, resolved_findings;
+    bool empty() const {
+        return new_services.empty() && gone_services.empty() && changed_services.empty() &&
+               new_findings.empty() && resolved_findings.empty();
+    }
+};
+Result<Diff> diff_states(Connection& db, int64_t before_ms, int64_t after_ms);
+
+// Workflow: ack (open -> acknowledged), accept (open or acknowledged -> accepted, with a
+// reason and an optional expiry), reopen (acknowledged, accepted or resolved -> open).
+// `ref` is a finding's id or its fingerprint. Returns the new status.
+Result<std::string> change_finding(Store& store, const std::string& ref, const std::string& action,
+                                   const std::string& reason, std::optional<int64_t> until_ms,
+                                   const std::string& actor, int64_t now_ms);
+
+}  // namespace sl::store
