@@ -795,7 +795,10 @@ class TigerVnc(Server):
         self.auth = auth
 
     def command(self):
-        display = 100 + self.port % 400  # X needs a display number; RFB uses self.port
+        # X needs a display number (RFB uses self.port); two tests may both serve port 5900 at
+        # once on different addresses, so take the first display whose lock file is free
+        start = 100 + (self.port + sum(map(ord, self.ip))) % 400
+        display = next(d for d in range(start, start + 400) if not os.path.exists(f"/tmp/.X{d}-lock"))
         cmd = ["Xtigervnc", f":{display}", "-rfbport", str(self.port), "-interface", self.ip,
                "-desktop", "Lab desktop", "-geometry", "800x600", "-nolisten", "tcp",
                "-nolisten", "unix"]
