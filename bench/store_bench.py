@@ -154,7 +154,7 @@ def main():
         if jq is None:
             jcmd = ["jq", "-s", FACET_JQ[facet], latest]
         else:
-            jcmd = ["jq", "-c", jq, latest]
+            jcmd = ["jq", "-c", f'select(.type=="service" or .type=="finding") | {jq}', latest]
         j50, _ = timed(jcmd, max(1, RUNS // 3))
         label = (q or "(all)") + (f" --facet {facet}" if facet else "")
         print(f"{label[:52]:<52} {p50:>11.1f} / {p99:>9.1f} {j50:>10.0f} {j50 / p50:>6.0f}x")

@@ -3,12 +3,12 @@
 
 namespace sl::app {
 
-inline constexpr int kExitOk = 0;         // finished; warnings allowed
-inline constexpr int kExitFailure = 1;    // runtime failure
-inline constexpr int kExitUsage = 2;      // usage error or bad input; nothing was sent
-inline constexpr int kExitFindings = 3;   // --fail-on: a finding at or above that severity
-inline constexpr int kExitNotFound = 4;   // host, findings ack...: the asked-for thing is not stored
-inline constexpr int kExitSigint = 130;   // interrupted by SIGINT after saving what it had
+inline constexpr int kExitOk = 0;        // finished; warnings allowed
+inline constexpr int kExitFailure = 1;   // runtime failure
+inline constexpr int kExitUsage = 2;     // usage error or bad input; nothing was sent
+inline constexpr int kExitFindings = 3;  // --fail-on: a finding at or above that severity
+inline constexpr int kExitNotFound = 4;  // host, findings ack...: the asked-for thing is not stored
+inline constexpr int kExitSigint = 130;  // interrupted by SIGINT after saving what it had
 inline constexpr int kExitSigterm = 143;  // interrupted by SIGTERM after saving what it had
 
 inline constexpr const char* kExitCodeHelp =

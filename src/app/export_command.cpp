@@ -40,10 +40,11 @@ void write_ndjson(std::FILE* out, const Json& row, const std::string& export_id)
         if (k != "type" && k != "scan_id" && k != "time") rec[k] = v;
     std::fprintf(out, "%s\n", rec.dump().c_str());
     for (const auto& f : row["findings"]) {
-        Json finding = {{"type", "finding"},      {"scan_id", export_id},     {"time", row["last_seen"]},
-                        {"ip", row["ip"]},         {"port", row["port"]},      {"transport", row["transport"]},
-                        {"rule", f["rule"]},       {"category", f["category"]}, {"severity", f["severity"]},
-                        {"title", f["title"]},     {"evidence", f["evidence"]}, {"remediation", f["remediation"]}};
+        Json finding = {
+            {"type", "finding"},   {"scan_id", export_id},      {"time", row["last_seen"]},
+            {"ip", row["ip"]},     {"port", row["port"]},       {"transport", row["transport"]},
+            {"rule", f["rule"]},   {"category", f["category"]}, {"severity", f["severity"]},
+            {"title", f["title"]}, {"evidence", f["evidence"]}, {"remediation", f["remediation"]}};
         std::fprintf(out, "%s\n", finding.dump().c_str());
     }
 }
@@ -51,7 +52,8 @@ void write_ndjson(std::FILE* out, const Json& row, const std::string& export_id)
 }  // namespace
 
 CLI::App* add_export_command(CLI::App& app, ExportArgs& a) {
-    CLI::App* cmd = app.add_subcommand("export", "Export stored services and findings: ndjson, csv, nmap-xml, sarif");
+    CLI::App* cmd = app.add_subcommand(
+        "export", "Export stored services and findings: ndjson, csv, nmap-xml, sarif");
     cmd->footer(R"(
 ndjson: service records (DESIGN.md's contract) with their open findings, under one export
         scan id; `searchlight import` reads them back into another database.
@@ -67,7 +69,8 @@ Examples:
 )");
     cmd->add_option("query", a.query, "Only what matches (the query language of search)");
     cmd->add_option("--format", a.format, "ndjson|csv|nmap-xml|sarif")->capture_default_str();
-    cmd->add_option("-o,--output", a.output, "Write to FILE (mode 0600) instead of stdout")->type_name("FILE");
+    cmd->add_option("-o,--output", a.output, "Write to FILE (mode 0600) instead of stdout")
+        ->type_name("FILE");
     cmd->add_option("--db", a.db, "The database")->type_name("PATH");
     return cmd;
 }
@@ -75,7 +78,8 @@ Examples:
 int run_export(const ExportArgs& a) {
     static const std::vector<std::string> kFormats = {"ndjson", "csv", "nmap-xml", "sarif"};
     if (std::find(kFormats.begin(), kFormats.end(), a.format) == kFormats.end()) {
-        print_failure(fmt::format("unknown --format '{}': use ndjson, csv, nmap-xml or sarif", a.format));
+        print_failure(
+            fmt::format("unknown --format '{}': use ndjson, csv, nmap-xml or sarif", a.format));
         return kExitUsage;
     }
     bool findings = a.format == "sarif";
@@ -111,14 +115,15 @@ int run_export(const ExportArgs& a) {
         xml.host(host);
         xml.finish();
     } else if (a.format == "csv") {
-        std::fputs(csv_line({"ip", "port", "transport", "protocol", "tls", "product", "version", "access",
-                             "first_seen", "last_seen"})
+        std::fputs(csv_line({"ip", "port", "transport", "protocol", "tls", "product", "version",
+                             "access", "first_seen", "last_seen"})
                        .c_str(),
                    out);
         s = each_page(db->db(), compiled.sql, false, [&](Json& r) {
-            std::fputs(csv_line({r["ip"], std::to_string(r["port"].get<int64_t>()), r["transport"], r["protocol"],
-                                 r["tls"].get<bool>() ? "true" : "false", cell(r["product"]), cell(r["version"]),
-                                 r["access"], cell(r["first_seen"]), cell(r["last_seen"])})
+            std::fputs(csv_line({r["ip"], std::to_string(r["port"].get<int64_t>()), r["transport"],
+                                 r["protocol"], r["tls"].get<bool>() ? "true" : "false",
+                                 cell(r["product"]), cell(r["version"]), r["access"],
+                                 cell(r["first_seen"]), cell(r["last_seen"])})
                            .c_str(),
                        out);
         });

@@ -16,36 +16,46 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 std::string window(const Json& first, const Json& last, const Json& ended) {
-    return short_time(first) + " .. " + (ended.is_string() ? short_time(ended) : short_time(last) + " (now)");
+    return short_time(first) + " .. " +
+           (ended.is_string() ? short_time(ended) : short_time(last) + " (now)");
 }
 
 void print_host(const Json& h) {
     std::printf("%s%s: %zu services\n", escape_for_terminal(h["ip"].get<std::string>()).c_str(),
-                h["honeypot_suspected"].get<bool>() ? " [likely honeypot]" : "", h["services"].size());
+                h["honeypot_suspected"].get<bool>() ? " [likely honeypot]" : "",
+                h["services"].size());
     for (const auto& s : h["services"]) {
         std::printf("\n%lld/%s  %s  %s %s  %s  first seen %s, last seen %s%s\n",
-                    static_cast<long long>(s["port"].get<int64_t>()), s["transport"].get<std::string>().c_str(),
-                    s["state"].get<std::string>().c_str(), escape_for_terminal(s["protocol"].get<std::string>()).c_str(),
+                    static_cast<long long>(s["port"].get<int64_t>()),
+                    s["transport"].get<std::string>().c_str(),
+                    s["state"].get<std::string>().c_str(),
+                    escape_for_terminal(s["protocol"].get<std::string>()).c_str(),
                     escape_for_terminal(cell(s["product"]) + " " + cell(s["version"])).c_str(),
                     s["access"].get<std::string>().c_str(), short_time(s["first_seen"]).c_str(),
                     short_time(s["last_seen"]).c_str(),
                     s["gone_at"].is_string() ? (", gone " + short_time(s["gone_at"])).c_str() : "");
-        output::TextTable states({"  STATE WINDOW", "PROTOCOL", "PRODUCT", "VERSION", "ACCESS", "TLS", "RULES"});
+        output::TextTable states(
+            {"  STATE WINDOW", "PROTOCOL", "PRODUCT", "VERSION", "ACCESS", "TLS", "RULES"});
         for (const auto& o : s["history"]) {
             std::string rules;
-            for (const auto& r : o["rules"]) rules += (rules.empty() ? "" : " ") + r.get<std::string>();
-            states.add({"  " + window(o["first_seen"], o["last_seen"], o["ended_at"]), o["protocol"],
-                        cell(o["product"]), cell(o["version"]), o["access"], o["tls"].get<bool>() ? "yes" : "no",
-                        rules});
+            for (const auto& r : o["rules"])
+                rules += (rules.empty() ? "" : " ") + r.get<std::string>();
+            states.add({"  " + window(o["first_seen"], o["last_seen"], o["ended_at"]),
+                        o["protocol"], cell(o["product"]), cell(o["version"]), o["access"],
+                        o["tls"].get<bool>() ? "yes" : "no", rules});
         }
         states.print(stdout);
         if (s["findings"].empty()) continue;
-        output::TextTable f({"  FINDING", "ID", "SEVERITY", "STATUS", "WINDOW", "REOPENED", "NOTE"}, {false, true});
+        output::TextTable f({"  FINDING", "ID", "SEVERITY", "STATUS", "WINDOW", "REOPENED", "NOTE"},
+                            {false, true});
         for (const auto& x : s["findings"])
-            f.add({"  " + x["rule"].get<std::string>(), std::to_string(x["id"].get<int64_t>()), x["severity"],
-                   x["status"], window(x["first_seen"], x["last_seen"], x["resolved_at"]),
+            f.add({"  " + x["rule"].get<std::string>(), std::to_string(x["id"].get<int64_t>()),
+                   x["severity"], x["status"],
+                   window(x["first_seen"], x["last_seen"], x["resolved_at"]),
                    std::to_string(x["reopen_count"].get<int64_t>()),
-                   x["reason"].is_string() ? cell(x["actor"]) + ": " + x["reason"].get<std::string>() : ""});
+                   x["reason"].is_string()
+                       ? cell(x["actor"]) + ": " + x["reason"].get<std::string>()
+                       : ""});
         f.print(stdout);
     }
 }
@@ -53,7 +63,8 @@ void print_host(const Json& h) {
 }  // namespace
 
 CLI::App* add_host_command(CLI::App& app, HostArgs& a) {
-    CLI::App* cmd = app.add_subcommand("host", "Every stored service and finding of one address, with history");
+    CLI::App* cmd =
+        app.add_subcommand("host", "Every stored service and finding of one address, with history");
     cmd->footer(R"(
 Each service lists its distinct states (a new one only when protocol, product, version,
 access, TLS, certificate or the set of findings changed) with the window in which it held.

@@ -30,7 +30,8 @@ int64_t first_time(const std::string& path) {
 }  // namespace
 
 CLI::App* add_import_command(CLI::App& app, ImportArgs& a) {
-    CLI::App* cmd = app.add_subcommand("import", "Import Searchlight NDJSON (scan -o files, export) into the store");
+    CLI::App* cmd = app.add_subcommand(
+        "import", "Import Searchlight NDJSON (scan -o files, export) into the store");
     cmd->footer(R"(
 Each scan_id in the files becomes one stored scan; a scan already stored is skipped, so
 importing twice changes nothing. An imported scan resolves only what its file proves (a
@@ -54,7 +55,8 @@ int run_import(const ImportArgs& a) {
     if (!db) return open_failure(db.error());
     std::vector<std::pair<int64_t, std::string>> files;
     for (const auto& f : a.files) files.emplace_back(first_time(f), f);
-    std::stable_sort(files.begin(), files.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::stable_sort(files.begin(), files.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
     store::ImportStats total;
     for (const auto& [t, path] : files) {
         std::ifstream file;
@@ -65,7 +67,8 @@ int run_import(const ImportArgs& a) {
                 return kExitUsage;
             }
         }
-        auto stats = store::import_ndjson(*db, path == "-" ? std::cin : file, path == "-" ? "stdin" : path);
+        auto stats =
+            store::import_ndjson(*db, path == "-" ? std::cin : file, path == "-" ? "stdin" : path);
         if (!stats) {
             print_failure(stats.error().message);
             bool disk = stats.error().message.find("database") != std::string::npos;
@@ -78,12 +81,17 @@ int run_import(const ImportArgs& a) {
         total.orphan_findings += stats->orphan_findings;
     }
     std::fprintf(stderr,
-                 "searchlight: imported %llu scans (%llu already stored, skipped): %llu service records, %llu "
+                 "searchlight: imported %llu scans (%llu already stored, skipped): %llu service "
+                 "records, %llu "
                  "findings%s into %s\n",
-                 static_cast<unsigned long long>(total.scans), static_cast<unsigned long long>(total.scans_skipped),
-                 static_cast<unsigned long long>(total.services), static_cast<unsigned long long>(total.findings),
+                 static_cast<unsigned long long>(total.scans),
+                 static_cast<unsigned long long>(total.scans_skipped),
+                 static_cast<unsigned long long>(total.services),
+                 static_cast<unsigned long long>(total.findings),
                  total.orphan_findings
-                     ? fmt::format(" ({} findings without their service record skipped)", total.orphan_findings).c_str()
+                     ? fmt::format(" ({} findings without their service record skipped)",
+                                   total.orphan_findings)
+                           .c_str()
                      : "",
                  db->path().c_str());
     return kExitOk;

@@ -536,7 +536,8 @@ int run_scan(const ScanArgs& a) {
         }
         return run_dry_run(*setup, a.dry_run_list);
     }
-    if (!a.no_db) {  // before any packet: a foreign or newer file is refused (2), a full disk fails (1)
+    if (!a.no_db) {  // before any packet: a foreign or newer file is refused (2), a full disk fails
+                     // (1)
         auto path = store::resolve_db_path(a.db);
         if (!path) {
             print_error(path.error().message);

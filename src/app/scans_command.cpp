@@ -28,7 +28,8 @@ std::string count_of(const Json& counts, const char* key) {
 }  // namespace
 
 CLI::App* add_scans_command(CLI::App& app, ScansArgs& a) {
-    CLI::App* cmd = app.add_subcommand("scans", "The stored scans: scope, counts and whether they completed");
+    CLI::App* cmd =
+        app.add_subcommand("scans", "The stored scans: scope, counts and whether they completed");
     cmd->footer(R"(
 Only a completed scan resolves what it no longer sees; an interrupted or failed one (or an
 import) only adds what it saw.
@@ -37,7 +38,8 @@ Examples:
   searchlight scans
   searchlight scans --format json --limit 5
 )");
-    cmd->add_option("--limit", a.limit, "Scans to list, newest first (at most 1000)")->capture_default_str();
+    cmd->add_option("--limit", a.limit, "Scans to list, newest first (at most 1000)")
+        ->capture_default_str();
     add_store_flags(cmd, a.store);
     return cmd;
 }
@@ -61,19 +63,26 @@ int run_scans(const ScansArgs& a) {
         for (const auto& s : *scans) std::printf("%s\n", s.dump().c_str());
     } else {
         bool csv = *format == ListFormat::kCsv;
-        std::vector<std::string> head = {"ID", "STARTED", "ENDED", "STATUS", "COMPLETED", "TARGETS", "PORTS",
-                                         "SHARD", "PAIRS", "OPEN", "FINDINGS"};
-        output::TextTable t(head, {false, false, false, false, false, false, false, false, true, true, true});
+        std::vector<std::string> head = {"ID",        "STARTED", "ENDED",   "STATUS",
+                                         "COMPLETED", "TARGETS", "PORTS",   "SHARD",
+                                         "PAIRS",     "OPEN",    "FINDINGS"};
+        output::TextTable t(
+            head, {false, false, false, false, false, false, false, false, true, true, true});
         if (csv) std::fputs(csv_line(head).c_str(), stdout);
         for (const auto& s : *scans) {
             const Json& scope = s["scope"];
             std::vector<std::string> row = {
-                s["id"], short_time(s["started_at"]), short_time(s["ended_at"]), s["status"],
+                s["id"],
+                short_time(s["started_at"]),
+                short_time(s["ended_at"]),
+                s["status"],
                 s["completed"].get<bool>() ? "yes" : "no",
                 scope.is_object() && scope.contains("targets") ? list_text(scope["targets"]) : "-",
                 scope.is_object() && scope.contains("ports") ? cell(scope["ports"]) : "-",
                 scope.is_object() && scope.contains("shard") ? cell(scope["shard"]) : "-",
-                count_of(s["counts"], "pairs"), count_of(s["counts"], "open"), count_of(s["counts"], "findings")};
+                count_of(s["counts"], "pairs"),
+                count_of(s["counts"], "open"),
+                count_of(s["counts"], "findings")};
             if (csv)
                 std::fputs(csv_line(row).c_str(), stdout);
             else
@@ -107,16 +116,23 @@ namespace {
 
 // "90s", "30m", "24h", "7d", "2w" in milliseconds.
 std::optional<int64_t> parse_span_ms(const std::string& s) {
-    if (s.size() < 2 || s.size() > 8 || s.substr(0, s.size() - 1).find_first_not_of("0123456789") != std::string::npos)
+    if (s.size() < 2 || s.size() > 8 ||
+        s.substr(0, s.size() - 1).find_first_not_of("0123456789") != std::string::npos)
         return std::nullopt;
     int64_t n = std::stoll(s.substr(0, s.size() - 1));
     switch (s.back()) {
-        case 's': return n * 1000;
-        case 'm': return n * 60'000;
-        case 'h': return n * 3'600'000;
-        case 'd': return n * 86'400'000;
-        case 'w': return n * 604'800'000;
-        default: return std::nullopt;
+        case 's':
+            return n * 1000;
+        case 'm':
+            return n * 60'000;
+        case 'h':
+            return n * 3'600'000;
+        case 'd':
+            return n * 86'400'000;
+        case 'w':
+            return n * 604'800'000;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -125,7 +141,9 @@ Result<std::pair<int64_t, int64_t>> diff_window(store::Connection& db, const Dif
     if (!a.since.empty()) {
         if (!a.scans.empty()) return make_error("give either SCAN_A SCAN_B or --since, not both");
         auto d = parse_span_ms(a.since);
-        if (!d) return make_error(fmt::format("bad --since '{}': expected a span such as 30m, 24h or 7d", a.since));
+        if (!d)
+            return make_error(
+                fmt::format("bad --since '{}': expected a span such as 30m, 24h or 7d", a.since));
         return std::pair{now - *d, now};
     }
     if (a.scans.size() != 2) return make_error("diff needs SCAN_A SCAN_B, or --since SPAN");
@@ -133,7 +151,8 @@ Result<std::pair<int64_t, int64_t>> diff_window(store::Connection& db, const Dif
     for (int i = 0; i < 2; ++i) {
         auto s = store::scan_by_id(db, a.scans[static_cast<size_t>(i)]);
         if (!s) return s.error();
-        auto end = parse_rfc3339(cell((*s)["ended_at"].is_null() ? (*s)["started_at"] : (*s)["ended_at"]));
+        auto end =
+            parse_rfc3339(cell((*s)["ended_at"].is_null() ? (*s)["started_at"] : (*s)["ended_at"]));
         (i ? t.second : t.first) = end ? *end * 1000 + 999 : now;
     }
     return t;
@@ -142,12 +161,14 @@ Result<std::pair<int64_t, int64_t>> diff_window(store::Connection& db, const Dif
 void print_services(const char* title, const std::vector<Json>& list) {
     if (list.empty()) return;
     std::printf("\n%s (%zu)\n", title, list.size());
-    output::TextTable t({"IP", "PORT", "PROTOCOL", "PRODUCT", "VERSION", "ACCESS", "CHANGES"}, {false, true});
+    output::TextTable t({"IP", "PORT", "PROTOCOL", "PRODUCT", "VERSION", "ACCESS", "CHANGES"},
+                        {false, true});
     for (const auto& s : list) {
         std::string changes;
         if (s.contains("changes"))
             for (const auto& [k, v] : s["changes"].items())
-                changes += (changes.empty() ? "" : "; ") + k + ": " + cell(v[0]) + " -> " + cell(v[1]);
+                changes +=
+                    (changes.empty() ? "" : "; ") + k + ": " + cell(v[0]) + " -> " + cell(v[1]);
         t.add({s["ip"], std::to_string(s["port"].get<int64_t>()), s["protocol"], cell(s["product"]),
                cell(s["version"]), s["access"], changes});
     }
@@ -159,7 +180,8 @@ void print_findings(const char* title, const std::vector<Json>& list) {
     std::printf("\n%s (%zu)\n", title, list.size());
     output::TextTable t({"SEVERITY", "IP", "PORT", "RULE", "TITLE"}, {false, false, true});
     for (const auto& f : list)
-        t.add({f["severity"], f["ip"], std::to_string(f["port"].get<int64_t>()), f["rule"], f["title"]});
+        t.add({f["severity"], f["ip"], std::to_string(f["port"].get<int64_t>()), f["rule"],
+               f["title"]});
     t.print(stdout);
 }
 
@@ -193,8 +215,8 @@ int run_diff(const DiffArgs& a) {
                                 .dump(2)
                                 .c_str());
     } else {
-        std::printf("diff %s .. %s: %s\n", rfc3339_ms(window->first).c_str(), rfc3339_ms(window->second).c_str(),
-                    d->empty() ? "no changes" : "changed");
+        std::printf("diff %s .. %s: %s\n", rfc3339_ms(window->first).c_str(),
+                    rfc3339_ms(window->second).c_str(), d->empty() ? "no changes" : "changed");
         print_services("NEW SERVICES", d->new_services);
         print_services("GONE SERVICES", d->gone_services);
         print_services("CHANGED SERVICES", d->changed_services);

@@ -31,7 +31,8 @@ Result<store::Store> open_store(const std::string& db_flag, store::OpenMode mode
     auto path = store::resolve_db_path(db_flag);
     if (!path) return path.error();
     if (!create && !std::filesystem::exists(*path))
-        return make_error(fmt::format("no database at '{}': run a scan first, or give --db", *path));
+        return make_error(
+            fmt::format("no database at '{}': run a scan first, or give --db", *path));
     return store::Store::open(*path, mode);
 }
 

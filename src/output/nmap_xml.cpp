@@ -31,11 +31,21 @@ std::string xml_escape(const std::string& s) {
     std::string out;
     for (unsigned char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
             default:
                 if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
                     out += fmt::format("\\x{:02x}", c);
@@ -71,17 +81,21 @@ void NmapXmlWriter::host(const std::vector<Json>& services) {
                  xml_escape(ip).c_str(), ip.find(':') != std::string::npos ? "ipv6" : "ipv4");
     for (const auto& s : services) {
         std::string attrs = fmt::format("name=\"{}\"", xml_escape(text(s, "protocol")));
-        if (!text(s, "product").empty()) attrs += fmt::format(" product=\"{}\"", xml_escape(text(s, "product")));
-        if (!text(s, "version").empty()) attrs += fmt::format(" version=\"{}\"", xml_escape(text(s, "version")));
+        if (!text(s, "product").empty())
+            attrs += fmt::format(" product=\"{}\"", xml_escape(text(s, "product")));
+        if (!text(s, "version").empty())
+            attrs += fmt::format(" version=\"{}\"", xml_escape(text(s, "version")));
         attrs += fmt::format(" extrainfo=\"access: {}\"", xml_escape(text(s, "access")));
         if (s.value("tls", false)) attrs += " tunnel=\"ssl\"";
         bool known = text(s, "protocol") != "unknown";
-        attrs += fmt::format(" method=\"{}\" conf=\"{}\"", known ? "probed" : "table", known ? 10 : 3);
-        std::fprintf(out_,
-                     "<port protocol=\"tcp\" portid=\"%lld\"><state state=\"%s\" reason=\"syn-ack\" "
-                     "reason_ttl=\"0\"/><service %s/>",
-                     static_cast<long long>(s.value("port", int64_t{0})),
-                     text(s, "state") == "gone" ? "closed" : "open", attrs.c_str());
+        attrs +=
+            fmt::format(" method=\"{}\" conf=\"{}\"", known ? "probed" : "table", known ? 10 : 3);
+        std::fprintf(
+            out_,
+            "<port protocol=\"tcp\" portid=\"%lld\"><state state=\"%s\" reason=\"syn-ack\" "
+            "reason_ttl=\"0\"/><service %s/>",
+            static_cast<long long>(s.value("port", int64_t{0})),
+            text(s, "state") == "gone" ? "closed" : "open", attrs.c_str());
         if (s.contains("findings") && !s["findings"].empty())
             std::fprintf(out_, "<script id=\"searchlight-findings\" output=\"%s\"/>",
                          xml_escape(findings_output(s["findings"])).c_str());
@@ -91,12 +105,13 @@ void NmapXmlWriter::host(const std::vector<Json>& services) {
 }
 
 void NmapXmlWriter::finish() {
-    std::fprintf(out_,
-                 "<runstats><finished time=\"%lld\" timestr=\"%s\" elapsed=\"0\" summary=\"%zu hosts "
-                 "exported by Searchlight\" exit=\"success\"/><hosts up=\"%zu\" down=\"0\" "
-                 "total=\"%zu\"/>\n</runstats>\n</nmaprun>\n",
-                 static_cast<long long>(now_ms_ / 1000), rfc3339_ms(now_ms_).c_str(), hosts_, hosts_,
-                 hosts_);
+    std::fprintf(
+        out_,
+        "<runstats><finished time=\"%lld\" timestr=\"%s\" elapsed=\"0\" summary=\"%zu hosts "
+        "exported by Searchlight\" exit=\"success\"/><hosts up=\"%zu\" down=\"0\" "
+        "total=\"%zu\"/>\n</runstats>\n</nmaprun>\n",
+        static_cast<long long>(now_ms_ / 1000), rfc3339_ms(now_ms_).c_str(), hosts_, hosts_,
+        hosts_);
 }
 
 }  // namespace sl::output

@@ -53,8 +53,8 @@ Json sarif_log(const std::vector<Json>& findings) {
              {"ruleIndex", it->second},
              {"level", level_of(severity)},
              {"message", {{"text", fmt::format("{} on {}", f.value("title", rule), asset_uri(f))}}},
-             {"locations",
-              Json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", asset_uri(f)}}}}}}})},
+             {"locations", Json::array({{{"physicalLocation",
+                                          {{"artifactLocation", {{"uri", asset_uri(f)}}}}}}})},
              {"partialFingerprints", {{"searchlightFinding/v1", f.value("fingerprint", "")}}},
              {"properties",
               {{"severity", severity},
@@ -66,14 +66,13 @@ Json sarif_log(const std::vector<Json>& findings) {
     }
     return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
             {"version", "2.1.0"},
-            {"runs",
-             Json::array({{{"tool",
-                            {{"driver",
-                              {{"name", "Searchlight"},
-                               {"version", "0.1.0"},
-                               {"informationUri", "https://searchlight.invalid/docs"},
-                               {"rules", rules}}}}},
-                           {"results", results}}})}};
+            {"runs", Json::array({{{"tool",
+                                    {{"driver",
+                                      {{"name", "Searchlight"},
+                                       {"version", "0.1.0"},
+                                       {"informationUri", "https://searchlight.invalid/docs"},
+                                       {"rules", rules}}}}},
+                                   {"results", results}}})}};
 }
 
 }  // namespace sl::output

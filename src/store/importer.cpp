@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <deque>
 #include <map>
+#include <vector>
 
 #include "core/clock.h"
 
@@ -108,6 +110,42 @@ class ScanImport {
     Json summary_;
 };
 
+// Lines from a stream in 64 KiB reads, none longer than kMaxImportLine (a longer one is
+// reported, never held whole).
+class LineReader {
+  public:
+    enum Got { kLine, kEnd, kTooLong };
+    explicit LineReader(std::istream& in) : in_(in), buf_(1 << 16) {}
+    Got next(std::string& line) {
+        line.clear();
+        while (true) {
+            if (pos_ == len_ && !fill()) return line.empty() ? kEnd : kLine;
+            const char* start = buf_.data() + pos_;
+            const void* nl = std::memchr(start, '\n', len_ - pos_);
+            size_t take =
+                nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : len_ - pos_;
+            if (line.size() + take > kMaxImportLine) return kTooLong;
+            line.append(start, take);
+            pos_ += take;
+            if (nl) {
+                ++pos_;
+                return kLine;
+            }
+        }
+    }
+
+  private:
+    bool fill() {
+        in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+        len_ = static_cast<size_t>(in_.gcount());
+        pos_ = 0;
+        return len_ > 0;
+    }
+    std::istream& in_;
+    std::vector<char> buf_;
+    size_t pos_ = 0, len_ = 0;
+};
+
 }  // namespace
 
 Result<ImportStats> import_ndjson(Store& store, std::istream& in, const std::string& name) {
@@ -118,17 +156,14 @@ Result<ImportStats> import_ndjson(Store& store, std::istream& in, const std::str
         if (scan) (void)scan->end(false);
         return make_error(fmt::format("{}:{}: {}", name, stats.lines, what));
     };
+    LineReader reader(in);
     while (true) {
-        line.clear();
-        char c = 0;
-        bool got = false;
-        while (in.get(c) && c != '\n') {
-            got = true;
-            if (line.size() >= kMaxImportLine)
-                return fail(fmt::format("a line longer than {} bytes", kMaxImportLine));
-            line.push_back(c);
+        auto got = reader.next(line);
+        if (got == LineReader::kEnd) break;
+        if (got == LineReader::kTooLong) {
+            ++stats.lines;
+            return fail(fmt::format("a line longer than {} bytes", kMaxImportLine));
         }
-        if (!got && !in) break;
         ++stats.lines;
         if (line.empty() || line == "\r") continue;
         Json r = Json::parse(line, nullptr, false);

@@ -79,22 +79,21 @@ Result<Json> findings_of(Connection& db, int64_t service_id) {
     st->bind_all({service_id});
     std::vector<std::pair<int64_t, Json>> found;
     auto s = each_row(*st, [&](const Statement& r) {
-        found.emplace_back(r.integer(0),
-                           Json{{"id", r.integer(0)},
-                                {"rule", r.text(1)},
-                                {"severity", r.text(2)},
-                                {"status", r.text(3)},
-                                {"title", r.text(4)},
-                                {"first_seen", time_json(r, 5)},
-                                {"last_seen", time_json(r, 6)},
-                                {"resolved_at", time_json(r, 7)},
-                                {"reopen_count", r.integer(8)},
-                                {"reason", text_or_null(r, 9)},
-                                {"actor", text_or_null(r, 10)},
-                                {"until", time_json(r, 11)},
-                                {"fingerprint", r.text(12)},
-                                {"evidence", Json::parse(r.text(13), nullptr, false)},
-                                {"remediation", r.text(14)}});
+        found.emplace_back(r.integer(0), Json{{"id", r.integer(0)},
+                                              {"rule", r.text(1)},
+                                              {"severity", r.text(2)},
+                                              {"status", r.text(3)},
+                                              {"title", r.text(4)},
+                                              {"first_seen", time_json(r, 5)},
+                                              {"last_seen", time_json(r, 6)},
+                                              {"resolved_at", time_json(r, 7)},
+                                              {"reopen_count", r.integer(8)},
+                                              {"reason", text_or_null(r, 9)},
+                                              {"actor", text_or_null(r, 10)},
+                                              {"until", time_json(r, 11)},
+                                              {"fingerprint", r.text(12)},
+                                              {"evidence", Json::parse(r.text(13), nullptr, false)},
+                                              {"remediation", r.text(14)}});
     });
     if (!s) return s.error();
     Json list = Json::array();
@@ -133,7 +132,8 @@ Result<Json> host_report(Connection& db, const IpAddr& ip) {
                                    {"record", Json::parse(r.text(12), nullptr, false)}});
     });
     if (!s) return s.error();
-    Json host = {{"ip", ip.to_string()}, {"honeypot_suspected", false}, {"services", Json::array()}};
+    Json host = {
+        {"ip", ip.to_string()}, {"honeypot_suspected", false}, {"services", Json::array()}};
     auto hp = db.scalar("SELECT count(*) FROM hosts WHERE ip_key = ? AND honeypot_suspected = 1",
                         {Blob{ip_key(ip)}});
     if (!hp) return hp.error();
@@ -185,7 +185,8 @@ Result<Json> scan_by_id(Connection& db, const std::string& id) {
     st->bind_all({id});
     auto row = st->step();
     if (!row) return row.error();
-    if (!*row) return make_error(fmt::format("no scan '{}' in the store (see: searchlight scans)", id));
+    if (!*row)
+        return make_error(fmt::format("no scan '{}' in the store (see: searchlight scans)", id));
     Json j = scan_row(*st);
     st->reset();
     return j;
@@ -208,7 +209,8 @@ Result<std::map<int64_t, StateAt>> services_at(Connection& db, int64_t t) {
     st->bind_all({t, t});
     std::map<int64_t, StateAt> out;
     auto s = each_row(*st, [&](const Statement& r) {
-        out[r.integer(0)] = {r.text(1), r.integer(2),
+        out[r.integer(0)] = {r.text(1),
+                             r.integer(2),
                              {{"protocol", r.text(3)},
                               {"product", text_or_null(r, 4)},
                               {"version", text_or_null(r, 5)},
@@ -229,8 +231,11 @@ Result<std::map<int64_t, Json>> findings_at(Connection& db, int64_t t) {
     st->bind_all({t, t});
     std::map<int64_t, Json> out;
     auto s = each_row(*st, [&](const Statement& r) {
-        out[r.integer(0)] = {{"ip", r.text(1)},     {"port", r.integer(2)}, {"rule", r.text(3)},
-                             {"severity", r.text(4)}, {"title", r.text(5)}};
+        out[r.integer(0)] = {{"ip", r.text(1)},
+                             {"port", r.integer(2)},
+                             {"rule", r.text(3)},
+                             {"severity", r.text(4)},
+                             {"title", r.text(5)}};
     });
     if (!s) return s.error();
     return out;
@@ -259,7 +264,8 @@ Result<Diff> diff_states(Connection& db, int64_t before_ms, int64_t after_ms) {
         }
         Json changes = Json::object();
         for (const auto& [k, v] : s.fields)
-            if (old->second.fields.at(k) != v) changes[k] = Json::array({old->second.fields.at(k), v});
+            if (old->second.fields.at(k) != v)
+                changes[k] = Json::array({old->second.fields.at(k), v});
         if (!changes.empty()) {
             Json j = service_json(s);
             j["changes"] = changes;
@@ -281,15 +287,18 @@ Result<std::string> change_finding(Store& store, const std::string& ref, const s
     Connection& db = store.db();
     auto find = db.prepare("SELECT id, status FROM findings WHERE id = ? OR fingerprint = ?");
     if (!find) return find.error();
-    int64_t numeric = ref.find_first_not_of("0123456789") == std::string::npos && !ref.empty() &&
-                              ref.size() < 18
-                          ? std::stoll(ref)
-                          : -1;
+    int64_t numeric =
+        ref.find_first_not_of("0123456789") == std::string::npos && !ref.empty() && ref.size() < 18
+            ? std::stoll(ref)
+            : -1;
     find->bind_all({numeric, ref});
     auto row = find->step();
     if (!row) return row.error();
-    if (!*row) return make_error(fmt::format("no finding '{}' (give an id or a fingerprint from "
-                                             "searchlight findings)", ref));
+    if (!*row)
+        return make_error(
+            fmt::format("no finding '{}' (give an id or a fingerprint from "
+                        "searchlight findings)",
+                        ref));
     int64_t id = find->integer(0);
     std::string from = find->text(1);
     find->reset();
@@ -299,7 +308,9 @@ Result<std::string> change_finding(Store& store, const std::string& ref, const s
                    (action == "reopen" && from != "open");
     if (!allowed)
         return make_error(fmt::format("finding {} is {}: it cannot be {}", id, from,
-                                      action == "ack" ? "acknowledged" : action == "accept" ? "accepted" : "reopened"));
+                                      action == "ack"      ? "acknowledged"
+                                      : action == "accept" ? "accepted"
+                                                           : "reopened"));
     auto tx = Transaction::begin(db);
     if (!tx) return tx.error();
     auto up = db.prepare(

@@ -71,7 +71,8 @@ CREATE TABLE observations (
   tls INTEGER NOT NULL,
   cert_sha256 TEXT,
   rules TEXT NOT NULL,
-  record TEXT NOT NULL
+  record TEXT NOT NULL,
+  text_hash INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX observations_service ON observations(service_id, first_seen);
 CREATE INDEX observations_time ON observations(first_seen, ended_at);

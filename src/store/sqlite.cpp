@@ -13,9 +13,9 @@ Error sql_error(sqlite3* db, std::string_view what) {
     int os_error = sqlite3_system_errno(db);
     int code = sqlite3_errcode(db) & 0xff;
     bool io = code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_FULL;
-    return make_error(fmt::format("database: {}: {}{}", what, sqlite3_errmsg(db),
-                                  io && os_error ? fmt::format(" ({})", std::strerror(os_error))
-                                                 : std::string()));
+    return make_error(fmt::format(
+        "database: {}: {}{}", what, sqlite3_errmsg(db),
+        io && os_error ? fmt::format(" ({})", std::strerror(os_error)) : std::string()));
 }
 
 }  // namespace

@@ -80,9 +80,8 @@ Status refuse_foreign(const std::string& path) {
     ssize_t n = ::read(fd, head, sizeof head);
     ::close(fd);
     if (n != 16 || std::memcmp(head, kSqliteMagic, sizeof kSqliteMagic) != 0)
-        return make_error(fmt::format(
-            "'{}' is not a Searchlight database (not an SQLite file); {}",
-            path, kUntouched));
+        return make_error(fmt::format("'{}' is not a Searchlight database (not an SQLite file); {}",
+                                      path, kUntouched));
     auto ro = Connection::open(path, SQLITE_OPEN_READONLY);
     if (!ro) return ro.error();
     auto objects = ro->scalar("SELECT count(*) FROM sqlite_master");
@@ -96,8 +95,8 @@ Status refuse_foreign(const std::string& path) {
         return make_error(fmt::format("cannot read '{}': {}", path, why));
     }
     if (*app != kApplicationId && *objects > 0)
-        return make_error(fmt::format(
-            "'{}' is an SQLite database but not Searchlight's; {}", path, kUntouched));
+        return make_error(
+            fmt::format("'{}' is an SQLite database but not Searchlight's; {}", path, kUntouched));
     if (*version > kSchemaVersion)
         return make_error(fmt::format(
             "'{}' was made by a newer Searchlight (schema {}, this one knows {}); upgrade "
@@ -274,12 +273,6 @@ Status Store::apply_open_port(const Json& port) {
 
 namespace {
 
-struct ServiceColumns {
-    std::string protocol, access, record;
-    SqlValue product, version, cert;
-    int64_t tls = 0;
-};
-
 ServiceColumns columns_of(const Json& r) {
     Json kept = r;
     for (const char* k : {"type", "scan_id"}) kept.erase(k);
@@ -291,6 +284,13 @@ ServiceColumns columns_of(const Json& r) {
             optional_text(r, "version"),
             optional_text(r, "tls_cert.sha256"),
             tls && tls->is_boolean() && tls->get<bool>()};
+}
+
+// FNV-1a over the searchable text: whether the text index needs the new text.
+int64_t text_hash_of(const std::string& body) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : body) h = (h ^ ch) * 1099511628211ull;
+    return static_cast<int64_t>(h >> 1);
 }
 
 Json rules_json(const std::set<std::string>& rules) {
@@ -310,8 +310,9 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
     bool proved = grabbed && text_of(r, "status", "ok") == "ok";
     std::string fp = state_fingerprint(r, rules);
     auto find = db_.prepare(
-        "SELECT id, state, fingerprint, current_obs, last_seen FROM services "
-        "WHERE ip_key = ? AND port = ? AND transport = ?");
+        "SELECT s.id, s.state, s.fingerprint, s.current_obs, s.last_seen, o.text_hash "
+        "FROM services s LEFT JOIN observations o ON o.id = s.current_obs "
+        "WHERE s.ip_key = ? AND s.port = ? AND s.transport = ?");
     if (!find) return find.error();
     find->bind_all({Blob{key->ip_key}, key->port, key->transport});
     auto row = find->step();
@@ -330,10 +331,11 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
                        c.version, c.access, c.tls, c.cert, c.record});
         if (auto s = ins->run(); !s) return s.error();
         int64_t id = db_.last_insert_id();
-        if (auto s = start_observation(id, r, fp, rules, at); !s) return s.error();
+        if (auto s = start_observation(id, r, c, fp, rules, at); !s) return s.error();
         return id;
     }
     int64_t id = find->integer(0), current_obs = find->integer(3), last_seen = find->integer(4);
+    int64_t text_hash = find->integer(5);
     bool alive = find->text(1) == "alive";
     std::string old_fp = find->text(2);
     find->reset();
@@ -343,13 +345,19 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
         if (auto s = touch_service(id, current_obs, at); !s) return s.error();
         return id;
     }
-    if (!alive || fp != old_fp) {
-        if (alive)
-            if (auto s = end_observation(current_obs, at); !s) return s.error();
-        if (auto s = start_observation(id, r, fp, rules, at); !s) return s.error();
-    } else if (auto s = refresh_observation(current_obs, r, at); !s) {
-        return s.error();
+    if (alive && fp == old_fp) {  // the same state again: the cheap path of most sightings
+        if (auto s = refresh_observation(current_obs, r, c, text_hash, at); !s) return s.error();
+        auto up = db_.prepare(
+            "UPDATE services SET last_seen = ?, last_scan = ?, "
+            "last_grab_scan = coalesce(?, last_grab_scan), record = ? WHERE id = ?");
+        if (!up) return up.error();
+        up->bind_all({at, scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), c.record, id});
+        if (auto s = up->run(); !s) return s.error();
+        return id;
     }
+    if (alive)
+        if (auto s = end_observation(current_obs, at); !s) return s.error();
+    if (auto s = start_observation(id, r, c, fp, rules, at); !s) return s.error();
     auto up = db_.prepare(
         "UPDATE services SET state = 'alive', gone_at = NULL, last_seen = ?, last_scan = ?, "
         "last_grab_scan = coalesce(?, last_grab_scan), fingerprint = ?, protocol = ?, "
@@ -362,10 +370,11 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
     return id;
 }
 
-Status Store::start_observation(int64_t service_id, const Json& r, const std::string& fp,
-                                const std::set<std::string>& rules, int64_t at) {
-    ServiceColumns c = columns_of(r);
+Status Store::start_observation(int64_t service_id, const Json& r, const ServiceColumns& c,
+                                const std::string& fp, const std::set<std::string>& rules,
+                                int64_t at) {
     auto key = key_of(r);
+    std::string body = searchable_text(r);
     auto ins = db_.prepare(
         "INSERT INTO observations(service_id, fingerprint, first_seen, last_seen, first_scan, "
         "last_scan, ip, ip_key, port, transport, protocol, product, version, access, tls, "
@@ -374,12 +383,13 @@ Status Store::start_observation(int64_t service_id, const Json& r, const std::st
     if (!ins) return ins.error();
     ins->bind_all({service_id, fp, at, at, scan_id_, scan_id_, address_of(r)->to_string(),
                    Blob{key->ip_key}, key->port, key->transport, c.protocol, c.product, c.version,
-                   c.access, c.tls, c.cert, rules_json(rules).dump(), c.record});
+                   c.access, c.tls, c.cert, rules_json(rules).dump(), c.record,
+                   text_hash_of(body)});
     if (auto s = ins->run(); !s) return s;
     int64_t obs = db_.last_insert_id();
     auto text = db_.prepare("INSERT INTO observation_text(rowid, body) VALUES (?, ?)");
     if (!text) return text.error();
-    text->bind_all({obs, searchable_text(r)});
+    text->bind_all({obs, body});
     if (auto s = text->run(); !s) return s;
     auto link = db_.prepare("UPDATE services SET current_obs = ? WHERE id = ?");
     if (!link) return link.error();
@@ -394,23 +404,25 @@ Status Store::end_observation(int64_t obs_id, int64_t at) {
     return st->run();
 }
 
-// The same state seen again: the latest record is kept, and the text index follows it.
-Status Store::refresh_observation(int64_t obs_id, const Json& r, int64_t at) {
-    auto st = db_.prepare(
-        "UPDATE observations SET last_seen = max(last_seen, ?), last_scan = ?, record = ? "
-        "WHERE id = ?");
-    if (!st) return st.error();
-    st->bind_all({at, scan_id_, columns_of(r).record, obs_id});
-    if (auto s = st->run(); !s) return s;
+// The same state seen again: only last_seen moves, unless the searchable text changed (a
+// title, a names sample): then the record and the text index follow it.
+Status Store::refresh_observation(int64_t obs_id, const Json& r, const ServiceColumns& c,
+                                  int64_t text_hash, int64_t at) {
     std::string body = searchable_text(r);
-    auto old = db_.prepare("SELECT body FROM observation_text WHERE rowid = ?");
-    if (!old) return old.error();
-    old->bind_all({obs_id});
-    auto row = old->step();
-    if (!row) return row.error();
-    bool same = *row && old->text(0) == body;
-    old->reset();
-    if (same) return Ok{};
+    int64_t hash = text_hash_of(body);
+    if (hash == text_hash) {
+        auto st = db_.prepare(
+            "UPDATE observations SET last_seen = max(last_seen, ?), last_scan = ? WHERE id = ?");
+        if (!st) return st.error();
+        st->bind_all({at, scan_id_, obs_id});
+        return st->run();
+    }
+    auto st = db_.prepare(
+        "UPDATE observations SET last_seen = max(last_seen, ?), last_scan = ?, record = ?, "
+        "text_hash = ? WHERE id = ?");
+    if (!st) return st.error();
+    st->bind_all({at, scan_id_, c.record, hash, obs_id});
+    if (auto s = st->run(); !s) return s;
     auto up = db_.prepare("INSERT OR REPLACE INTO observation_text(rowid, body) VALUES (?, ?)");
     if (!up) return up.error();
     up->bind_all({obs_id, body});
@@ -451,7 +463,9 @@ Status Store::apply_finding(int64_t service_id, const Json& f, int64_t at) {
     int64_t port = int_of(f, "port");
     std::string fp = finding_fingerprint(ip->to_string(), port, transport, rule);
     Json evidence = f.contains("evidence") ? f["evidence"] : Json::object();
-    auto find = db_.prepare("SELECT id, status, last_seen FROM findings WHERE fingerprint = ?");
+    auto find = db_.prepare(
+        "SELECT id, status, last_seen, severity, evidence, title FROM findings "
+        "WHERE fingerprint = ?");
     if (!find) return find.error();
     find->bind_all({fp});
     auto row = find->step();
@@ -472,8 +486,18 @@ Status Store::apply_finding(int64_t service_id, const Json& f, int64_t at) {
     }
     int64_t id = find->integer(0), last_seen = find->integer(2);
     std::string status = find->text(1);
+    std::string evidence_text = evidence.dump(), title = text_of(f, "title");
+    bool same = status != "resolved" && find->text(3) == severity &&
+                find->text(4) == evidence_text && find->text(5) == title;
     find->reset();
     if (at < last_seen) return Ok{};
+    if (same) {  // seen again, unchanged: the cheap path
+        auto touch = db_.prepare(
+            "UPDATE findings SET last_seen = ?, last_scan = ?, service_id = ? WHERE id = ?");
+        if (!touch) return touch.error();
+        touch->bind_all({at, scan_id_, service_id, id});
+        return touch->run();
+    }
     bool reopen = status == "resolved";
     auto up = db_.prepare(
         "UPDATE findings SET last_seen = ?, last_scan = ?, service_id = ?, category = ?, "

@@ -79,6 +79,13 @@ struct ServiceKey {
     }
 };
 
+// The state columns of a service record, computed once per record.
+struct ServiceColumns {
+    std::string protocol, access, record;
+    SqlValue product, version, cert;
+    int64_t tls = 0;
+};
+
 class Store {
   public:
     // Opens or creates the database. An existing file that is not a Searchlight database, is
@@ -98,8 +105,7 @@ class Store {
 
     // Appends to a finding's workflow history (who, when, from, to, why).
     Status record_change(int64_t finding_id, int64_t at, const std::string& actor,
-                         const std::string& from, const std::string& to,
-                         const std::string& reason);
+                         const std::string& from, const std::string& to, const std::string& reason);
 
     Connection& db() { return db_; }
     const std::string& path() const { return path_; }
@@ -112,10 +118,11 @@ class Store {
     Status apply_host(const Json& h);
     Result<int64_t> upsert_service(const Json& service, const std::set<std::string>& rules,
                                    bool grabbed);
-    Status start_observation(int64_t service_id, const Json& r, const std::string& fp,
-                             const std::set<std::string>& rules, int64_t at);
+    Status start_observation(int64_t service_id, const Json& r, const ServiceColumns& c,
+                             const std::string& fp, const std::set<std::string>& rules, int64_t at);
     Status end_observation(int64_t obs_id, int64_t at);
-    Status refresh_observation(int64_t obs_id, const Json& r, int64_t at);
+    Status refresh_observation(int64_t obs_id, const Json& r, const ServiceColumns& c,
+                               int64_t text_hash, int64_t at);
     Status touch_service(int64_t service_id, int64_t obs_id, int64_t at);
     Status resolve_finding(int64_t finding_id, const std::string& from, int64_t at,
                            const std::string& reason);

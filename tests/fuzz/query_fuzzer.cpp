@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto c = sl::store::query::compile(text, {target, 1795435546000, false});
         if (!c.ok) {
             if (c.error.column < 1 || static_cast<size_t>(c.error.column) > size + 1) std::abort();
-            if (c.error.message.empty() || c.error.message.find('\n') != std::string::npos) std::abort();
+            if (c.error.message.empty() || c.error.message.find('\n') != std::string::npos)
+                std::abort();
             (void)sl::store::query::format_error(text, c.error);
             return 0;
         }
