@@ -3,7 +3,8 @@
 #   1. the kernel's ceiling (bench/connect_ceiling.c, a minimal non-blocking connect loop, with
 #      one thread and with one thread per core);
 #   2. nmap -sT -n -Pn;
-#   3. searchlight --rate 0 --no-grab (discovery only: this is a port-scan benchmark);
+#   3. searchlight --rate 0 --no-grab (discovery only: this is a port-scan benchmark), with
+#      --no-db and with storing on (a new database, then a rescan into it);
 #   4. searchlight at a requested --rate, with every SYN captured by tcpdump, to print the
 #      achieved rate and the most connects started in any 10 ms window (limiter smoothness).
 # It prints figures; it never passes or fails on time.
@@ -87,15 +88,25 @@ w=$(timed build/bench/connect_ceiling "$first" "$HOSTS" "$PORTS" "$inflight" "$(
 row "kernel ceiling, $(nproc) threads" pairs "$WORK/ceiling.txt" "$w"
 w=$(timed nmap -n -Pn -sT -T4 --max-retries 1 --min-hostgroup 4096 -p "$PORTS" -oG "$WORK/nmap.txt" "$TARGET")
 row "nmap -sT -n -Pn" grepable "$WORK/nmap.txt" "$w"
-w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate 0 -q --no-grab --seed "$SEED" -o "$WORK/sl0.ndjson")
-row "searchlight --rate 0" ndjson "$WORK/sl0.ndjson" "$w"
+w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate 0 -q --no-grab --no-db --seed "$SEED" -o "$WORK/sl0.ndjson")
+row "searchlight --rate 0 --no-db" ndjson "$WORK/sl0.ndjson" "$w"
+nodb=$w
+# The same scan with storing on (the default), into a fresh database, then once more into it
+# (every service seen again: the dedup path).
+w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate 0 -q --no-grab --db "$WORK/bench.db" --seed "$SEED" -o "$WORK/sl0db.ndjson")
+row "searchlight --rate 0, stored (new db)" ndjson "$WORK/sl0db.ndjson" "$w"
+stored=$w
+w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate 0 -q --no-grab --db "$WORK/bench.db" --seed "$SEED" -o "$WORK/sl0db2.ndjson")
+row "searchlight --rate 0, stored (rescan)" ndjson "$WORK/sl0db2.ndjson" "$w"
+restored=$w
+echo "storing on: $(echo "scale=3; $nodb / $stored" | bc)x of --no-db's throughput (new db), $(echo "scale=3; $nodb / $restored" | bc)x (rescan)"
 
 # The limiter: requested vs achieved rate, and the burstiest 10 ms window, from the wire.
 tcpdump -i lo -n -B 65536 -s 64 -w "$WORK/syn.pcap" \
   "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst net $PREFIX.0.0/16" 2>"$WORK/tcpdump.log" &
 TPID=$!
 sleep 1
-w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate "$RATE" -q --no-grab --seed "$SEED" -o "$WORK/slr.ndjson")
+w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate "$RATE" -q --no-grab --no-db --seed "$SEED" -o "$WORK/slr.ndjson")
 sleep 0.5; kill "$TPID"; wait "$TPID" 2>/dev/null || true
 row "searchlight --rate $RATE" ndjson "$WORK/slr.ndjson" "$w"
 read -r syns span rate maxwin < <(/usr/bin/python3 bench/score.py windows "$WORK/syn.pcap" 10)

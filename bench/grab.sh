@@ -45,7 +45,7 @@ NT=$(wc -l <"$WORK/targets.txt")
 
 echo "bench: $NT hosts (nginx on 80 x $NGINX_HOSTS, redis on 6379 x $((REDIS_INSTANCES * 16))), ports 80,6379; $(nproc) cores"
 t0=$(date +%s.%N)
-"$SL" scan -iL "$WORK/targets.txt" -p 80,6379 --rate 0 -q --format ndjson >"$WORK/sl.ndjson"
+"$SL" scan -iL "$WORK/targets.txt" -p 80,6379 --rate 0 -q --no-db --format ndjson >"$WORK/sl.ndjson"
 t1=$(date +%s.%N)
 sl_s=$(echo "$t1 - $t0" | bc -l)
 sl_grabs=$(grep -c '"type":"service"' "$WORK/sl.ndjson")
@@ -67,9 +67,9 @@ PER_HOST=$((TARPIT / TARPIT_HOSTS))
 exec 3> >(python3 bench/tarpit.py 127.0.52.1 40000 $((40000 + PER_HOST - 1)) "$TARPIT_HOSTS" >"$WORK/tarpit.out")
 sleep 1
 until grep -q ready "$WORK/tarpit.out" 2>/dev/null; do sleep 0.5; done
-/usr/bin/time -f "%M" -o "$WORK/rss1" "$SL" scan 127.0.52.1 -p 40000 --rate 0 -q --greeting-wait 5s \
+/usr/bin/time -f "%M" -o "$WORK/rss1" "$SL" scan 127.0.52.1 -p 40000 --rate 0 -q --no-db --greeting-wait 5s \
   --idle-timeout 5s --format ndjson >/dev/null
-/usr/bin/time -f "%M" -o "$WORK/rssN" "$SL" scan 127.0.52.1-127.0.52.$TARPIT_HOSTS -p 40000-$((40000 + PER_HOST - 1)) --rate 0 -q \
+/usr/bin/time -f "%M" -o "$WORK/rssN" "$SL" scan 127.0.52.1-127.0.52.$TARPIT_HOSTS -p 40000-$((40000 + PER_HOST - 1)) --rate 0 -q --no-db \
   --greeting-wait 5s --idle-timeout 5s --max-inflight "$TARPIT" --format ndjson >"$WORK/tarpit.ndjson"
 exec 3>&-
 sleep 1

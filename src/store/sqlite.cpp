@@ -134,7 +134,9 @@ Result<int64_t> Connection::scalar(std::string_view sql, const std::vector<SqlVa
     st->bind_all(params);
     auto row = st->step();
     if (!row) return row.error();
-    return *row ? st->integer(0) : 0;
+    int64_t v = *row ? st->integer(0) : 0;
+    st->reset();  // a cached statement left mid-row would hold a read snapshot (and the WAL)
+    return v;
 }
 
 Result<Transaction> Transaction::begin(Connection& c) {
