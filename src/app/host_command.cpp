@@ -76,7 +76,7 @@ Examples:
 Exit codes: 0 printed, 1 runtime failure, 2 bad address or database, 4 address not in the store.
 )");
     cmd->add_option("ip", a.ip, "The address")->required();
-    add_store_flags(cmd, a.store, "table|json");
+    add_store_flags(cmd, a.store);
     return cmd;
 }
 
@@ -86,8 +86,9 @@ int run_host(const HostArgs& a) {
         print_failure(fmt::format("bad address '{}': {}", a.ip, ip.error().message));
         return kExitUsage;
     }
-    if (a.store.format != "table" && a.store.format != "json") {
-        print_failure(fmt::format("unknown --format '{}': use table or json", a.store.format));
+    auto format = parse_list_format(a.store.format);
+    if (!format) {
+        print_failure(format.error().message);
         return kExitUsage;
     }
     auto db = open_store(a.store.db, store::OpenMode::kReadOnly);
@@ -97,10 +98,34 @@ int run_host(const HostArgs& a) {
         print_failure(h.error().message);
         return kExitFailure;
     }
-    if (a.store.format == "json")
+    if (*format == ListFormat::kJson) {
         std::printf("%s\n", h->dump(2).c_str());
-    else
+    } else if (*format == ListFormat::kNdjson) {  // one line per service, history included
+        for (const auto& svc : (*h)["services"]) {
+            Json line = {{"type", "host_service"},
+                         {"ip", (*h)["ip"]},
+                         {"honeypot_suspected", (*h)["honeypot_suspected"]}};
+            line.update(svc);
+            std::printf("%s\n", line.dump().c_str());
+        }
+    } else if (*format == ListFormat::kCsv) {  // one row per distinct state
+        std::fputs(
+            csv_line({"ip", "port", "transport", "service_state", "protocol", "product", "version",
+                      "access", "tls", "state_first_seen", "state_last_seen", "state_ended_at"})
+                .c_str(),
+            stdout);
+        for (const auto& svc : (*h)["services"])
+            for (const auto& o : svc["history"])
+                std::fputs(csv_line({(*h)["ip"], std::to_string(svc["port"].get<int64_t>()),
+                                     svc["transport"], svc["state"], o["protocol"],
+                                     cell(o["product"]), cell(o["version"]), o["access"],
+                                     o["tls"].get<bool>() ? "true" : "false", cell(o["first_seen"]),
+                                     cell(o["last_seen"]), cell(o["ended_at"])})
+                               .c_str(),
+                           stdout);
+    } else {
         print_host(*h);
+    }
     if ((*h)["services"].empty()) {
         std::fprintf(stderr, "searchlight: %s is not in the store\n", ip->to_string().c_str());
         return kExitNotFound;

@@ -441,6 +441,10 @@ IPv6 prefixes over 2^32 addresses are refused: give a hit list with -iL.
 Records: port, service (what answered, access, evidence), finding (a rule matched: severity,
          evidence, remediation; `searchlight rules list`), host (8+ protocols open or 100+
          ports open: a likely honeypot, its findings marked, never dropped), summary.
+Store:   every scan is stored (--db PATH, else $SEARCHLIGHT_DB, else
+         ~/.local/share/searchlight/searchlight.db; --no-db to print only): then
+         `searchlight search`, `host`, `findings`, `scans`, `diff`, `export`. Only a scan
+         that completes resolves what it no longer sees (docs/store.md).
 
 Examples:
   searchlight scan 10.20.0.0/16 -p exposure --exclude 10.20.99.0/24

@@ -188,8 +188,9 @@ void print_findings(const char* title, const std::vector<Json>& list) {
 }  // namespace
 
 int run_diff(const DiffArgs& a) {
-    if (a.store.format != "table" && a.store.format != "json") {
-        print_failure(fmt::format("unknown --format '{}': use table or json", a.store.format));
+    auto format = parse_list_format(a.store.format);
+    if (!format) {
+        print_failure(format.error().message);
         return kExitUsage;
     }
     auto db = open_store(a.store.db, store::OpenMode::kReadOnly);
@@ -204,7 +205,36 @@ int run_diff(const DiffArgs& a) {
         print_failure(d.error().message);
         return kExitUsage;
     }
-    if (a.store.format == "json") {
+    const std::pair<const char*, const std::vector<Json>*> changes[] = {
+        {"new_service", &d->new_services},
+        {"gone_service", &d->gone_services},
+        {"changed_service", &d->changed_services},
+        {"new_finding", &d->new_findings},
+        {"resolved_finding", &d->resolved_findings}};
+    if (*format == ListFormat::kNdjson || *format == ListFormat::kCsv) {  // one line per change
+        if (*format == ListFormat::kCsv)
+            std::fputs(csv_line({"change", "ip", "port", "protocol", "product", "version", "access",
+                                 "rule", "severity", "changes"})
+                           .c_str(),
+                       stdout);
+        for (const auto& [kind, list] : changes)
+            for (const auto& x : *list) {
+                if (*format == ListFormat::kNdjson) {
+                    Json line = {{"type", "diff"}, {"change", kind}};
+                    line.update(x);
+                    std::printf("%s\n", line.dump().c_str());
+                    continue;
+                }
+                auto get = [&](const char* k) {
+                    return x.contains(k) ? cell(x[k]) : std::string();
+                };
+                std::fputs(csv_line({kind, get("ip"), get("port"), get("protocol"), get("product"),
+                                     get("version"), get("access"), get("rule"), get("severity"),
+                                     get("changes")})
+                               .c_str(),
+                           stdout);
+            }
+    } else if (*format == ListFormat::kJson) {
         std::printf("%s\n", Json({{"from", rfc3339_ms(window->first)},
                                   {"to", rfc3339_ms(window->second)},
                                   {"new_services", d->new_services},

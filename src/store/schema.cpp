@@ -71,8 +71,7 @@ CREATE TABLE observations (
   tls INTEGER NOT NULL,
   cert_sha256 TEXT,
   rules TEXT NOT NULL,
-  record TEXT NOT NULL,
-  text_hash INTEGER NOT NULL DEFAULT 0
+  record TEXT NOT NULL
 );
 CREATE INDEX observations_service ON observations(service_id, first_seen);
 CREATE INDEX observations_time ON observations(first_seen, ended_at);
@@ -147,7 +146,13 @@ CREATE VIEW current_services AS
   LEFT JOIN observations o ON o.id = s.current_obs;
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2};
+// Version 3: a hash of each observation's searchable text, so a sighting of the same state
+// rewrites its record and text index only when that text changed.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE observations ADD COLUMN text_hash INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -168,7 +168,8 @@ TEST(Store, MigratesADatabaseMadeByTheFirstVersion) {
     }
     auto s = Store::open(path, OpenMode::kReadWrite);
     ASSERT_TRUE(s.ok()) << s.error().message;
-    EXPECT_EQ(count(*s, "PRAGMA user_version"), 2);
+    EXPECT_EQ(count(*s, "PRAGMA user_version"), kSchemaVersion);
+    EXPECT_EQ(count(*s, "SELECT text_hash FROM observations"), 0);  // version 3's column
     EXPECT_EQ(count(*s,
                     "SELECT count(*) FROM observation_text WHERE observation_text MATCH "
                     "'mailstore'"),

@@ -3,6 +3,7 @@ is resolved with its window; another port list, another shard or an interrupted 
 nothing; kill -9 at random points leaves a consistent database; disk full and a foreign file
 are refused cleanly; readers do not block a writing scan; exports validate against nmap's DTD
 and the official SARIF 2.1.0 schema. Addresses: 127.0.7.x."""
+import contextlib
 import json
 import os
 import random
@@ -50,6 +51,18 @@ def finding(db, ip, port, rule):
 def service_state(db, ip, port):
     rows = query(db, "SELECT state FROM services WHERE ip = ? AND port = ?", ip, port)
     return rows[0][0] if rows else None
+
+
+@contextlib.contextmanager
+def tmpfs(parent, name, size):
+    """A small tmpfs of our own (root), unmounted afterwards: a disk that fills or goes read-only."""
+    mnt = os.path.join(parent, name)
+    os.makedirs(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", mnt], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", mnt], check=False)
 
 
 def consistent(test, db):
@@ -202,8 +215,8 @@ class StoreFaults(unittest.TestCase):
                 time.sleep(rng.uniform(0.05, 2.0))
                 p.send_signal(signal.SIGKILL)
                 p.wait()
-                if os.path.exists(db):  # a kill before the store opened leaves no file
-                    consistent(self, db)
+                if os.path.exists(db) and query(db, "PRAGMA user_version")[0][0] > 0:
+                    consistent(self, db)  # (a kill before the first migration: an empty file)
                     done = query(db, "SELECT count(*) FROM scans WHERE completed = 1")[0][0]
                     self.assertLessEqual(done, i + 1)
         total = query(db, "SELECT count(*) FROM scans")[0][0]
@@ -217,10 +230,7 @@ class StoreFaults(unittest.TestCase):
         consistent(self, db)
 
     def test_disk_full_stops_the_scan_with_exit_1(self):
-        mnt = os.path.join(self.dir, "full")
-        os.makedirs(mnt)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", mnt], check=True)
-        try:
+        with tmpfs(self.dir, "full", "400k") as mnt:
             db = os.path.join(mnt, "full.db")
             filler = os.path.join(mnt, "filler")
             rng = random.Random(12)
@@ -238,8 +248,37 @@ class StoreFaults(unittest.TestCase):
             os.unlink(filler)
             self.assertEqual(query(db, "PRAGMA integrity_check"), [("ok",)])
             self.assertEqual(query(db, "SELECT count(*), min(completed) FROM scans"), [(2, 0)])
-        finally:
-            subprocess.run(["umount", mnt], check=False)
+
+    def test_a_read_only_store_fails_cleanly_with_exit_1(self):
+        with tmpfs(self.dir, "ro", "4m") as mnt:
+            db = os.path.join(mnt, "ro.db")
+            sl("scan", "127.0.7.35", "-p", "1", "--db", db, "-q", "-o", "/dev/null")
+            before = open(db, "rb").read()
+            subprocess.run(["mount", "-o", "remount,ro", mnt], check=True)
+            p = sl("scan", "127.0.7.35", "-p", "1", "--db", db, "-q", "-o", "/dev/null", check=False)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertIn(db, p.stderr)
+            self.assertEqual(open(db, "rb").read(), before)
+            # reading still works on a read-only mount
+            r = sl("scans", "--db", db, "--format", "json", check=False)
+            self.assertIn(r.returncode, (0, 1), r.stderr)
+
+    def test_a_newer_or_corrupt_database_is_refused_with_exit_2(self):
+        newer = os.path.join(self.dir, "newer.db")
+        sl("scan", "127.0.7.36", "-p", "1", "--db", newer, "-q", "-o", "/dev/null")
+        with sqlite3.connect(newer) as c:
+            c.execute("PRAGMA user_version = 99")
+        p = sl("search", "--db", newer, check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("newer Searchlight", p.stderr)
+        corrupt = os.path.join(self.dir, "corrupt.db")
+        with open(corrupt, "wb") as f:
+            f.write(b"SQLite format 3\0" + os.urandom(8192))
+        before = open(corrupt, "rb").read()
+        p = sl("scan", "127.0.7.36", "-p", "1", "--db", corrupt, check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(open(corrupt, "rb").read(), before)
 
     def test_a_foreign_file_is_refused_and_left_untouched(self):
         path = os.path.join(self.dir, "notes.db")

@@ -157,5 +157,26 @@ TEST_F(QueryFiles, EveryCaseOfEveryFile) {
     EXPECT_GE(cases, 80u);
 }
 
+// Byte at a time: every prefix of every query of the files parses to a tree or to an error
+// whose column lies inside the prefix (never a crash, never a column past the end).
+TEST(QueryPrefixes, EveryPrefixParsesOrNamesAColumnInside) {
+    size_t prefixes = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(SL_QUERY_DIR)) {
+        if (entry.path().extension() != ".test") continue;
+        for (const auto& b : read_blocks(entry.path())) {
+            for (size_t n = 0; n <= b.argument.size(); ++n, ++prefixes) {
+                std::string prefix = b.argument.substr(0, n);
+                auto c = query::compile(prefix, {query::Target::kServices, kNow, false});
+                if (!c.ok) {
+                    EXPECT_GE(c.error.column, 1) << prefix;
+                    EXPECT_LE(static_cast<size_t>(c.error.column), n + 1) << prefix;
+                    EXPECT_FALSE(c.error.message.empty()) << prefix;
+                }
+            }
+        }
+    }
+    EXPECT_GT(prefixes, 2000u);
+}
+
 }  // namespace
 }  // namespace sl::store
