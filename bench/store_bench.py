@@ -129,22 +129,7 @@ def timed(cmd, runs):
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
-def main():
-    t = time.perf_counter()
-    files, records = generate()
-    print(f"generated {records:,} service records in {SCANS} scans over a space of {HOSTS:,} hosts "
-          f"({time.perf_counter() - t:.0f} s)")
-    db = os.path.join(WORK, "store.db")
-    t = time.perf_counter()
-    subprocess.run([SL, "import", "--db", db] + files, check=True, stderr=subprocess.DEVNULL)
-    ingest = time.perf_counter() - t
-    size = sum(os.path.getsize(os.path.join(WORK, f)) for f in os.listdir(WORK) if f.startswith("store.db"))
-    ndjson = sum(os.path.getsize(f) for f in files)
-    obs = subprocess.run(["sqlite3", db, "SELECT (SELECT count(*) FROM services), (SELECT count(*) FROM observations)"],
-                         capture_output=True, text=True).stdout.strip()
-    print(f"ingest: {records / ingest:,.0f} records/s ({ingest:.1f} s); database {size / 2**20:,.0f} MiB "
-          f"for {ndjson / 2**20:,.0f} MiB of NDJSON; services|observations = {obs}")
-    latest = files[-1]
+def questions(db, latest):
     print(f"\n{'question':<52} {'searchlight p50/p99 ms':>24} {'jq p50 ms':>10} {'ratio':>7}")
     for q, facet, jq in QUESTIONS:
         cmd = [SL, "search", q, "--db", db, "--format", "json", "--limit", "100"]
@@ -159,5 +144,27 @@ def main():
         label = (q or "(all)") + (f" --facet {facet}" if facet else "")
         print(f"{label[:52]:<52} {p50:>11.1f} / {p99:>9.1f} {j50:>10.0f} {j50 / p50:>6.0f}x")
 
+
+def main():
+    if os.environ.get("STORE_DB"):  # questions only, over a store and NDJSON kept from a run
+        subprocess.run([SL, "import", "/dev/null", "--db", os.environ["STORE_DB"]], check=True,
+                       stderr=subprocess.DEVNULL)  # opens it for writing once: migrations
+        questions(os.environ["STORE_DB"], os.environ["LATEST"])
+        return
+    t = time.perf_counter()
+    files, records = generate()
+    print(f"generated {records:,} service records in {SCANS} scans over a space of {HOSTS:,} hosts "
+          f"({time.perf_counter() - t:.0f} s)")
+    db = os.path.join(WORK, "store.db")
+    t = time.perf_counter()
+    subprocess.run([SL, "import", "--db", db] + files, check=True, stderr=subprocess.DEVNULL)
+    ingest = time.perf_counter() - t
+    size = sum(os.path.getsize(os.path.join(WORK, f)) for f in os.listdir(WORK) if f.startswith("store.db"))
+    ndjson = sum(os.path.getsize(f) for f in files)
+    obs = subprocess.run(["sqlite3", db, "SELECT (SELECT count(*) FROM services), (SELECT count(*) FROM observations)"],
+                         capture_output=True, text=True).stdout.strip()
+    print(f"ingest: {records / ingest:,.0f} records/s ({ingest:.1f} s); database {size / 2**20:,.0f} MiB "
+          f"for {ndjson / 2**20:,.0f} MiB of NDJSON; services|observations = {obs}")
+    questions(db, files[-1])
 
 main()

@@ -152,7 +152,20 @@ constexpr const char* kV3 = R"sql(
 ALTER TABLE observations ADD COLUMN text_hash INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3};
+// Version 4: search indexes. A full-text match finds its service by current_obs; the port,
+// product and protocol indexes also hold state, last_seen and ip_key, so a search by one of
+// them picks its newest page from the index alone instead of reading every matching row.
+constexpr const char* kV4 = R"sql(
+CREATE INDEX services_current_obs ON services(current_obs);
+DROP INDEX services_port;
+CREATE INDEX services_port ON services(port, state, last_seen, ip_key);
+DROP INDEX services_product;
+CREATE INDEX services_product ON services(product, state, last_seen, ip_key, port);
+DROP INDEX services_protocol;
+CREATE INDEX services_protocol ON services(protocol, state, last_seen, ip_key, port);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

@@ -73,10 +73,13 @@ Result<std::vector<Facet>> run_facets(Connection& db, const Compiled& q, Target 
     std::vector<Facet> out;
     for (const auto& spec : specs) {
         FacetSql f = facet_sql(spec, q, target);
+        // a join (findings, list elements) may repeat a row: count it once per value
+        std::string counted =
+            f.join.empty() ? "count(*)" : "count(DISTINCT " + row_id(q, target) + ")";
         std::string sql = fmt::format(
-            "SELECT v, c, sum(c) OVER () FROM (SELECT {0} AS v, count(DISTINCT {1}) AS c FROM {2} "
+            "SELECT v, c, sum(c) OVER () FROM (SELECT {0} AS v, {1} AS c FROM {2} "
             "{3} WHERE {4} AND {0} IS NOT NULL GROUP BY v) ORDER BY c DESC, v LIMIT ?",
-            f.expr, row_id(q, target), q.from, f.join, q.where);
+            f.expr, counted, q.from, f.join, q.where);
         auto st = db.prepare(sql);
         if (!st) return st.error();
         std::vector<SqlValue> params = f.join_params;
@@ -108,8 +111,12 @@ Result<int64_t> count_rows(Connection& db, const Compiled& q) {
     return db.scalar(fmt::format("SELECT count(*) FROM {} WHERE {}", q.from, q.where), q.params);
 }
 
-std::string order_by(Sort sort, const Compiled& q, Target target) {
-    const std::string& st = q.state;
+// With terms, the sort keys carry a unary + so that SQLite filters through the terms' indexes
+// and sorts what matched, instead of walking an index in sort order past every row that
+// does not match (seen: 340 ms instead of 25 ms for port:6379 over 430,000 services).
+std::string order_by(Sort sort, const Compiled& q, Target target, bool through_terms = true) {
+    std::string plus = q.filtered && through_terms ? "+" : "";
+    const std::string& st = plus + q.state;
     switch (sort) {
         case Sort::kFirstSeen:
             return fmt::format("{}.first_seen DESC, s.ip_key, s.port",
@@ -218,12 +225,16 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     if (!total) return total.error();
     r.total = *total;
     const std::string& st = q.state;
+    // The page is chosen over narrow rows first (ids in order), then only its rows are read
+    // whole: sorting 50,000 matches with their records attached costs four times as much.
+    std::string id = st + ".id";
     std::string sql = fmt::format(
         "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, {0}.version, "
         "{0}.access, {0}.tls, s.first_seen, s.last_seen, s.gone_at, {0}.record, {0}.first_seen, "
-        "{0}.last_seen, {1}, {2} FROM {3} WHERE {4} ORDER BY {5} LIMIT ? OFFSET ?",
+        "{0}.last_seen, {1}, {2} FROM {3} WHERE {6} IN (SELECT {6} FROM {3} WHERE {4} ORDER BY {5} "
+        "LIMIT ? OFFSET ?) ORDER BY {7}",
         st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.from, q.where,
-        order_by(o.sort, q, Target::kServices));
+        order_by(o.sort, q, Target::kServices), id, order_by(o.sort, q, Target::kServices, false));
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
     rows->bind_all(page(q, o));

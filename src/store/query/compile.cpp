@@ -194,6 +194,7 @@ class Compiler {
         std::vector<SqlValue> cond_params = std::move(out_.params);
         out_.params.clear();
         out_.where = scope_condition() + " AND " + cond;  // the scope's parameters come first
+        out_.filtered = cond != "1";
         for (auto& p : cond_params) out_.params.push_back(std::move(p));
         r.ok = true;
         r.sql = std::move(out_);
@@ -298,7 +299,9 @@ class Compiler {
             case Node::Kind::kNot: {
                 std::string inner;
                 if (!node(n.children[0], inner)) return false;
-                out = "NOT " + inner;
+                // NULL (no value) is false under NOT too: -product:nginx keeps services
+                // without a product. Positive terms stay bare, so indexes serve them.
+                out = "NOT coalesce(" + inner + ", 0)";
                 return true;
             }
             case Node::Kind::kText:
@@ -356,16 +359,16 @@ class Compiler {
         for (const auto& v : n.values) {
             std::string c;
             if (!value_condition(n.key, spec, v, c)) return false;
-            alts.push_back("coalesce(" + c + ", 0)");
+            alts.push_back(c);
         }
         std::string any = "(" + fmt::format("{}", fmt::join(alts, " OR ")) + ")";
         bool finding_key = spec.kind == Kind::kSeverity || spec.kind == Kind::kFindingText ||
                            spec.kind == Kind::kStatus;
         if (finding_key && opt_.target == Target::kServices) {
             std::string active = spec.kind == Kind::kStatus ? "" : "f.status != 'resolved' AND ";
-            out =
-                fmt::format("EXISTS (SELECT 1 FROM findings f WHERE f.service_id = s.id AND {}{})",
-                            active, any);
+            // driven from the findings table and its indexes, then services by rowid
+            out = fmt::format("(s.id IN (SELECT f.service_id FROM findings f WHERE {}{}))", active,
+                              any);
         } else {
             out = any;
         }
@@ -553,7 +556,13 @@ class Compiler {
     }
 
     // Any record field by its dotted name, typed by the registry.
+    // A field of one grabber (redis.keys) implies its protocol, so the protocol index narrows
+    // the rows before any JSON is read; other fields (data.*, tls_cert.*) read every row.
     bool field_filter(const Node& n, FieldType type, std::string& out) {
+        std::string owner = n.key.substr(0, n.key.find('.'));
+        std::string implied;
+        if (grab::find_grabber(owner))
+            implied = fmt::format("{}.protocol = {} AND ", out_.state, bind(owner));
         std::vector<std::string> alts;
         std::string path = "$." + n.key;
         for (const auto& v : n.values) {
@@ -584,9 +593,9 @@ class Compiler {
                 if (!no_compare(n.key, v)) return false;
                 text_condition(expr, v, true, c);
             }
-            alts.push_back("coalesce(" + c + ", 0)");
+            alts.push_back(c);
         }
-        out = "(" + fmt::format("{}", fmt::join(alts, " OR ")) + ")";
+        out = "(" + implied + "(" + fmt::format("{}", fmt::join(alts, " OR ")) + "))";
         return true;
     }
 

@@ -31,6 +31,7 @@ struct Compiled {
     std::string state;  // the alias whose columns hold the state: "s" or "o"
     Mode mode = Mode::kCurrent;
     int64_t at_ms = 0;
+    bool filtered = false;  // the query has terms (else every row of the mode matches)
 };
 
 struct CompileResult {
