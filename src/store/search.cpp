@@ -227,14 +227,14 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     const std::string& st = q.state;
     // The page is chosen over narrow rows first (ids in order), then only its rows are read
     // whole: sorting 50,000 matches with their records attached costs four times as much.
-    std::string id = st + ".id";
+    std::string row_key = st + ".id";
     std::string sql = fmt::format(
         "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, {0}.version, "
         "{0}.access, {0}.tls, s.first_seen, s.last_seen, s.gone_at, {0}.record, {0}.first_seen, "
         "{0}.last_seen, {1}, {2} FROM {3} WHERE {6} IN (SELECT {6} FROM {3} WHERE {4} ORDER BY {5} "
         "LIMIT ? OFFSET ?) ORDER BY {7}",
         st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.from, q.where,
-        order_by(o.sort, q, Target::kServices), id, order_by(o.sort, q, Target::kServices, false));
+        order_by(o.sort, q, Target::kServices), row_key, order_by(o.sort, q, Target::kServices, false));
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
     rows->bind_all(page(q, o));
