@@ -94,10 +94,10 @@ nodb=$w
 # The same scan with storing on (the default), into a fresh database, then once more into it
 # (every service seen again: the dedup path).
 w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate 0 -q --no-grab --db "$WORK/bench.db" --seed "$SEED" -o "$WORK/sl0db.ndjson")
-row "searchlight --rate 0, stored (new db)" ndjson "$WORK/sl0db.ndjson" "$w"
+row "searchlight stored, new db" ndjson "$WORK/sl0db.ndjson" "$w"
 stored=$w
 w=$(timed "$SL" scan "$TARGET" -p "$PORTS" --rate 0 -q --no-grab --db "$WORK/bench.db" --seed "$SEED" -o "$WORK/sl0db2.ndjson")
-row "searchlight --rate 0, stored (rescan)" ndjson "$WORK/sl0db2.ndjson" "$w"
+row "searchlight stored, rescan" ndjson "$WORK/sl0db2.ndjson" "$w"
 restored=$w
 echo "storing on: $(echo "scale=3; $nodb / $stored" | bc)x of --no-db's throughput (new db), $(echo "scale=3; $nodb / $restored" | bc)x (rescan)"
 

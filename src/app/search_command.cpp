@@ -63,7 +63,7 @@ void print_facets(std::FILE* out, const std::vector<store::Facet>& facets) {
     for (const auto& f : facets) {
         std::fprintf(out, "\nTOP %s\n", f.key.c_str());
         size_t width = 5;
-        int64_t largest = f.other;
+        int64_t largest = 0;  // bars scale to the top value; "other" is clipped to the width
         for (const auto& b : f.buckets) {
             width = std::max(width, std::min<size_t>(escape_for_terminal(b.value).size(), 60));
             largest = std::max(largest, b.count);
