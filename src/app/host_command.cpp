@@ -86,21 +86,17 @@ int run_host(const HostArgs& a) {
         print_failure(fmt::format("bad address '{}': {}", a.ip, ip.error().message));
         return kExitUsage;
     }
-    auto format = parse_list_format(a.store.format);
-    if (!format) {
-        print_failure(format.error().message);
-        return kExitUsage;
-    }
-    auto db = open_store(a.store.db, store::OpenMode::kReadOnly);
-    if (!db) return open_failure(db.error());
-    auto h = store::host_report(db->db(), *ip);
+    auto session = open_for_reading(a.store);
+    if (auto* rc = std::get_if<int>(&session)) return *rc;
+    auto& [format, db] = std::get<ReadSession>(session);
+    auto h = store::host_report(db.db(), *ip);
     if (!h) {
         print_failure(h.error().message);
         return kExitFailure;
     }
-    if (*format == ListFormat::kJson) {
+    if (format == ListFormat::kJson) {
         std::printf("%s\n", h->dump(2).c_str());
-    } else if (*format == ListFormat::kNdjson) {  // one line per service, history included
+    } else if (format == ListFormat::kNdjson) {  // one line per service, history included
         for (const auto& svc : (*h)["services"]) {
             Json line = {{"type", "host_service"},
                          {"ip", (*h)["ip"]},
@@ -108,7 +104,7 @@ int run_host(const HostArgs& a) {
             line.update(svc);
             std::printf("%s\n", line.dump().c_str());
         }
-    } else if (*format == ListFormat::kCsv) {  // one row per distinct state
+    } else if (format == ListFormat::kCsv) {  // one row per distinct state
         std::fputs(
             csv_line({"ip", "port", "transport", "service_state", "protocol", "product", "version",
                       "access", "tls", "state_first_seen", "state_last_seen", "state_ended_at"})

@@ -5,6 +5,7 @@
 #include "app/exit_codes.h"
 #include "app/store_commands.h"
 #include "core/clock.h"
+#include "core/duration.h"
 #include "output/table.h"
 #include "store/reports.h"
 
@@ -45,24 +46,20 @@ Examples:
 }
 
 int run_scans(const ScansArgs& a) {
-    auto format = parse_list_format(a.store.format);
-    if (!format) {
-        print_failure(format.error().message);
-        return kExitUsage;
-    }
-    auto db = open_store(a.store.db, store::OpenMode::kReadOnly);
-    if (!db) return open_failure(db.error());
-    auto scans = store::list_scans(db->db(), a.limit);
+    auto session = open_for_reading(a.store);
+    if (auto* rc = std::get_if<int>(&session)) return *rc;
+    auto& [format, db] = std::get<ReadSession>(session);
+    auto scans = store::list_scans(db.db(), a.limit);
     if (!scans) {
         print_failure(scans.error().message);
         return kExitFailure;
     }
-    if (*format == ListFormat::kJson) {
+    if (format == ListFormat::kJson) {
         std::printf("%s\n", Json(*scans).dump(2).c_str());
-    } else if (*format == ListFormat::kNdjson) {
+    } else if (format == ListFormat::kNdjson) {
         for (const auto& s : *scans) std::printf("%s\n", s.dump().c_str());
     } else {
-        bool csv = *format == ListFormat::kCsv;
+        bool csv = format == ListFormat::kCsv;
         std::vector<std::string> head = {"ID",        "STARTED", "ENDED",   "STATUS",
                                          "COMPLETED", "TARGETS", "PORTS",   "SHARD",
                                          "PAIRS",     "OPEN",    "FINDINGS"};
@@ -114,33 +111,14 @@ Exit codes (ndiff's): 0 the same, 1 different, 2 error.
 
 namespace {
 
-// "90s", "30m", "24h", "7d", "2w" in milliseconds.
-std::optional<int64_t> parse_span_ms(const std::string& s) {
-    if (s.size() < 2 || s.size() > 8 ||
-        s.substr(0, s.size() - 1).find_first_not_of("0123456789") != std::string::npos)
-        return std::nullopt;
-    int64_t n = std::stoll(s.substr(0, s.size() - 1));
-    switch (s.back()) {
-        case 's':
-            return n * 1000;
-        case 'm':
-            return n * 60'000;
-        case 'h':
-            return n * 3'600'000;
-        case 'd':
-            return n * 86'400'000;
-        case 'w':
-            return n * 604'800'000;
-        default:
-            return std::nullopt;
-    }
-}
+// --since takes up to 9,999,999 units ("9999999m").
+constexpr int64_t kMaxSinceCount = 9'999'999;
 
 Result<std::pair<int64_t, int64_t>> diff_window(store::Connection& db, const DiffArgs& a) {
     int64_t now = unix_ms();
     if (!a.since.empty()) {
         if (!a.scans.empty()) return make_error("give either SCAN_A SCAN_B or --since, not both");
-        auto d = parse_span_ms(a.since);
+        auto d = parse_span_ms(a.since, kMaxSinceCount);
         if (!d)
             return make_error(
                 fmt::format("bad --since '{}': expected a span such as 30m, 24h or 7d", a.since));
@@ -188,19 +166,15 @@ void print_findings(const char* title, const std::vector<Json>& list) {
 }  // namespace
 
 int run_diff(const DiffArgs& a) {
-    auto format = parse_list_format(a.store.format);
-    if (!format) {
-        print_failure(format.error().message);
-        return kExitUsage;
-    }
-    auto db = open_store(a.store.db, store::OpenMode::kReadOnly);
-    if (!db) return open_failure(db.error());
-    auto window = diff_window(db->db(), a);
+    auto session = open_for_reading(a.store);
+    if (auto* rc = std::get_if<int>(&session)) return *rc;
+    auto& [format, db] = std::get<ReadSession>(session);
+    auto window = diff_window(db.db(), a);
     if (!window) {
         print_failure(window.error().message);
         return kExitUsage;
     }
-    auto d = store::diff_states(db->db(), window->first, window->second);
+    auto d = store::diff_states(db.db(), window->first, window->second);
     if (!d) {
         print_failure(d.error().message);
         return kExitUsage;
@@ -211,15 +185,15 @@ int run_diff(const DiffArgs& a) {
         {"changed_service", &d->changed_services},
         {"new_finding", &d->new_findings},
         {"resolved_finding", &d->resolved_findings}};
-    if (*format == ListFormat::kNdjson || *format == ListFormat::kCsv) {  // one line per change
-        if (*format == ListFormat::kCsv)
+    if (format == ListFormat::kNdjson || format == ListFormat::kCsv) {  // one line per change
+        if (format == ListFormat::kCsv)
             std::fputs(csv_line({"change", "ip", "port", "protocol", "product", "version", "access",
                                  "rule", "severity", "changes"})
                            .c_str(),
                        stdout);
         for (const auto& [kind, list] : changes)
             for (const auto& x : *list) {
-                if (*format == ListFormat::kNdjson) {
+                if (format == ListFormat::kNdjson) {
                     Json line = {{"type", "diff"}, {"change", kind}};
                     line.update(x);
                     std::printf("%s\n", line.dump().c_str());
@@ -234,7 +208,7 @@ int run_diff(const DiffArgs& a) {
                                .c_str(),
                            stdout);
             }
-    } else if (*format == ListFormat::kJson) {
+    } else if (format == ListFormat::kJson) {
         std::printf("%s\n", Json({{"from", rfc3339_ms(window->first)},
                                   {"to", rfc3339_ms(window->second)},
                                   {"new_services", d->new_services},

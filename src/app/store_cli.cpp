@@ -36,6 +36,17 @@ Result<store::Store> open_store(const std::string& db_flag, store::OpenMode mode
     return store::Store::open(*path, mode);
 }
 
+std::variant<ReadSession, int> open_for_reading(const StoreFlags& f) {
+    auto format = parse_list_format(f.format);
+    if (!format) {
+        print_failure(format.error().message);
+        return 2;
+    }
+    auto db = open_store(f.db, store::OpenMode::kReadOnly);
+    if (!db) return open_failure(db.error());
+    return ReadSession{*format, std::move(*db)};
+}
+
 int open_failure(const Error& e) {
     print_failure(e.message);
     bool missing = e.message.rfind("no database at", 0) == 0;

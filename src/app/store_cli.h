@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/result.h"
@@ -30,6 +31,14 @@ Result<ListFormat> parse_list_format(const std::string& text);
 // import may create one (create = true).
 Result<store::Store> open_store(const std::string& db_flag, store::OpenMode mode,
                                 bool create = false);
+
+// What a reading command needs first: its --format and the database, read-only. On a bad
+// format or a database that does not open, the message is printed and the exit code returned.
+struct ReadSession {
+    ListFormat format;
+    store::Store store;
+};
+std::variant<ReadSession, int> open_for_reading(const StoreFlags& f);
 
 // Prints why the database did not open; returns 2 for a refusal or a missing file, else 1.
 int open_failure(const Error& e);

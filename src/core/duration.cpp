@@ -32,4 +32,33 @@ Result<int64_t> parse_duration(std::string_view text) {
     return static_cast<int64_t>(std::llround(value));
 }
 
+std::optional<int64_t> parse_span_ms(std::string_view text, int64_t max_count) {
+    if (text.size() < 2 || text.size() > 12) return std::nullopt;
+    std::string_view digits = text.substr(0, text.size() - 1);
+    if (digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    int64_t n = std::stoll(std::string(digits));
+    int64_t scale = 0;
+    switch (text.back()) {
+        case 's':
+            scale = 1000;
+            break;
+        case 'm':
+            scale = 60'000;
+            break;
+        case 'h':
+            scale = 3'600'000;
+            break;
+        case 'd':
+            scale = 86'400'000;
+            break;
+        case 'w':
+            scale = 604'800'000;
+            break;
+        default:
+            return std::nullopt;
+    }
+    if (n > max_count) return std::nullopt;
+    return n * scale;
+}
+
 }  // namespace sl

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "core/clock.h"
-#include "grab/registry.h"
 
 namespace sl::store {
 
@@ -21,15 +20,6 @@ struct FacetSql {
     std::string join;  // extra JOIN, with a '?' for the bound path when needed
     std::vector<SqlValue> join_params;
 };
-
-std::optional<grab::FieldType> field_type(const std::string& key) {
-    for (const auto& f : grab::common_fields())
-        if (f.name == key) return f.type;
-    for (const auto& g : grab::all_grabbers())
-        for (const auto& f : g.fields)
-            if (f.name == key) return f.type;
-    return std::nullopt;
-}
 
 const std::vector<std::string>& facet_keys() {
     static const std::vector<std::string> keys = {
@@ -57,7 +47,7 @@ FacetSql facet_sql(const FacetSpec& f, const Compiled& q, Target target) {
     if (std::find(facet_keys().begin(), facet_keys().end(), f.key) != facet_keys().end())
         return {fmt::format("{}.{}", st, f.key), "", {}};
     std::string path = "$." + f.key;
-    if (field_type(f.key) == grab::FieldType::kStringList)
+    if (query::registry_field_type(f.key) == grab::FieldType::kStringList)
         return {"je.value", fmt::format("JOIN json_each({}.record, ?) je", st), {path}};
     return {
         fmt::format("json_extract({}.record, '{}')", st, path), "", {}};  // path: a registry name
@@ -196,7 +186,7 @@ Result<std::vector<FacetSpec>> parse_facets(std::string_view text) {
         f.key = item;
         bool known =
             std::find(facet_keys().begin(), facet_keys().end(), item) != facet_keys().end();
-        auto type = field_type(item);
+        auto type = query::registry_field_type(item);
         if (!known && (!type || *type == grab::FieldType::kObject))
             return make_error(
                 fmt::format("--facet:{}: unknown facet '{}': use {} or a record field "
@@ -234,7 +224,8 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
         "{0}.last_seen, {1}, {2} FROM {3} WHERE {6} IN (SELECT {6} FROM {3} WHERE {4} ORDER BY {5} "
         "LIMIT ? OFFSET ?) ORDER BY {7}",
         st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.from, q.where,
-        order_by(o.sort, q, Target::kServices), row_key, order_by(o.sort, q, Target::kServices, false));
+        order_by(o.sort, q, Target::kServices), row_key,
+        order_by(o.sort, q, Target::kServices, false));
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
     rows->bind_all(page(q, o));

@@ -99,12 +99,12 @@ Status Store::apply(const Batch& batch) {
         if (grab_ && !serviced_.count(*key))
             pending_open_[*key] = p;  // its service record is still to come
         else if (!grab_)
-            if (auto s = apply_open_port(p); !s) return s;
+            if (auto s = apply_open_port(p, *key); !s) return s;
     }
     for (const auto& u : batch.services) {
         auto key = key_of(u.service);
         if (!key) return key.error();
-        if (auto s = apply_unit(u); !s) return s;
+        if (auto s = apply_unit(u, *key); !s) return s;
         pending_open_.erase(*key);
         serviced_.insert(*key);
     }
@@ -113,10 +113,10 @@ Status Store::apply(const Batch& batch) {
     return tx->commit();
 }
 
-Status Store::apply_unit(const ServiceUnit& u) {
+Status Store::apply_unit(const ServiceUnit& u, const ServiceKey& key) {
     std::set<std::string> rules;
     for (const auto& f : u.findings) rules.insert(text_of(f, "rule"));
-    auto id = upsert_service(u.service, rules, true);
+    auto id = upsert_service(u.service, key, rules, true);
     if (!id) return id.error();
     if (*id == 0) return Ok{};  // older than what the store holds
     int64_t at = record_ms(u.service);
@@ -125,7 +125,7 @@ Status Store::apply_unit(const ServiceUnit& u) {
     return Ok{};
 }
 
-Status Store::apply_open_port(const Json& port) {
+Status Store::apply_open_port(const Json& port, const ServiceKey& key) {
     Json unknown = port;
     unknown["type"] = "service";
     unknown["protocol"] = "unknown";
@@ -133,7 +133,7 @@ Status Store::apply_open_port(const Json& port) {
     unknown["tls"] = false;
     unknown.erase("rtt_ms");
     unknown.erase("state");
-    auto id = upsert_service(unknown, {}, false);
+    auto id = upsert_service(unknown, key, {}, false);
     return id ? Status(Ok{}) : Status(id.error());
 }
 
@@ -168,10 +168,8 @@ Json rules_json(const std::set<std::string>& rules) {
 }  // namespace
 
 // Returns the service id, or 0 when the record is older than the service's last sighting.
-Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>& rules,
-                                      bool grabbed) {
-    auto key = key_of(r);
-    if (!key) return key.error();
+Result<int64_t> Store::upsert_service(const Json& r, const ServiceKey& key,
+                                      const std::set<std::string>& rules, bool grabbed) {
     int64_t at = record_ms(r);
     bool proved = grabbed && text_of(r, "status", "ok") == "ok";
     std::string fp = state_fingerprint(r, rules);
@@ -180,11 +178,11 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
         "FROM services s LEFT JOIN observations o ON o.id = s.current_obs "
         "WHERE s.ip_key = ? AND s.port = ? AND s.transport = ?");
     if (!find) return find.error();
-    find->bind_all({Blob{key->ip_key}, key->port, key->transport});
+    find->bind_all({Blob{key.ip_key}, key.port, key.transport});
     auto row = find->step();
     if (!row) return row.error();
     ServiceColumns c = columns_of(r);
-    std::string ip = address_of(r)->to_string();
+    std::string ip = ip_from_key(key.ip_key).to_string();
     if (!*row) {
         auto ins = db_.prepare(
             "INSERT INTO services(ip, ip_key, port, transport, state, first_seen, last_seen, "
@@ -192,12 +190,12 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
             "access, tls, cert_sha256, record) "
             "VALUES (?, ?, ?, ?, 'alive', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!ins) return ins.error();
-        ins->bind_all({ip, Blob{key->ip_key}, key->port, key->transport, at, at, scan_id_, scan_id_,
+        ins->bind_all({ip, Blob{key.ip_key}, key.port, key.transport, at, at, scan_id_, scan_id_,
                        proved ? SqlValue(scan_id_) : SqlValue(), fp, c.protocol, c.product,
                        c.version, c.access, c.tls, c.cert, c.record});
         if (auto s = ins->run(); !s) return s.error();
         int64_t id = db_.last_insert_id();
-        if (auto s = start_observation(id, r, c, fp, rules, at); !s) return s.error();
+        if (auto s = start_observation(id, key, r, c, fp, rules, at); !s) return s.error();
         return id;
     }
     int64_t id = find->integer(0), current_obs = find->integer(3), last_seen = find->integer(4);
@@ -223,7 +221,7 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
     }
     if (alive)
         if (auto s = end_observation(current_obs, at); !s) return s.error();
-    if (auto s = start_observation(id, r, c, fp, rules, at); !s) return s.error();
+    if (auto s = start_observation(id, key, r, c, fp, rules, at); !s) return s.error();
     auto up = db_.prepare(
         "UPDATE services SET state = 'alive', gone_at = NULL, last_seen = ?, last_scan = ?, "
         "last_grab_scan = coalesce(?, last_grab_scan), fingerprint = ?, protocol = ?, "
@@ -236,10 +234,9 @@ Result<int64_t> Store::upsert_service(const Json& r, const std::set<std::string>
     return id;
 }
 
-Status Store::start_observation(int64_t service_id, const Json& r, const ServiceColumns& c,
-                                const std::string& fp, const std::set<std::string>& rules,
-                                int64_t at) {
-    auto key = key_of(r);
+Status Store::start_observation(int64_t service_id, const ServiceKey& key, const Json& r,
+                                const ServiceColumns& c, const std::string& fp,
+                                const std::set<std::string>& rules, int64_t at) {
     std::string body = searchable_text(r);
     auto ins = db_.prepare(
         "INSERT INTO observations(service_id, fingerprint, first_seen, last_seen, first_scan, "
@@ -247,8 +244,8 @@ Status Store::start_observation(int64_t service_id, const Json& r, const Service
         "cert_sha256, rules, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
         "?)");
     if (!ins) return ins.error();
-    ins->bind_all({service_id, fp, at, at, scan_id_, scan_id_, address_of(r)->to_string(),
-                   Blob{key->ip_key}, key->port, key->transport, c.protocol, c.product, c.version,
+    ins->bind_all({service_id, fp, at, at, scan_id_, scan_id_, ip_from_key(key.ip_key).to_string(),
+                   Blob{key.ip_key}, key.port, key.transport, c.protocol, c.product, c.version,
                    c.access, c.tls, c.cert, rules_json(rules).dump(), c.record,
                    text_hash_of(body)});
     if (auto s = ins->run(); !s) return s;
@@ -475,7 +472,7 @@ Status Store::finish_scan(const ScanEnd& e) {
     if (!tx) return tx.error();
     for (const auto& [key, port] : pending_open_)
         if (!serviced_.count(key))
-            if (auto s = apply_open_port(port); !s) return s;
+            if (auto s = apply_open_port(port, key); !s) return s;
     pending_open_.clear();
     if (e.completed) {
         if (auto s = resolve_gone(e); !s) return s;

@@ -112,14 +112,16 @@ class Store {
 
   private:
     Store(Connection db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
-    Status apply_unit(const ServiceUnit& u);
-    Status apply_open_port(const Json& port);
+    Status apply_unit(const ServiceUnit& u, const ServiceKey& key);
+    Status apply_open_port(const Json& port, const ServiceKey& key);
     Status apply_finding(int64_t service_id, const Json& f, int64_t at_ms);
     Status apply_host(const Json& h);
-    Result<int64_t> upsert_service(const Json& service, const std::set<std::string>& rules,
-                                   bool grabbed);
-    Status start_observation(int64_t service_id, const Json& r, const ServiceColumns& c,
-                             const std::string& fp, const std::set<std::string>& rules, int64_t at);
+    // The record's key is parsed once, by apply(), and handed down.
+    Result<int64_t> upsert_service(const Json& service, const ServiceKey& key,
+                                   const std::set<std::string>& rules, bool grabbed);
+    Status start_observation(int64_t service_id, const ServiceKey& key, const Json& r,
+                             const ServiceColumns& c, const std::string& fp,
+                             const std::set<std::string>& rules, int64_t at);
     Status end_observation(int64_t obs_id, int64_t at);
     Status refresh_observation(int64_t obs_id, const Json& r, const ServiceColumns& c,
                                int64_t text_hash, int64_t at);

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/clock.h"
+#include "core/duration.h"
 #include "core/ip.h"
 #include "grab/registry.h"
 #include "store/store.h"
@@ -162,21 +163,8 @@ std::optional<double> parse_number(const std::string& s) {
     return d;
 }
 
-std::optional<int64_t> parse_span_ms(const std::string& s) {
-    if (s.size() < 2 || s.size() > 12) return std::nullopt;
-    char unit = s.back();
-    std::string digits = s.substr(0, s.size() - 1);
-    if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    int64_t n = std::stoll(digits);
-    int64_t scale = unit == 's'   ? 1000
-                    : unit == 'm' ? 60'000
-                    : unit == 'h' ? 3'600'000
-                    : unit == 'd' ? 86'400'000
-                    : unit == 'w' ? 604'800'000
-                                  : 0;
-    if (!scale || n > 100'000) return std::nullopt;
-    return n * scale;
-}
+// Spans in queries: at most 100,000 units (273 years in days).
+constexpr int64_t kMaxSpanCount = 100'000;
 
 class Compiler {
   public:
@@ -405,7 +393,7 @@ class Compiler {
                         bool forward, bool seconds, std::string& out) {
         if (!no_wildcard(key, v)) return false;
         int64_t scale = seconds ? 1000 : 1;
-        if (auto span = parse_span_ms(v.text)) {
+        if (auto span = parse_span_ms(v.text, kMaxSpanCount)) {
             int64_t t = forward ? opt_.now_ms + *span : opt_.now_ms - *span;
             Op op = v.op == Op::kEq ? (forward ? Op::kLe : Op::kGe) : v.op;
             out = fmt::format("({} {} {})", expr, sql_op(op), bind(t / scale));
@@ -622,6 +610,12 @@ CompileResult compile(std::string_view text, const CompileOptions& options) {
         return r;
     }
     return compile(p.root, options);
+}
+
+std::optional<grab::FieldType> registry_field_type(std::string_view key) {
+    auto it = registry_fields().find(key);
+    if (it == registry_fields().end()) return std::nullopt;
+    return it->second;
 }
 
 std::vector<std::string> builtin_keys() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "grab/grabber.h"
 #include "store/query/query.h"
 #include "store/sqlite.h"
 
@@ -43,6 +44,9 @@ struct CompileResult {
 CompileResult compile(const Node& root, const CompileOptions& options);
 // Parse and compile in one step.
 CompileResult compile(std::string_view text, const CompileOptions& options);
+
+// The type of a record field by its dotted name in the grabbers' registry, if it has one.
+std::optional<grab::FieldType> registry_field_type(std::string_view key);
 
 // Every key the language knows besides the registry's dotted fields (for help and errors).
 std::vector<std::string> builtin_keys();
