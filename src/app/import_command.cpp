@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "app/exit_codes.h"
 #include "app/store_commands.h"
@@ -57,29 +58,27 @@ int run_import(const ImportArgs& a) {
     for (const auto& f : a.files) files.emplace_back(first_time(f), f);
     std::stable_sort(files.begin(), files.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
-    store::ImportStats total;
+    std::vector<std::unique_ptr<std::ifstream>> opened;
+    std::vector<store::ImportSource> sources;
     for (const auto& [t, path] : files) {
-        std::ifstream file;
-        if (path != "-") {
-            file.open(path, std::ios::binary);
-            if (!file) {
-                print_failure(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-                return kExitUsage;
-            }
+        if (path == "-") {
+            sources.push_back({&std::cin, "stdin"});
+            continue;
         }
-        auto stats =
-            store::import_ndjson(*db, path == "-" ? std::cin : file, path == "-" ? "stdin" : path);
-        if (!stats) {
-            print_failure(stats.error().message);
-            bool disk = stats.error().message.find("database") != std::string::npos;
-            return disk ? kExitFailure : kExitUsage;
+        opened.push_back(std::make_unique<std::ifstream>(path, std::ios::binary));
+        if (!*opened.back()) {
+            print_failure(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+            return kExitUsage;
         }
-        total.scans += stats->scans;
-        total.scans_skipped += stats->scans_skipped;
-        total.services += stats->services;
-        total.findings += stats->findings;
-        total.orphan_findings += stats->orphan_findings;
+        sources.push_back({opened.back().get(), path});
     }
+    auto imported = store::import_ndjson(*db, sources);
+    if (!imported) {
+        print_failure(imported.error().message);
+        bool disk = imported.error().message.find("database") != std::string::npos;
+        return disk ? kExitFailure : kExitUsage;
+    }
+    const store::ImportStats& total = *imported;
     std::fprintf(stderr,
                  "searchlight: imported %llu scans (%llu already stored, skipped): %llu service "
                  "records, %llu "

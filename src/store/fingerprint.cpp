@@ -12,7 +12,11 @@ std::string sha256_hex32(const std::string& canonical) {
     unsigned int len = 0;
     EVP_Digest(canonical.data(), canonical.size(), digest, &len, EVP_sha256(), nullptr);
     std::string hex = "v1:";
-    for (unsigned i = 0; i < 16 && i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 16 && i < len; ++i) {
+        hex += kDigits[digest[i] >> 4];
+        hex += kDigits[digest[i] & 0xf];
+    }
     return hex;
 }
 
@@ -40,18 +44,26 @@ const Json* find_dotted(const Json& record, std::string_view dotted) {
     }
 }
 
-std::string state_fingerprint(const Json& service, const std::set<std::string>& rules) {
+std::string state_canonical(const Json& service) {
     std::string canonical = "service-state/1";
     for (auto field : kStateFields) {
         canonical += '\x1f';
         canonical += canonical_value(find_dotted(service, field));
     }
+    return canonical;
+}
+
+std::string state_fingerprint(std::string canonical, const std::vector<std::string>& rules) {
     canonical += "\x1erules";
     for (const auto& r : rules) {
         canonical += '\x1f';
         canonical += r;
     }
     return sha256_hex32(canonical);
+}
+
+std::string state_fingerprint(const Json& service, const std::set<std::string>& rules) {
+    return state_fingerprint(state_canonical(service), {rules.begin(), rules.end()});
 }
 
 std::string finding_fingerprint(std::string_view ip, int64_t port, std::string_view transport,

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sl::store {
 
@@ -44,6 +45,10 @@ const Json* find_dotted(const Json& record, std::string_view dotted);
 
 // "v1:" and 32 hex digits of SHA-256 over the state fields and the rules, in canonical form.
 std::string state_fingerprint(const Json& service, const std::set<std::string>& rules);
+// The same in two steps, for callers that learn the rules later: the state fields' canonical
+// form, then the fingerprint over it and the rules (sorted, distinct).
+std::string state_canonical(const Json& service);
+std::string state_fingerprint(std::string canonical, const std::vector<std::string>& rules);
 // "v1:" and 32 hex digits of SHA-256 over (ip, port, transport, rule).
 std::string finding_fingerprint(std::string_view ip, int64_t port, std::string_view transport,
                                 std::string_view rule);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <istream>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -26,8 +27,14 @@ struct ImportStats {
     uint64_t orphan_findings = 0;  // no service record of theirs nearby: skipped
 };
 
-// Reads `in` (named `name` in errors, as name:line: what). Stops at the first bad line; what
+struct ImportSource {
+    std::istream* in;
+    std::string name;  // in errors, as name:line: what
+};
+
+// Reads the sources in order (a scan ends with its file). Stops at the first bad line; what
 // was read before it is stored (in whole batches) and the scan is left incomplete.
+Result<ImportStats> import_ndjson(Store& store, const std::vector<ImportSource>& sources);
 Result<ImportStats> import_ndjson(Store& store, std::istream& in, const std::string& name);
 
 }  // namespace sl::store

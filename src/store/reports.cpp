@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "store/query/compile.h"
 #include "store/search.h"
 
 namespace sl::store {
@@ -26,9 +27,13 @@ Status each_row(Statement& st, F&& f) {
 
 Result<Json> observations_of(Connection& db, int64_t service_id) {
     auto st = db.prepare(
-        "SELECT protocol, product, version, access, tls, cert_sha256, rules, first_seen, "
-        "last_seen, ended_at, first_scan, last_scan FROM observations WHERE service_id = ? "
-        "ORDER BY first_seen, id");
+        "SELECT o.protocol, o.product, o.version, o.access, o.tls, o.cert_sha256, o.rules, "
+        "o.first_seen, " +
+        query::last_seen_column("o") +
+        ", o.ended_at, o.first_scan, "
+        "CASE WHEN o.ended_at IS NULL THEN s.last_scan ELSE o.last_scan END "
+        "FROM observations o JOIN services s ON s.id = o.service_id WHERE o.service_id = ? "
+        "ORDER BY o.first_seen, o.id");
     if (!st) return st.error();
     st->bind_all({service_id});
     Json list = Json::array();

@@ -165,7 +165,31 @@ DROP INDEX services_protocol;
 CREATE INDEX services_protocol ON services(protocol, state, last_seen, ip_key, port);
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4};
+// Version 5: an unchanged sighting writes no index entry and no record. Services gain
+// state_since (when the current state began: "newest first" sorts by it, and it changes only
+// with the state) and content_hash (over the record without its volatile fields); the search
+// indexes hold state_since instead of last_seen, which moves on every sighting; the last_seen
+// index goes. A current observation's last_seen and last_scan are its service's and are written
+// when it ends.
+constexpr const char* kV5 = R"sql(
+ALTER TABLE services ADD COLUMN state_since INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE services ADD COLUMN content_hash INTEGER NOT NULL DEFAULT 0;
+UPDATE services SET state_since = coalesce(
+  (SELECT o.first_seen FROM observations o WHERE o.id = services.current_obs), first_seen);
+DROP INDEX services_last_seen;
+DROP INDEX services_port;
+CREATE INDEX services_port ON services(port, state, state_since DESC, ip_key);
+DROP INDEX services_product;
+CREATE INDEX services_product ON services(product, state, state_since DESC, ip_key, port);
+DROP INDEX services_protocol;
+CREATE INDEX services_protocol ON services(protocol, state, state_since DESC, ip_key, port);
+CREATE INDEX findings_service_rule ON findings(service_id, rule);
+DROP INDEX findings_service;
+DROP VIEW current_services;
+CREATE VIEW current_services AS SELECT * FROM services;
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 
@@ -183,6 +207,10 @@ Status migrate(Connection& db, int target) {
             return s.error();
         if (auto s = tx->commit(); !s) return s.error();
     }
+    // A migration rewrites indexes: fold it into the database file now rather than leave a
+    // large write-ahead log for the first scan to grow.
+    if (*current < target)
+        if (auto s = db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); !s) return s.error();
     return Ok{};
 }
 

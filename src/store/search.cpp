@@ -101,12 +101,11 @@ Result<int64_t> count_rows(Connection& db, const Compiled& q) {
     return db.scalar(fmt::format("SELECT count(*) FROM {} WHERE {}", q.from, q.where), q.params);
 }
 
-// With terms, the sort keys carry a unary + so that SQLite filters through the terms' indexes
-// and sorts what matched, instead of walking an index in sort order past every row that
-// does not match (seen: 340 ms instead of 25 ms for port:6379 over 430,000 services).
-std::string order_by(Sort sort, const Compiled& q, Target target, bool through_terms = true) {
-    std::string plus = q.filtered && through_terms ? "+" : "";
-    const std::string& st = plus + q.state;
+// The sort keys. "Newest" is the newest state first (state_since: when a service entered its
+// current state), which the port, product and protocol indexes hold in that order, so a search
+// by one of them reads its page off the index and stops.
+std::string order_by(Sort sort, const Compiled& q, Target target) {
+    const std::string& st = q.state;
     switch (sort) {
         case Sort::kFirstSeen:
             return fmt::format("{}.first_seen DESC, s.ip_key, s.port",
@@ -118,10 +117,15 @@ std::string order_by(Sort sort, const Compiled& q, Target target, bool through_t
         case Sort::kSeverity:
             return target == Target::kFindings ? "f.severity_rank DESC, f.ip_key, f.port, f.rule"
                                                : "s.ip_key, s.port";
+        case Sort::kLastSeen:
+            return fmt::format("{} DESC, s.ip_key, s.port", target == Target::kFindings
+                                                                ? "f.last_seen"
+                                                                : query::last_seen_column(q.state));
         case Sort::kNewest:
-        default:
-            return fmt::format("{}.last_seen DESC, s.ip_key, s.port",
-                               target == Target::kFindings ? "f" : st);
+        default:  // the newest state first: a service's state_since is its observation's start
+            if (target == Target::kFindings) return "f.last_seen DESC, f.ip_key, f.port";
+            return fmt::format("{} DESC, s.ip_key, s.port",
+                               q.state == "o" ? "o.first_seen" : "s.state_since");
     }
 }
 
@@ -200,13 +204,14 @@ Result<std::vector<FacetSpec>> parse_facets(std::string_view text) {
 }
 
 Result<Sort> parse_sort(std::string_view text) {
-    if (text == "newest" || text == "last_seen") return Sort::kNewest;
+    if (text == "newest") return Sort::kNewest;
+    if (text == "last_seen") return Sort::kLastSeen;
     if (text == "first_seen") return Sort::kFirstSeen;
     if (text == "ip" || text == "address") return Sort::kAddress;
     if (text == "port") return Sort::kPort;
     if (text == "severity") return Sort::kSeverity;
     return make_error(
-        fmt::format("--sort '{}': use last_seen, first_seen, ip, port or severity", text));
+        fmt::format("--sort '{}': use newest, last_seen, first_seen, ip, port or severity", text));
 }
 
 Result<SearchResult> search_services(Connection& db, const Compiled& q, const SearchOptions& o) {
@@ -221,11 +226,11 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     std::string sql = fmt::format(
         "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, {0}.version, "
         "{0}.access, {0}.tls, s.first_seen, s.last_seen, s.gone_at, {0}.record, {0}.first_seen, "
-        "{0}.last_seen, {1}, {2} FROM {3} WHERE {6} IN (SELECT {6} FROM {3} WHERE {4} ORDER BY {5} "
+        "{8}, {1}, {2} FROM {3} WHERE {6} IN (SELECT {6} FROM {3} WHERE {4} ORDER BY {5} "
         "LIMIT ? OFFSET ?) ORDER BY {7}",
         st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.from, q.where,
-        order_by(o.sort, q, Target::kServices), row_key,
-        order_by(o.sort, q, Target::kServices, false));
+        order_by(o.sort, q, Target::kServices), row_key, order_by(o.sort, q, Target::kServices),
+        query::last_seen_column(st));
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
     rows->bind_all(page(q, o));

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -23,6 +24,10 @@ struct Blob {
     std::string bytes;
 };
 using SqlValue = std::variant<std::monostate, int64_t, double, std::string, Blob>;
+// Bytes bound as a blob without a copy (see Statement::bind_values).
+struct BlobView {
+    std::string_view bytes;
+};
 
 // A handle on a prepared statement; copies share it (the connection's cache hands them out).
 class Statement {
@@ -36,6 +41,16 @@ class Statement {
     Statement& bind(int index, int64_t v) { return bind(index, SqlValue(v)); }
     Statement& bind(int index, std::string_view v) { return bind(index, SqlValue(std::string(v))); }
     Statement& bind_null(int index) { return bind(index, SqlValue()); }
+    // Binds parameters 1..n like bind_all, without copying: text and blobs must outlive the
+    // statement's next step (the ingest path binds, runs and rebinds before every use).
+    template <class... Args>
+    Statement& bind_values(const Args&... args) {
+        reset();
+        sqlite3_clear_bindings(stmt_.get());
+        int index = 0;
+        (bind_view(++index, args), ...);
+        return *this;
+    }
     // One step: true when a row is ready, false when done; an error otherwise.
     Result<bool> step();
     // Steps to the end (for statements that return no rows).
@@ -51,6 +66,24 @@ class Statement {
     SqlValue value(int col) const;
 
   private:
+    template <class T>
+    void bind_view(int index, const T& v) {
+        sqlite3_stmt* s = stmt_.get();
+        if constexpr (std::is_same_v<T, SqlValue>) {
+            bind(index, v);
+        } else if constexpr (std::is_same_v<T, std::monostate>) {
+            sqlite3_bind_null(s, index);
+        } else if constexpr (std::is_integral_v<T>) {
+            sqlite3_bind_int64(s, index, static_cast<int64_t>(v));
+        } else if constexpr (std::is_same_v<T, double>) {
+            sqlite3_bind_double(s, index, v);
+        } else if constexpr (std::is_same_v<T, BlobView>) {
+            sqlite3_bind_blob64(s, index, v.bytes.data(), v.bytes.size(), SQLITE_STATIC);
+        } else {
+            std::string_view text(v);
+            sqlite3_bind_text64(s, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+        }
+    }
     struct Finalize {
         void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
     };
@@ -81,7 +114,12 @@ class Connection {
     };
     Connection() = default;
     std::unique_ptr<sqlite3, Close> db_;
-    std::unordered_map<std::string, Statement> cache_;  // declared after db_: finalized first
+    struct TextHash {  // lets the cache be searched by string_view, without a copy
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+    };
+    // declared after db_: finalized first
+    std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> cache_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted.

@@ -9,7 +9,6 @@
 
 #include "core/clock.h"
 #include "store/fingerprint.h"
-#include "store/text_index.h"
 
 namespace sl::store {
 
@@ -17,10 +16,11 @@ namespace {
 
 constexpr size_t kMaxIntervalQueries = 256;  // past this, the coverage set loads all
 const char* const kActive = "('open', 'acknowledged', 'accepted')";
+constexpr size_t kMaxCachedIds = 2'000'000;  // per cache: about 250 MB at most
 
-std::string text_of(const Json& j, const char* key, const char* fallback = "") {
+std::string text_of(const Json& j, const char* key) {
     auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 int64_t int_of(const Json& j, const char* key) {
@@ -28,40 +28,16 @@ int64_t int_of(const Json& j, const char* key) {
     return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
-SqlValue optional_text(const Json& j, std::string_view dotted) {
-    const Json* v = find_dotted(j, dotted);
-    if (!v || !v->is_string()) return std::monostate{};
-    return v->get<std::string>();
+// Caches an id; past kMaxCachedIds the cache stops growing (a miss costs an index search).
+template <class Map, class Key>
+void remember(Map& ids, const Key& key, int64_t id) {
+    if (ids.size() < kMaxCachedIds) ids.emplace(key, id);
 }
 
-// The record's own time in unix ms (its `time` field), or now when it has none.
-int64_t record_ms(const Json& r) {
-    std::string t = text_of(r, "time");
-    auto seconds = parse_rfc3339(t);
-    if (!seconds) return unix_ms();
-    int64_t ms = 0;
-    if (auto dot = t.find('.'); dot != std::string::npos) {
-        int digits = 0;
-        for (size_t i = dot + 1; i < t.size() && digits < 3 && t[i] >= '0' && t[i] <= '9';
-             ++i, ++digits)
-            ms = ms * 10 + (t[i] - '0');
-        while (digits++ < 3) ms *= 10;
-    }
-    return *seconds * 1000 + ms;
-}
-
-Result<IpAddr> address_of(const Json& r) {
-    auto ip = parse_ip(text_of(r, "ip"));
-    if (!ip) return make_error(fmt::format("record without a valid ip: {}", ip.error().message));
-    return *ip;
-}
-
-Result<ServiceKey> key_of(const Json& r) {
-    auto ip = address_of(r);
-    if (!ip) return ip.error();
-    int64_t port = int_of(r, "port");
-    if (port < 0 || port > 65535) return make_error(fmt::format("record with port {}", port));
-    return ServiceKey{ip_key(*ip), port, text_of(r, "transport", "tcp")};
+Json rules_json(const std::vector<std::string>& rules) {
+    Json a = Json::array();
+    for (const auto& r : rules) a.push_back(r);
+    return a;
 }
 
 }  // namespace
@@ -90,6 +66,18 @@ Status Store::begin_scan(const ScanStart& s) {
 }
 
 Status Store::apply(const Batch& batch) {
+    auto s = apply_in_transaction(batch);
+    if (!s) forget_ids();
+    return s;
+}
+
+// After a rollback: ids cached from its inserts name rows that do not exist.
+void Store::forget_ids() {
+    service_ids_.clear();
+    finding_ids_.clear();
+}
+
+Status Store::apply_in_transaction(const Batch& batch) {
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     for (const auto& m : batch.misses) misses_.push_back(m);
@@ -99,160 +87,162 @@ Status Store::apply(const Batch& batch) {
         if (grab_ && !serviced_.count(*key))
             pending_open_[*key] = p;  // its service record is still to come
         else if (!grab_)
-            if (auto s = apply_open_port(p, *key); !s) return s;
+            if (auto s = apply_open_port(p); !s) return s;
     }
     for (const auto& u : batch.services) {
-        auto key = key_of(u.service);
-        if (!key) return key.error();
-        if (auto s = apply_unit(u, *key); !s) return s;
-        pending_open_.erase(*key);
-        serviced_.insert(*key);
+        auto p = prepare_unit(u);
+        if (!p) return p.error();
+        if (auto s = apply_unit(*p); !s) return s;
     }
+    for (const auto& p : batch.prepared)
+        if (auto s = apply_unit(p); !s) return s;
     for (const auto& h : batch.hosts)
         if (auto s = apply_host(h); !s) return s;
     return tx->commit();
 }
 
-Status Store::apply_unit(const ServiceUnit& u, const ServiceKey& key) {
-    std::set<std::string> rules;
-    for (const auto& f : u.findings) rules.insert(text_of(f, "rule"));
-    auto id = upsert_service(u.service, key, rules, true);
+Status Store::apply_unit(const PreparedUnit& p) {
+    pending_open_.erase(p.key);
+    serviced_.insert(p.key);
+    auto id = upsert_service(p, true);
     if (!id) return id.error();
     if (*id == 0) return Ok{};  // older than what the store holds
-    int64_t at = record_ms(u.service);
-    for (const auto& f : u.findings)
-        if (auto s = apply_finding(*id, f, at); !s) return s;
+    for (const auto& f : p.findings)
+        if (auto s = apply_finding(*id, p, f); !s) return s;
     return Ok{};
 }
 
-Status Store::apply_open_port(const Json& port, const ServiceKey& key) {
-    Json unknown = port;
+// An open port without a service record (--no-grab, or a grab that never reported): a
+// service of protocol unknown.
+Status Store::apply_open_port(const Json& port) {
+    ServiceUnit unit{port, {}};
+    Json& unknown = unit.service;
     unknown["type"] = "service";
     unknown["protocol"] = "unknown";
     unknown["access"] = "unknown";
     unknown["tls"] = false;
     unknown.erase("rtt_ms");
     unknown.erase("state");
-    auto id = upsert_service(unknown, key, {}, false);
+    auto p = prepare_unit(unit);
+    if (!p) return p.error();
+    auto id = upsert_service(*p, false);
     return id ? Status(Ok{}) : Status(id.error());
 }
 
-namespace {
-
-ServiceColumns columns_of(const Json& r) {
-    Json kept = r;
-    for (const char* k : {"type", "scan_id"}) kept.erase(k);
-    const Json* tls = find_dotted(r, "tls");
-    return {text_of(r, "protocol", "unknown"),
-            text_of(r, "access", "unknown"),
-            kept.dump(),
-            optional_text(r, "product"),
-            optional_text(r, "version"),
-            optional_text(r, "tls_cert.sha256"),
-            tls && tls->is_boolean() && tls->get<bool>()};
-}
-
-// FNV-1a over the searchable text: whether the text index needs the new text.
-int64_t text_hash_of(const std::string& body) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char ch : body) h = (h ^ ch) * 1099511628211ull;
-    return static_cast<int64_t>(h >> 1);
-}
-
-Json rules_json(const std::set<std::string>& rules) {
-    Json a = Json::array();
-    for (const auto& r : rules) a.push_back(r);
-    return a;
-}
-
-}  // namespace
-
 // Returns the service id, or 0 when the record is older than the service's last sighting.
-Result<int64_t> Store::upsert_service(const Json& r, const ServiceKey& key,
-                                      const std::set<std::string>& rules, bool grabbed) {
-    int64_t at = record_ms(r);
-    bool proved = grabbed && text_of(r, "status", "ok") == "ok";
-    std::string fp = state_fingerprint(r, rules);
+// An unchanged sighting (the common case) writes the service's row only (last_seen and the
+// latest record), no index entry and no observation (docs/store.md, "What a sighting writes").
+Result<int64_t> Store::upsert_service(const PreparedUnit& p, bool grabbed) {
+    bool proved = grabbed && p.status_ok;
+    const ServiceColumns& c = p.columns;
+    if (proved)
+        if (auto it = service_ids_.find(p.key); it != service_ids_.end()) {
+            auto seen = sighting(it->second, p);
+            if (!seen || *seen) return seen ? Result<int64_t>(it->second) : seen.error();
+        }
     auto find = db_.prepare(
-        "SELECT s.id, s.state, s.fingerprint, s.current_obs, s.last_seen, o.text_hash "
-        "FROM services s LEFT JOIN observations o ON o.id = s.current_obs "
-        "WHERE s.ip_key = ? AND s.port = ? AND s.transport = ?");
+        "SELECT id, state, fingerprint, current_obs, last_seen, content_hash FROM services "
+        "WHERE ip_key = ? AND port = ? AND transport = ?");
     if (!find) return find.error();
-    find->bind_all({Blob{key.ip_key}, key.port, key.transport});
+    find->bind_all({Blob{p.key.ip_key}, p.key.port, p.key.transport});
     auto row = find->step();
     if (!row) return row.error();
-    ServiceColumns c = columns_of(r);
-    std::string ip = ip_from_key(key.ip_key).to_string();
-    if (!*row) {
-        auto ins = db_.prepare(
-            "INSERT INTO services(ip, ip_key, port, transport, state, first_seen, last_seen, "
-            "first_scan, last_scan, last_grab_scan, fingerprint, protocol, product, version, "
-            "access, tls, cert_sha256, record) "
-            "VALUES (?, ?, ?, ?, 'alive', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        if (!ins) return ins.error();
-        ins->bind_all({ip, Blob{key.ip_key}, key.port, key.transport, at, at, scan_id_, scan_id_,
-                       proved ? SqlValue(scan_id_) : SqlValue(), fp, c.protocol, c.product,
-                       c.version, c.access, c.tls, c.cert, c.record});
-        if (auto s = ins->run(); !s) return s.error();
-        int64_t id = db_.last_insert_id();
-        if (auto s = start_observation(id, key, r, c, fp, rules, at); !s) return s.error();
-        return id;
-    }
+    if (!*row) return insert_service(p, proved);
     int64_t id = find->integer(0), current_obs = find->integer(3), last_seen = find->integer(4);
-    int64_t text_hash = find->integer(5);
+    int64_t old_content = find->integer(5);
     bool alive = find->text(1) == "alive";
-    std::string old_fp = find->text(2);
+    bool same_state = find->text(2) == p.fingerprint;
     find->reset();
-    if (at < last_seen) return int64_t{0};
+    remember(service_ids_, p.key, id);
+    if (p.at < last_seen) return int64_t{0};
+    SqlValue grab_scan = proved ? SqlValue(scan_id_) : SqlValue();
     bool touch_only = alive && (!grabbed || (!proved && c.protocol == "unknown"));
     if (touch_only) {
-        if (auto s = touch_service(id, current_obs, at); !s) return s.error();
+        auto up = db_.prepare("UPDATE services SET last_seen = ?, last_scan = ? WHERE id = ?");
+        if (!up) return up.error();
+        up->bind_all({p.at, scan_id_, id});
+        if (auto s = up->run(); !s) return s.error();
         return id;
     }
-    if (alive && fp == old_fp) {  // the same state again: the cheap path of most sightings
-        if (auto s = refresh_observation(current_obs, r, c, text_hash, at); !s) return s.error();
+    if (alive && same_state) {  // the same state again: the latest record, no index entry
+        if (old_content != p.content_hash)  // beyond its volatile fields
+            if (auto s = refresh_observation(current_obs, p); !s) return s.error();
         auto up = db_.prepare(
             "UPDATE services SET last_seen = ?, last_scan = ?, "
-            "last_grab_scan = coalesce(?, last_grab_scan), record = ? WHERE id = ?");
+            "last_grab_scan = coalesce(?, last_grab_scan), record = ?, content_hash = ? "
+            "WHERE id = ?");
         if (!up) return up.error();
-        up->bind_all({at, scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), c.record, id});
+        up->bind_all({p.at, scan_id_, grab_scan, c.record, p.content_hash, id});
         if (auto s = up->run(); !s) return s.error();
         return id;
     }
     if (alive)
-        if (auto s = end_observation(current_obs, at); !s) return s.error();
-    if (auto s = start_observation(id, key, r, c, fp, rules, at); !s) return s.error();
+        if (auto s = end_observation(current_obs, id, p.at); !s) return s.error();
+    if (auto s = start_observation(id, p); !s) return s.error();
     auto up = db_.prepare(
         "UPDATE services SET state = 'alive', gone_at = NULL, last_seen = ?, last_scan = ?, "
         "last_grab_scan = coalesce(?, last_grab_scan), fingerprint = ?, protocol = ?, "
-        "product = ?, version = ?, access = ?, tls = ?, cert_sha256 = ?, record = ? "
-        "WHERE id = ?");
+        "product = ?, version = ?, access = ?, tls = ?, cert_sha256 = ?, record = ?, "
+        "content_hash = ?, state_since = ? WHERE id = ?");
     if (!up) return up.error();
-    up->bind_all({at, scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), fp, c.protocol, c.product,
-                  c.version, c.access, c.tls, c.cert, c.record, id});
+    up->bind_all({p.at, scan_id_, grab_scan, p.fingerprint, c.protocol, c.product, c.version,
+                  c.access, c.tls, c.cert, c.record, p.content_hash, p.at, id});
     if (auto s = up->run(); !s) return s.error();
     return id;
 }
 
-Status Store::start_observation(int64_t service_id, const ServiceKey& key, const Json& r,
-                                const ServiceColumns& c, const std::string& fp,
-                                const std::set<std::string>& rules, int64_t at) {
-    std::string body = searchable_text(r);
+Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved) {
+    const ServiceColumns& c = p.columns;
+    auto ins = db_.prepare(
+        "INSERT INTO services(ip, ip_key, port, transport, state, first_seen, last_seen, "
+        "first_scan, last_scan, last_grab_scan, fingerprint, protocol, product, version, "
+        "access, tls, cert_sha256, record, content_hash, state_since) "
+        "VALUES (?, ?, ?, ?, 'alive', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!ins) return ins.error();
+    ins->bind_all({p.ip, Blob{p.key.ip_key}, p.key.port, p.key.transport, p.at, p.at, scan_id_,
+                   scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), p.fingerprint, c.protocol,
+                   c.product, c.version, c.access, c.tls, c.cert, c.record, p.content_hash, p.at});
+    if (auto s = ins->run(); !s) return s.error();
+    int64_t id = db_.last_insert_id();
+    if (auto s = start_observation(id, p); !s) return s.error();
+    remember(service_ids_, p.key, id);
+    return id;
+}
+
+// The common case in one statement, by row id: a proved sighting of the same live state and
+// content (beyond the volatile fields), not older than the last. False when it was not that
+// (the caller takes the general path). RETURNING would cost as much again as the update.
+Result<bool> Store::sighting(int64_t id, const PreparedUnit& p) {
+    auto up = db_.prepare(
+        "UPDATE services SET last_seen = ?, last_scan = ?, last_grab_scan = ?, record = ? "
+        "WHERE id = ? AND state = 'alive' AND fingerprint = ? AND content_hash = ? AND "
+        "last_seen <= ?");
+    if (!up) return up.error();
+    up->bind_values(p.at, scan_id_, scan_id_, p.columns.record, id, p.fingerprint, p.content_hash,
+                    p.at);
+    if (auto s = up->run(); !s) return s.error();
+    return db_.changes() == 1;
+}
+
+// A new state. Its last_seen and last_scan are the service's while it is current, and are
+// written when it ends (end_observation).
+Status Store::start_observation(int64_t service_id, const PreparedUnit& p) {
+    const ServiceColumns& c = p.columns;
     auto ins = db_.prepare(
         "INSERT INTO observations(service_id, fingerprint, first_seen, last_seen, first_scan, "
         "last_scan, ip, ip_key, port, transport, protocol, product, version, access, tls, "
-        "cert_sha256, rules, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?)");
+        "cert_sha256, rules, record, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?)");
     if (!ins) return ins.error();
-    ins->bind_all({service_id, fp, at, at, scan_id_, scan_id_, ip_from_key(key.ip_key).to_string(),
-                   Blob{key.ip_key}, key.port, key.transport, c.protocol, c.product, c.version,
-                   c.access, c.tls, c.cert, rules_json(rules).dump(), c.record,
-                   text_hash_of(body)});
+    ins->bind_all({service_id, p.fingerprint, p.at, p.at, scan_id_, scan_id_, p.ip,
+                   Blob{p.key.ip_key}, p.key.port, p.key.transport, c.protocol, c.product,
+                   c.version, c.access, c.tls, c.cert, rules_json(p.rules).dump(), c.record,
+                   text_hash(p.text)});
     if (auto s = ins->run(); !s) return s;
     int64_t obs = db_.last_insert_id();
     auto text = db_.prepare("INSERT INTO observation_text(rowid, body) VALUES (?, ?)");
     if (!text) return text.error();
-    text->bind_all({obs, body});
+    text->bind_all({obs, p.text});
     if (auto s = text->run(); !s) return s;
     auto link = db_.prepare("UPDATE services SET current_obs = ? WHERE id = ?");
     if (!link) return link.error();
@@ -260,49 +250,39 @@ Status Store::start_observation(int64_t service_id, const ServiceKey& key, const
     return link->run();
 }
 
-Status Store::end_observation(int64_t obs_id, int64_t at) {
-    auto st = db_.prepare("UPDATE observations SET ended_at = ? WHERE id = ? AND ended_at IS NULL");
+// Ends the service's current state at `at`; its window closes at the service's last sighting
+// (called before the service's row moves on).
+Status Store::end_observation(int64_t obs_id, int64_t service_id, int64_t at) {
+    auto st = db_.prepare(
+        "UPDATE observations SET ended_at = ?, last_seen = s.last_seen, last_scan = s.last_scan "
+        "FROM (SELECT last_seen, last_scan FROM services WHERE id = ?) AS s "
+        "WHERE observations.id = ? AND ended_at IS NULL");
     if (!st) return st.error();
-    st->bind_all({at, obs_id});
+    st->bind_all({at, service_id, obs_id});
     return st->run();
 }
 
-// The same state seen again: only last_seen moves, unless the searchable text changed (a
-// title, a names sample): then the record and the text index follow it.
-Status Store::refresh_observation(int64_t obs_id, const Json& r, const ServiceColumns& c,
-                                  int64_t text_hash, int64_t at) {
-    std::string body = searchable_text(r);
-    int64_t hash = text_hash_of(body);
-    if (hash == text_hash) {
-        auto st = db_.prepare(
-            "UPDATE observations SET last_seen = max(last_seen, ?), last_scan = ? WHERE id = ?");
-        if (!st) return st.error();
-        st->bind_all({at, scan_id_, obs_id});
-        return st->run();
-    }
-    auto st = db_.prepare(
-        "UPDATE observations SET last_seen = max(last_seen, ?), last_scan = ?, record = ?, "
-        "text_hash = ? WHERE id = ?");
+// The same state, its record's content changed beyond the volatile fields: the current
+// observation keeps the newest record, and the text index follows when the searchable text
+// changed (a title, a names sample).
+Status Store::refresh_observation(int64_t obs_id, const PreparedUnit& p) {
+    auto old = db_.prepare("SELECT text_hash FROM observations WHERE id = ?");
+    if (!old) return old.error();
+    old->bind_all({obs_id});
+    auto row = old->step();
+    if (!row) return row.error();
+    int64_t old_hash = *row ? old->integer(0) : 0;
+    old->reset();
+    int64_t hash = text_hash(p.text);
+    auto st = db_.prepare("UPDATE observations SET record = ?, text_hash = ? WHERE id = ?");
     if (!st) return st.error();
-    st->bind_all({at, scan_id_, c.record, hash, obs_id});
+    st->bind_all({p.columns.record, hash, obs_id});
     if (auto s = st->run(); !s) return s;
+    if (hash == old_hash) return Ok{};
     auto up = db_.prepare("INSERT OR REPLACE INTO observation_text(rowid, body) VALUES (?, ?)");
     if (!up) return up.error();
-    up->bind_all({obs_id, body});
+    up->bind_all({obs_id, p.text});
     return up->run();
-}
-
-Status Store::touch_service(int64_t service_id, int64_t obs_id, int64_t at) {
-    auto st = db_.prepare(
-        "UPDATE services SET last_seen = max(last_seen, ?), last_scan = ? WHERE id = ?");
-    if (!st) return st.error();
-    st->bind_all({at, scan_id_, service_id});
-    if (auto s = st->run(); !s) return s;
-    auto obs = db_.prepare(
-        "UPDATE observations SET last_seen = max(last_seen, ?), last_scan = ? WHERE id = ?");
-    if (!obs) return obs.error();
-    obs->bind_all({at, scan_id_, obs_id});
-    return obs->run();
 }
 
 Status Store::record_change(int64_t finding_id, int64_t at, const std::string& actor,
@@ -318,21 +298,26 @@ Status Store::record_change(int64_t finding_id, int64_t at, const std::string& a
     return st->run();
 }
 
-Status Store::apply_finding(int64_t service_id, const Json& f, int64_t at) {
-    auto ip = address_of(f);
-    if (!ip) return ip.error();
-    std::string rule = text_of(f, "rule"), severity = text_of(f, "severity", "info");
-    std::string transport = text_of(f, "transport", "tcp");
-    int64_t port = int_of(f, "port");
-    std::string fp = finding_fingerprint(ip->to_string(), port, transport, rule);
-    Json evidence = f.contains("evidence") ? f["evidence"] : Json::object();
+// A finding seen on its service. Seen again unchanged (the common case), only last_seen moves.
+Status Store::apply_finding(int64_t service_id, const PreparedUnit& p, const PreparedFinding& f) {
+    std::string cache_key = std::to_string(service_id) + '/' + f.rule;
+    if (auto it = finding_ids_.find(cache_key); it != finding_ids_.end()) {
+        auto touch = db_.prepare(
+            "UPDATE findings SET last_seen = ?, last_scan = ? WHERE id = ? AND status != "
+            "'resolved' AND severity = ? AND evidence = ? AND title = ? AND last_seen <= ?");
+        if (!touch) return touch.error();
+        touch->bind_values(p.at, scan_id_, it->second, f.severity, f.evidence, f.title, p.at);
+        if (auto s = touch->run(); !s) return s;
+        if (db_.changes() == 1) return Ok{};
+    }
     auto find = db_.prepare(
         "SELECT id, status, last_seen, severity, evidence, title FROM findings "
-        "WHERE fingerprint = ?");
+        "WHERE service_id = ? AND rule = ?");
     if (!find) return find.error();
-    find->bind_all({fp});
+    find->bind_all({service_id, f.rule});
     auto row = find->step();
     if (!row) return row.error();
+    int64_t rank = std::max(0, severity_rank(f.severity));
     if (!*row) {
         auto ins = db_.prepare(
             "INSERT INTO findings(fingerprint, service_id, ip, ip_key, port, transport, rule, "
@@ -340,47 +325,48 @@ Status Store::apply_finding(int64_t service_id, const Json& f, int64_t at) {
             "first_seen, last_seen, first_scan, last_scan, status_changed_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)");
         if (!ins) return ins.error();
-        ins->bind_all({fp, service_id, ip->to_string(), Blob{ip_key(*ip)}, port, transport, rule,
-                       text_of(f, "category", "info"), severity,
-                       int64_t{std::max(0, severity_rank(severity))}, text_of(f, "title"),
-                       evidence.dump(), text_of(f, "remediation"), at, at, scan_id_, scan_id_, at});
+        ins->bind_all({finding_fingerprint(p.ip, p.key.port, p.key.transport, f.rule), service_id,
+                       p.ip, Blob{p.key.ip_key}, p.key.port, p.key.transport, f.rule, f.category,
+                       f.severity, rank, f.title, f.evidence, f.remediation, p.at, p.at, scan_id_,
+                       scan_id_, p.at});
         if (auto s = ins->run(); !s) return s;
-        return record_change(db_.last_insert_id(), at, "scan", "", "open", "first seen");
+        int64_t id = db_.last_insert_id();
+        remember(finding_ids_, cache_key, id);
+        return record_change(id, p.at, "scan", "", "open", "first seen");
     }
     int64_t id = find->integer(0), last_seen = find->integer(2);
+    remember(finding_ids_, cache_key, id);
     std::string status = find->text(1);
-    std::string evidence_text = evidence.dump(), title = text_of(f, "title");
-    bool same = status != "resolved" && find->text(3) == severity &&
-                find->text(4) == evidence_text && find->text(5) == title;
+    bool same = status != "resolved" && find->text(3) == f.severity &&
+                find->text(4) == f.evidence && find->text(5) == f.title;
     find->reset();
-    if (at < last_seen) return Ok{};
-    if (same) {  // seen again, unchanged: the cheap path
-        auto touch = db_.prepare(
-            "UPDATE findings SET last_seen = ?, last_scan = ?, service_id = ? WHERE id = ?");
+    if (p.at < last_seen) return Ok{};
+    if (same) {
+        auto touch = db_.prepare("UPDATE findings SET last_seen = ?, last_scan = ? WHERE id = ?");
         if (!touch) return touch.error();
-        touch->bind_all({at, scan_id_, service_id, id});
+        touch->bind_all({p.at, scan_id_, id});
         return touch->run();
     }
     bool reopen = status == "resolved";
     auto up = db_.prepare(
-        "UPDATE findings SET last_seen = ?, last_scan = ?, service_id = ?, category = ?, "
+        "UPDATE findings SET last_seen = ?, last_scan = ?, category = ?, "
         "severity = ?, severity_rank = ?, title = ?, evidence = ?, remediation = ?, "
         "status = ?, resolved_at = CASE WHEN ? THEN NULL ELSE resolved_at END, "
         "reopen_count = reopen_count + ?, "
         "status_changed_at = CASE WHEN ? THEN ? ELSE status_changed_at END WHERE id = ?");
     if (!up) return up.error();
-    up->bind_all({at, scan_id_, service_id, text_of(f, "category", "info"), severity,
-                  int64_t{std::max(0, severity_rank(severity))}, text_of(f, "title"),
-                  evidence.dump(), text_of(f, "remediation"), reopen ? "open" : status,
-                  int64_t{reopen}, int64_t{reopen}, int64_t{reopen}, at, id});
+    up->bind_all({p.at, scan_id_, f.category, f.severity, rank, f.title, f.evidence, f.remediation,
+                  reopen ? "open" : status, int64_t{reopen}, int64_t{reopen}, int64_t{reopen}, p.at,
+                  id});
     if (auto s = up->run(); !s) return s;
-    if (reopen) return record_change(id, at, "scan", "resolved", "open", "seen again");
+    if (reopen) return record_change(id, p.at, "scan", "resolved", "open", "seen again");
     return Ok{};
 }
 
 Status Store::apply_host(const Json& h) {
-    auto ip = address_of(h);
-    if (!ip) return ip.error();
+    auto ip = parse_ip(text_of(h, "ip"));
+    if (!ip)
+        return make_error(fmt::format("host record without a valid ip: {}", ip.error().message));
     int64_t at = record_ms(h);
     Json names = h.contains("open_protocol_names") ? h["open_protocol_names"] : Json::array();
     auto st = db_.prepare(
@@ -428,7 +414,7 @@ Status Store::resolve_gone(const ScanEnd& e) {
         find->reset();
         gone->bind_all({e.ended_ms, id});
         if (auto s = gone->run(); !s) return s;
-        if (auto s = end_observation(obs, e.ended_ms); !s) return s;
+        if (auto s = end_observation(obs, id, e.ended_ms); !s) return s;
         findings->bind_all({id});
         std::vector<std::pair<int64_t, std::string>> active;
         while (true) {
@@ -468,11 +454,24 @@ Status Store::resolve_findings(const ScanEnd& e) {
 }
 
 Status Store::finish_scan(const ScanEnd& e) {
+    auto s = finish_in_transaction(e);
+    if (!s) {
+        forget_ids();
+        return s;
+    }
+    // Fold the scan's write-ahead log into the database file while nothing else writes (the
+    // log is checkpointed every 64 MiB anyway). Committed data is safe in the log, so a failed
+    // checkpoint is not the scan's failure.
+    (void)db_.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    return s;
+}
+
+Status Store::finish_in_transaction(const ScanEnd& e) {
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     for (const auto& [key, port] : pending_open_)
         if (!serviced_.count(key))
-            if (auto s = apply_open_port(port, key); !s) return s;
+            if (auto s = apply_open_port(port); !s) return s;
     pending_open_.clear();
     if (e.completed) {
         if (auto s = resolve_gone(e); !s) return s;

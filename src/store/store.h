@@ -11,10 +11,13 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/ip.h"
 #include "core/result.h"
+#include "store/prepare.h"
 #include "store/sqlite.h"
 
 namespace sl::store {
@@ -32,24 +35,15 @@ bool is_refusal(const Error& e);
 // $XDG_DATA_HOME/searchlight/searchlight.db (~/.local/share/searchlight/searchlight.db).
 Result<std::string> resolve_db_path(const std::string& flag);
 
-// The sortable key of an address: the family byte (4 or 6), then 16 big-endian bytes.
-std::string ip_key(const IpAddr& a);
-IpAddr ip_from_key(const std::string& key);
-
-// A service record and the findings that the rules drew from it, applied together.
-struct ServiceUnit {
-    Json service;
-    std::vector<Json> findings;
-};
-
 // What a scan hands the store between two acknowledgements.
 struct Batch {
-    std::vector<Json> open_ports;       // port records with state open
-    std::vector<Json> misses;           // port records of known services, not open
-    std::vector<ServiceUnit> services;  // service records with their findings
-    std::vector<Json> hosts;            // host records (the honeypot flag)
+    std::vector<Json> open_ports;        // port records with state open
+    std::vector<Json> misses;            // port records of known services, not open
+    std::vector<ServiceUnit> services;   // service records with their findings
+    std::vector<Json> hosts;             // host records (the honeypot flag)
+    std::vector<PreparedUnit> prepared;  // service units made ready off the store's thread
     size_t size() const {
-        return open_ports.size() + misses.size() + services.size() + hosts.size();
+        return open_ports.size() + misses.size() + services.size() + hosts.size() + prepared.size();
     }
 };
 
@@ -68,22 +62,6 @@ struct ScanEnd {
     std::string status = "completed";            // completed | interrupted | failed | imported
     std::optional<std::set<std::string>> rules;  // the rules it evaluated; none: no findings judged
     Json counts = Json::object();
-};
-
-struct ServiceKey {
-    std::string ip_key;
-    int64_t port = 0;
-    std::string transport;
-    bool operator<(const ServiceKey& o) const {
-        return std::tie(ip_key, port, transport) < std::tie(o.ip_key, o.port, o.transport);
-    }
-};
-
-// The state columns of a service record, computed once per record.
-struct ServiceColumns {
-    std::string protocol, access, record;
-    SqlValue product, version, cert;
-    int64_t tls = 0;
 };
 
 class Store {
@@ -112,20 +90,19 @@ class Store {
 
   private:
     Store(Connection db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
-    Status apply_unit(const ServiceUnit& u, const ServiceKey& key);
-    Status apply_open_port(const Json& port, const ServiceKey& key);
-    Status apply_finding(int64_t service_id, const Json& f, int64_t at_ms);
+    Status apply_in_transaction(const Batch& batch);
+    Status finish_in_transaction(const ScanEnd& e);
+    void forget_ids();
+    Status apply_unit(const PreparedUnit& p);
+    Result<bool> sighting(int64_t id, const PreparedUnit& p);
+    Status apply_open_port(const Json& port);
+    Status apply_finding(int64_t service_id, const PreparedUnit& p, const PreparedFinding& f);
     Status apply_host(const Json& h);
-    // The record's key is parsed once, by apply(), and handed down.
-    Result<int64_t> upsert_service(const Json& service, const ServiceKey& key,
-                                   const std::set<std::string>& rules, bool grabbed);
-    Status start_observation(int64_t service_id, const ServiceKey& key, const Json& r,
-                             const ServiceColumns& c, const std::string& fp,
-                             const std::set<std::string>& rules, int64_t at);
-    Status end_observation(int64_t obs_id, int64_t at);
-    Status refresh_observation(int64_t obs_id, const Json& r, const ServiceColumns& c,
-                               int64_t text_hash, int64_t at);
-    Status touch_service(int64_t service_id, int64_t obs_id, int64_t at);
+    Result<int64_t> upsert_service(const PreparedUnit& p, bool grabbed);
+    Result<int64_t> insert_service(const PreparedUnit& p, bool proved);
+    Status start_observation(int64_t service_id, const PreparedUnit& p);
+    Status end_observation(int64_t obs_id, int64_t service_id, int64_t at);
+    Status refresh_observation(int64_t obs_id, const PreparedUnit& p);
     Status resolve_finding(int64_t finding_id, const std::string& from, int64_t at,
                            const std::string& reason);
     Status resolve_gone(const ScanEnd& e);
@@ -135,9 +112,16 @@ class Store {
     std::string path_;
     std::string scan_id_;  // the scan being ingested
     bool grab_ = true;
-    std::map<ServiceKey, Json> pending_open_;  // open ports whose service record may follow
-    std::set<ServiceKey> serviced_;            // keys that got a service record in this scan
-    std::vector<Json> misses_;                 // known services this scan found not open
+    // open ports whose service record may follow
+    std::unordered_map<ServiceKey, Json, ServiceKeyHash> pending_open_;
+    // keys that got a service record in this scan
+    std::unordered_set<ServiceKey, ServiceKeyHash> serviced_;
+    std::vector<Json> misses_;  // known services this scan found not open
+    // Row ids of the services and findings met by this connection, so that a sighting finds
+    // its row without an index search. Rows are never deleted, so an entry is never wrong, only
+    // missing (another writer's new rows); both are cleared when a batch rolls back.
+    std::unordered_map<ServiceKey, int64_t, ServiceKeyHash> service_ids_;
+    std::unordered_map<std::string, int64_t> finding_ids_;  // "service id/rule"
 };
 
 // The rank of a severity name: info 0 .. critical 4; -1 for anything else.

@@ -7,9 +7,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/clock.h"
 #include "store/fingerprint.h"
+#include "store/importer.h"
 #include "store/schema.h"
 
 namespace sl::store {
@@ -211,6 +213,9 @@ TEST(Store, AChangeOfStateIsANewObservationWithTimeRanges) {
     b.finish(true);
     EXPECT_EQ(count(*s, "SELECT count(*) FROM observations"), 2);
     EXPECT_EQ(count(*s, "SELECT ended_at FROM observations WHERE first_scan = 'a'"), kT0 + kDay);
+    // an ended state's window closes at its last sighting; the current one's is the service's
+    EXPECT_EQ(count(*s, "SELECT last_seen FROM observations WHERE first_scan = 'a'"), kT0);
+    EXPECT_EQ(count(*s, "SELECT state_since FROM services"), kT0 + kDay);
     EXPECT_EQ(finding_status(*s), "resolved");
     EXPECT_EQ(count(*s, "SELECT resolved_at FROM findings"), kT0 + kDay + 1000);
     ScanRun c{*s, "c", kT0 + 2 * kDay};
@@ -294,6 +299,75 @@ TEST(Store, FingerprintsIgnoreVolatileFieldsAndNameTheRules) {
     EXPECT_EQ(finding_fingerprint("10.0.0.1", 6379, "tcp", "x").size(), 35u);
     for (auto state : kStateFields)
         for (auto v : kVolatileFields) EXPECT_NE(state, v);
+}
+
+// The scan hands the store records it built (signed integers); an import parses them back
+// from NDJSON (unsigned integers): both must prepare to the same state, content and record.
+TEST(Store, ABuiltRecordAndItsParsedNdjsonPrepareAlike) {
+    Json built = service("10.0.0.1", 6379, "Redis", "open", kT0);
+    built["scan_id"] = "s";
+    built["data"] = {{"bytes", 1.5e9}, {"names_sample", {"mail", "logs"}}};
+    ServiceUnit a{built, {finding("10.0.0.1", 6379, "redis-no-auth", "medium")}};
+    ServiceUnit b{Json::parse(built.dump()),
+                  {Json::parse(finding("10.0.0.1", 6379, "redis-no-auth", "medium").dump())}};
+    auto pa = prepare_unit(a), pb = prepare_unit(b);
+    ASSERT_TRUE(pa.ok() && pb.ok());
+    EXPECT_EQ(pa->fingerprint, pb->fingerprint);
+    EXPECT_EQ(pa->content_hash, pb->content_hash);
+    EXPECT_EQ(pa->columns.record, pb->columns.record);
+    EXPECT_EQ(pa->text, pb->text);
+    EXPECT_EQ(pa->columns.record.find("scan_id"), std::string::npos);  // the envelope goes
+    Json other = built;
+    other["redis"]["used_memory"] = 5;  // volatile: the same content
+    EXPECT_EQ(content_hash(other), content_hash(built));
+    other["product"] = "KeyDB";
+    EXPECT_NE(content_hash(other), content_hash(built));
+}
+
+// A batch that fails is rolled back whole, and what it inserted is not remembered: the same
+// service applied again is stored once, with its state.
+TEST(Store, ARolledBackBatchLeavesNothingBehind) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    ScanRun a{*s, "a", kT0};
+    a.begin();
+    Batch bad;
+    bad.services = {{service("10.0.0.7", 6379, "Redis", "open", a.at), {}},
+                    {service("not-an-ip", 6379, "Redis", "open", a.at), {}}};
+    EXPECT_FALSE(s->apply(bad).ok());
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM services"), 0);
+    a.services({{service("10.0.0.7", 6379, "Redis", "open", a.at), {}}});
+    a.services({{service("10.0.0.7", 6379, "Redis", "open", a.at + 5), {}}});
+    a.finish(true);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM services"), 1);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM observations"), 1);
+    EXPECT_EQ(count(*s, "SELECT last_seen FROM services"), kT0 + 5);
+    EXPECT_EQ(count(*s,
+                    "SELECT count(*) FROM services s JOIN observations o ON o.id = "
+                    "s.current_obs"),
+              1);
+}
+
+// Several files in one import: each scan ends with its file, and an error names the file
+// and line; the files before it are kept.
+TEST(Store, AnImportOfSeveralFilesNamesTheBadOne) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    auto line = [](const char* scan, const char* ip) {
+        Json r = service(ip, 6379, "Redis", "open", kT0);
+        r["scan_id"] = scan;
+        return r.dump() + "\n";
+    };
+    std::istringstream one(line("one", "10.0.0.1") + line("one", "10.0.0.2"));
+    std::istringstream two(line("two", "10.0.0.3") + "{not json\n");
+    auto r = import_ndjson(*s, {{&one, "one.ndjson"}, {&two, "two.ndjson"}});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, "two.ndjson:2: not a JSON object");
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM scans"), 2);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM services"), 3);
+    EXPECT_EQ(count(*s, "SELECT completed FROM scans WHERE id = 'two'"), 0);
 }
 
 TEST(Store, IpKeysSortByFamilyThenValue) {

@@ -17,6 +17,8 @@ namespace sl::store::query {
 
 namespace {
 
+constexpr const char* kLastSeen = "{}.last_seen";  // see last_seen_column()
+
 using grab::FieldType;
 
 // How a key's values are read and compared.
@@ -72,8 +74,8 @@ const std::map<std::string, KeySpec>& builtin() {
         {"cert.expires",
          {Kind::kCertTime, "unixepoch(json_extract({}.record, '$.tls_cert.not_after'))", {}}},
         {"first_seen", {Kind::kTime, "{}.first_seen", {}}},
-        {"last_seen", {Kind::kTime, "{}.last_seen", {}}},
-        {"after", {Kind::kTime, "{}.last_seen", {}}},
+        {"last_seen", {Kind::kTime, kLastSeen, {}}},
+        {"after", {Kind::kTime, kLastSeen, {}}},
         {"before", {Kind::kTime, "{}.first_seen", {}}},
         {"scan", {Kind::kScan, "", {}}},
         {"state", {Kind::kState, "s.state", {"alive", "gone"}}},
@@ -200,6 +202,7 @@ class Compiler {
         return false;
     }
     std::string col(const std::string& tmpl) const {
+        if (tmpl == kLastSeen) return last_seen_column(out_.state);
         return fmt::format(fmt::runtime(tmpl), out_.state);
     }
     std::string bind(SqlValue v) {
@@ -533,8 +536,8 @@ class Compiler {
                 out = fmt::format(
                     "({0}.first_seen <= (SELECT coalesce(ended_at, started_at) FROM scans WHERE id "
                     "= {1}) AND "
-                    "{0}.last_seen >= (SELECT started_at FROM scans WHERE id = {2}))",
-                    out_.state, a, b);
+                    "{3} >= (SELECT started_at FROM scans WHERE id = {2}))",
+                    out_.state, a, b, last_seen_column(out_.state));
                 return true;
             }
             case Kind::kMeta:
@@ -616,6 +619,11 @@ std::optional<grab::FieldType> registry_field_type(std::string_view key) {
     auto it = registry_fields().find(key);
     if (it == registry_fields().end()) return std::nullopt;
     return it->second;
+}
+
+std::string last_seen_column(const std::string& state) {
+    if (state != "o") return state + ".last_seen";
+    return "(CASE WHEN o.ended_at IS NULL THEN s.last_seen ELSE o.last_seen END)";
 }
 
 std::vector<std::string> builtin_keys() {

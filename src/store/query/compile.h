@@ -48,6 +48,10 @@ CompileResult compile(std::string_view text, const CompileOptions& options);
 // The type of a record field by its dotted name in the grabbers' registry, if it has one.
 std::optional<grab::FieldType> registry_field_type(std::string_view key);
 
+// The last sighting of the state alias `state` ("s" or "o"): a current observation's last_seen
+// is its service's (docs/store.md, "What a sighting writes").
+std::string last_seen_column(const std::string& state);
+
 // Every key the language knows besides the registry's dotted fields (for help and errors).
 std::vector<std::string> builtin_keys();
 
