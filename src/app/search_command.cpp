@@ -119,7 +119,8 @@ Exit codes: 0 results printed (even none), 1 runtime failure, 2 bad query, flag 
         ->check(CLI::Range(size_t{0}, store::kMaxPageSize));
     cmd->add_option("--offset", a.offset, "Skip this many first")
         ->check(CLI::Range(size_t{0}, size_t{1} << 40));
-    cmd->add_option("--sort", a.sort, "last_seen (newest first), first_seen, ip or port")
+    cmd->add_option("--sort", a.sort,
+                    "newest (the newest state first), last_seen, first_seen, ip or port")
         ->capture_default_str();
     cmd->add_flag("--include-gone", a.include_gone,
                   "Also services that a covering scan found gone");

@@ -15,7 +15,7 @@ struct SearchArgs {
     std::string facets;
     size_t limit = 100;
     size_t offset = 0;
-    std::string sort = "last_seen";
+    std::string sort = "newest";
     bool include_gone = false;
 };
 

@@ -114,6 +114,8 @@ Result<Json> findings_of(Connection& db, int64_t service_id) {
 }  // namespace
 
 Result<Json> host_report(Connection& db, const IpAddr& ip) {
+    auto snapshot = Transaction::snapshot(db);
+    if (!snapshot) return snapshot.error();
     auto st = db.prepare(
         "SELECT id, port, transport, state, protocol, product, version, access, tls, "
         "first_seen, last_seen, gone_at, record FROM services WHERE ip_key = ? ORDER BY port, "

@@ -215,6 +215,8 @@ Result<Sort> parse_sort(std::string_view text) {
 }
 
 Result<SearchResult> search_services(Connection& db, const Compiled& q, const SearchOptions& o) {
+    auto snapshot = Transaction::snapshot(db);
+    if (!snapshot) return snapshot.error();
     SearchResult r;
     auto total = count_rows(db, q);
     if (!total) return total.error();
@@ -273,6 +275,8 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
 }
 
 Result<SearchResult> search_findings(Connection& db, const Compiled& q, const SearchOptions& o) {
+    auto snapshot = Transaction::snapshot(db);
+    if (!snapshot) return snapshot.error();
     SearchResult r;
     auto total = count_rows(db, q);
     if (!total) return total.error();

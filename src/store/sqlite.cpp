@@ -147,6 +147,11 @@ Result<Transaction> Transaction::begin(Connection& c) {
     return Transaction(c);
 }
 
+Result<Transaction> Transaction::snapshot(Connection& c) {
+    if (auto s = c.exec("BEGIN DEFERRED"); !s) return s.error();
+    return Transaction(c);
+}
+
 Transaction::~Transaction() {
     if (c_) (void)c_->exec("ROLLBACK");
 }

@@ -122,10 +122,14 @@ class Connection {
     std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> cache_;
 };
 
-// BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted.
+// BEGIN IMMEDIATE ... COMMIT, or BEGIN DEFERRED for a snapshot: every statement until the end
+// reads the same committed state (a search's count and its page agree while a scan writes),
+// and the file is locked once instead of once per statement. Rolls back when destroyed
+// uncommitted (for a snapshot, that is simply its end).
 class Transaction {
   public:
     static Result<Transaction> begin(Connection& c);
+    static Result<Transaction> snapshot(Connection& c);
     Transaction(Transaction&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
     Transaction& operator=(Transaction&&) = delete;
     ~Transaction();

@@ -12,7 +12,9 @@
 #include "core/clock.h"
 #include "store/fingerprint.h"
 #include "store/importer.h"
+#include "store/query/compile.h"
 #include "store/schema.h"
+#include "store/search.h"
 
 namespace sl::store {
 namespace {
@@ -368,6 +370,37 @@ TEST(Store, AnImportOfSeveralFilesNamesTheBadOne) {
     EXPECT_EQ(count(*s, "SELECT count(*) FROM scans"), 2);
     EXPECT_EQ(count(*s, "SELECT count(*) FROM services"), 3);
     EXPECT_EQ(count(*s, "SELECT completed FROM scans WHERE id = 'two'"), 0);
+}
+
+// "Newest first" is the newest state first: a service that changed leads one seen more lately
+// whose state is older; --sort last_seen orders by the last sighting.
+TEST(Store, SearchListsTheNewestStateFirst) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    ScanRun a{*s, "a", kT0};
+    a.begin();
+    a.services({{service("10.0.0.1", 6379, "Redis", "open", a.at), {}},
+                {service("10.0.0.2", 6379, "Redis", "open", a.at), {}}});
+    a.finish(true);
+    ScanRun b{*s, "b", kT0 + kDay};
+    b.begin();
+    b.services({{service("10.0.0.2", 6379, "Redis", "auth_required", b.at), {}}});
+    b.services({{service("10.0.0.1", 6379, "Redis", "open", b.at + 5), {}}});
+    b.finish(true);
+    auto q = query::compile("port:6379", {query::Target::kServices, kT0 + 2 * kDay, false});
+    ASSERT_TRUE(q.ok);
+    auto order = [&](Sort sort) {
+        SearchOptions o;
+        o.sort = sort;
+        auto r = search_services(s->db(), q.sql, o);
+        EXPECT_TRUE(r.ok());
+        std::vector<std::string> ips;
+        for (const auto& row : r->rows) ips.push_back(row["ip"].get<std::string>());
+        return ips;
+    };
+    EXPECT_EQ(order(Sort::kNewest), (std::vector<std::string>{"10.0.0.2", "10.0.0.1"}));
+    EXPECT_EQ(order(Sort::kLastSeen), (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
 }
 
 TEST(Store, IpKeysSortByFamilyThenValue) {
