@@ -93,6 +93,7 @@ class Store {
     Status apply_in_transaction(const Batch& batch);
     Status finish_in_transaction(const ScanEnd& e);
     void forget_ids();
+    void refresh_statistics();
     Status apply_unit(const PreparedUnit& p);
     Result<bool> sighting(int64_t id, const PreparedUnit& p);
     Status apply_open_port(const Json& port);

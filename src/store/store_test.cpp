@@ -2,6 +2,7 @@
 // the finding lifecycle, refusal of foreign files, and the migration from schema 1.
 #include "store/store.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -401,6 +402,36 @@ TEST(Store, SearchListsTheNewestStateFirst) {
     };
     EXPECT_EQ(order(Sort::kNewest), (std::vector<std::string>{"10.0.0.2", "10.0.0.1"}));
     EXPECT_EQ(order(Sort::kLastSeen), (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+}
+
+// The planner's statistics are taken at the end of a scan once the store is big enough, and
+// again only when it has doubled.
+TEST(Store, PlannerStatisticsFollowTheStoresGrowth) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    auto scan = [&](const char* id, int hosts) {
+        ScanRun run{*s, id, kT0};
+        run.begin();
+        std::vector<ServiceUnit> units;
+        for (int h = 0; h < hosts; ++h) {
+            std::string ip = fmt::format("10.1.{}.{}", h / 250, h % 250);
+            units.push_back({service(ip.c_str(), 6379, "Redis", "open", run.at), {}});
+        }
+        run.services(std::move(units));
+        run.finish(true);
+    };
+    const char* stat =
+        "SELECT coalesce(max(CAST(stat AS INTEGER)), 0) FROM sqlite_stat1 WHERE "
+        "tbl = 'services'";
+    scan("small", 10);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"), 0);
+    scan("big", 1200);
+    EXPECT_EQ(count(*s, stat), 1200);
+    scan("bigger", 1500);  // not yet doubled: the statistics stand
+    EXPECT_EQ(count(*s, stat), 1200);
+    scan("double", 2500);
+    EXPECT_EQ(count(*s, stat), 2500);
 }
 
 TEST(Store, IpKeysSortByFamilyThenValue) {
