@@ -358,7 +358,11 @@ int run_live(ScanSetup& s, const ScanArgs& a) {
             print_error(fmt::format("cannot store the scan in '{}': {}", path, st.error().message));
             return kExitFailure;
         }
-        tap = std::make_unique<StoreTap>(StoreTap{*stored, std::move(*known)});
+        tap = std::make_unique<StoreTap>(StoreTap{*stored, {}});
+        for (const auto& k : *known)
+            if (k.transport == "tcp")
+                tap->known_alive.insert(
+                    {store::ip_from_key(k.ip_key), static_cast<uint16_t>(k.port)});
     }
     writer.begin();
     scan::HostTable hosts;  // honeypot counts (the sink) and the grab budget (the scanner)

@@ -5,7 +5,7 @@
 namespace sl::app {
 
 bool ScanSink::known_alive(const scan::PortResult& r) const {
-    return store_->known_alive.count({store::ip_key(r.ip), r.port, "tcp"}) > 0;
+    return store_->known_alive.count({r.ip, r.port}) > 0;
 }
 
 void ScanSink::on_results(std::span<const scan::PortResult> batch) {

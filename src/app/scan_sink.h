@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_set>
 #include <vector>
 
 #include "output/writer.h"
@@ -32,9 +33,21 @@ struct StateFilter {
 // The store's side of the sink: the writer thread, and the services the store knew alive in
 // the scope before the scan (a closed or filtered result for one of them is a miss, which lets a
 // completed scan resolve it).
+struct LiveService {  // the scan probes TCP: an address and a port
+    IpAddr ip;
+    uint16_t port = 0;
+    bool operator==(const LiveService&) const = default;
+};
+struct LiveServiceHash {
+    size_t operator()(const LiveService& s) const {
+        auto v = static_cast<uint64_t>(s.ip.value) ^ static_cast<uint64_t>(s.ip.value >> 64);
+        return std::hash<uint64_t>()(v * 0x9e3779b97f4a7c15ull ^ s.port);
+    }
+};
 struct StoreTap {
     store::StoreWriter& writer;
-    std::set<store::ServiceKey> known_alive;
+    // looked up for every closed or filtered result: a hash of the address, no allocation
+    std::unordered_set<LiveService, LiveServiceHash> known_alive;
 };
 
 class ScanSink : public scan::ResultSink {

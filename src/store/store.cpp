@@ -117,6 +117,12 @@ Status Store::apply_unit(const PreparedUnit& p) {
 // An open port without a service record (--no-grab, or a grab that never reported): a
 // service of protocol unknown.
 Status Store::apply_open_port(const Json& port) {
+    if (auto key = key_of(port); key)
+        if (auto it = service_ids_.find(*key); it != service_ids_.end()) {
+            auto touched = touch(it->second, record_ms(port));
+            if (!touched) return touched.error();
+            if (*touched) return Ok{};
+        }
     ServiceUnit unit{port, {}};
     Json& unknown = unit.service;
     unknown["type"] = "service";
@@ -211,6 +217,18 @@ Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved) {
     return id;
 }
 
+// An open port of a live service seen again without a grab: its last sighting moves, nothing
+// else. False when it was not that (the caller takes the general path).
+Result<bool> Store::touch(int64_t id, int64_t at) {
+    auto up = db_.prepare(
+        "UPDATE services SET last_seen = ?, last_scan = ? WHERE id = ? AND state = 'alive' AND "
+        "last_seen <= ?");
+    if (!up) return up.error();
+    up->bind_values(at, scan_id_, id, at);
+    if (auto s = up->run(); !s) return s.error();
+    return db_.changes() == 1;
+}
+
 // The common case in one statement, by row id: a proved sighting of the same live state and
 // content (beyond the volatile fields), not older than the last. False when it was not that
 // (the caller takes the general path). RETURNING would cost as much again as the update.
@@ -242,10 +260,12 @@ Status Store::start_observation(int64_t service_id, const PreparedUnit& p) {
                    text_hash(p.text)});
     if (auto s = ins->run(); !s) return s;
     int64_t obs = db_.last_insert_id();
-    auto text = db_.prepare("INSERT INTO observation_text(rowid, body) VALUES (?, ?)");
-    if (!text) return text.error();
-    text->bind_all({obs, p.text});
-    if (auto s = text->run(); !s) return s;
+    if (!p.text.empty()) {
+        auto text = db_.prepare("INSERT INTO observation_text(rowid, body) VALUES (?, ?)");
+        if (!text) return text.error();
+        text->bind_values(obs, p.text);
+        if (auto s = text->run(); !s) return s;
+    }
     auto link = db_.prepare("UPDATE services SET current_obs = ? WHERE id = ?");
     if (!link) return link.error();
     link->bind_all({obs, service_id});
@@ -281,9 +301,13 @@ Status Store::refresh_observation(int64_t obs_id, const PreparedUnit& p) {
     st->bind_all({p.columns.record, hash, obs_id});
     if (auto s = st->run(); !s) return s;
     if (hash == old_hash) return Ok{};
-    auto up = db_.prepare("INSERT OR REPLACE INTO observation_text(rowid, body) VALUES (?, ?)");
+    auto drop = db_.prepare("DELETE FROM observation_text WHERE rowid = ?");
+    if (!drop) return drop.error();
+    drop->bind_values(obs_id);
+    if (auto s = drop->run(); !s || p.text.empty()) return s;
+    auto up = db_.prepare("INSERT INTO observation_text(rowid, body) VALUES (?, ?)");
     if (!up) return up.error();
-    up->bind_all({obs_id, p.text});
+    up->bind_values(obs_id, p.text);
     return up->run();
 }
 
@@ -513,8 +537,9 @@ Status Store::finish_in_transaction(const ScanEnd& e) {
 Result<std::set<ServiceKey>> Store::alive_services(const std::vector<IpInterval>& intervals) {
     std::set<ServiceKey> out;
     bool all = intervals.size() > kMaxIntervalQueries;
-    auto st = db_.prepare(all ? "SELECT ip_key, port, transport FROM services WHERE state = 'alive'"
-                              : "SELECT ip_key, port, transport FROM services WHERE state = "
+    auto st = db_.prepare(all ? "SELECT ip_key, port, transport, id FROM services WHERE state = "
+                                "'alive'"
+                              : "SELECT ip_key, port, transport, id FROM services WHERE state = "
                                 "'alive' AND ip_key BETWEEN ? AND ?");
     if (!st) return st.error();
     auto collect = [&]() -> Status {
@@ -522,7 +547,9 @@ Result<std::set<ServiceKey>> Store::alive_services(const std::vector<IpInterval>
             auto row = st->step();
             if (!row) return row.error();
             if (!*row) return Ok{};
-            out.insert({std::get<Blob>(st->value(0)).bytes, st->integer(1), st->text(2)});
+            ServiceKey key{std::get<Blob>(st->value(0)).bytes, st->integer(1), st->text(2)};
+            remember(service_ids_, key, st->integer(3));  // the scan will see most of them
+            out.insert(std::move(key));
         }
     };
     if (all) {

@@ -96,6 +96,7 @@ class Store {
     void refresh_statistics();
     Status apply_unit(const PreparedUnit& p);
     Result<bool> sighting(int64_t id, const PreparedUnit& p);
+    Result<bool> touch(int64_t id, int64_t at);
     Status apply_open_port(const Json& port);
     Status apply_finding(int64_t service_id, const PreparedUnit& p, const PreparedFinding& f);
     Status apply_host(const Json& h);

@@ -434,6 +434,28 @@ TEST(Store, PlannerStatisticsFollowTheStoresGrowth) {
     EXPECT_EQ(count(*s, stat), 2500);
 }
 
+// An open port found without a grab has nothing to search but its protocol's name: its state
+// gets no full-text row; a grabbed service's does.
+TEST(Store, OnlyStatesWithTextAreIndexedForFullText) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE(s->begin_scan({"a", kT0, "scan", false, {}, {}}).ok());
+    Batch ports;
+    ports.open_ports = {port("10.0.0.9", 8080, "open", kT0)};
+    ASSERT_TRUE(s->apply(ports).ok());
+    Batch grabbed;
+    grabbed.services = {{service("10.0.0.1", 6379, "Redis", "open", kT0), {}}};
+    ASSERT_TRUE(s->apply(grabbed).ok());
+    ASSERT_TRUE(s->finish_scan({kT0 + 1000, true, "completed", std::nullopt, {}}).ok());
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM observations"), 2);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM observation_text"), 1);
+    EXPECT_EQ(count(*s,
+                    "SELECT count(*) FROM observation_text WHERE observation_text MATCH "
+                    "'redis'"),
+              1);
+}
+
 TEST(Store, IpKeysSortByFamilyThenValue) {
     auto a = ip_key(*parse_ip("10.0.0.1")), b = ip_key(*parse_ip("10.0.0.2"));
     auto c = ip_key(*parse_ip("::1"));

@@ -1,5 +1,7 @@
 #include "store/store_writer.h"
 
+#include <pthread.h>
+
 namespace sl::store {
 
 namespace {
@@ -27,7 +29,10 @@ StoreWriter::~StoreWriter() {
 
 Status StoreWriter::start(const ScanStart& s) {
     if (auto st = store_.begin_scan(s); !st) return st;
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "sl-store");
+        loop();
+    });
     return Ok{};
 }
 
@@ -48,6 +53,10 @@ void StoreWriter::loop() {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
             if (queue_.empty() && stopping_) return;
+            // Group commit: a commit rewrites every index page the batch touched, so many small
+            // ones cost many times what one larger one does. Wait a little for more.
+            wake_.wait_for(lock, kGroupWindow,
+                           [&] { return stopping_ || queue_.size() >= kMaxQueuedBatches / 2; });
             while (!queue_.empty()) {
                 append(merged, std::move(queue_.front()));
                 queue_.pop_front();

@@ -1,10 +1,12 @@
-// The store's one writer thread. Scan workers submit batches; the thread applies whatever is
-// queued as one transaction, so a scan is not slowed by storing and a reader never sees a
-// partial batch. The queue is bounded (submit blocks when it is full). After the first error
-// (disk full, read-only file) every later batch is dropped and failed() tells the scan to stop.
+// The store's one writer thread. Scan workers submit batches; the thread applies whatever has
+// gathered in the last kGroupWindow as one transaction, so a scan is not slowed by storing and a
+// reader never sees a partial batch. The queue is bounded (submit blocks when it is full). After
+// the first error (disk full, read-only file) every later batch is dropped and failed() tells the
+// scan to stop.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -15,6 +17,9 @@
 namespace sl::store {
 
 inline constexpr size_t kMaxQueuedBatches = 256;
+// How long the thread lets batches gather before it commits them as one transaction (sooner
+// when half the queue is full, or at the end of the scan).
+inline constexpr std::chrono::milliseconds kGroupWindow{200};
 
 class StoreWriter {
   public:
