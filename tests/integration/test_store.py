@@ -73,8 +73,16 @@ def consistent(test, db):
     # no partial batch: every service has its current state and every finding its service
     test.assertEqual(query(db, "SELECT count(*) FROM services s LEFT JOIN observations o "
                                "ON o.id = s.current_obs WHERE o.id IS NULL"), [(0,)])
+    # every state with something to search has its full-text row (an open port found without a
+    # grab has only its protocol's name, and no row)
     test.assertEqual(query(db, "SELECT count(*) FROM observations o LEFT JOIN observation_text t "
-                               "ON t.rowid = o.id WHERE t.rowid IS NULL"), [(0,)])
+                               "ON t.rowid = o.id WHERE t.rowid IS NULL AND (o.product IS NOT NULL "
+                               "OR o.version IS NOT NULL OR json_extract(o.record, '$.banner') "
+                               "IS NOT NULL OR json_extract(o.record, '$.http.title') IS NOT NULL)"),
+                     [(0,)])
+    test.assertEqual(query(db, "SELECT count(*) FROM observations o JOIN observation_text t "
+                               "ON t.rowid = o.id WHERE o.protocol = 'unknown' AND o.product IS NULL "
+                               "AND json_extract(o.record, '$.banner') IS NULL"), [(0,)])
 
 
 class StoreLifecycle(unittest.TestCase):
