@@ -217,7 +217,23 @@ CREATE INDEX findings_category ON findings(category COLLATE NOCASE, status, serv
 CREATE INDEX findings_severity ON findings(severity_rank, status, service_id);
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
+// Version 7: the counting twins also hold the page's order after access, so a question on a
+// port, product or protocol with access: (access:open, the common one) counts and pages from
+// one index. With planner statistics SQLite chose the narrow twin for such a page and then read
+// every matching row to sort it (access:open (protocol:redis OR protocol:memcached): 23 ms ->
+// 232 ms over 430,000 services).
+constexpr const char* kV7 = R"sql(
+DROP INDEX services_port_count;
+CREATE INDEX services_port_access ON services(port, state, access, state_since DESC, ip_key);
+DROP INDEX services_product_count;
+CREATE INDEX services_product_access
+  ON services(product, state, access, state_since DESC, ip_key, port);
+DROP INDEX services_protocol_count;
+CREATE INDEX services_protocol_access
+  ON services(protocol, state, access, state_since DESC, ip_key, port);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

@@ -11,7 +11,7 @@
 namespace sl::store {
 
 inline constexpr int64_t kApplicationId = 0x534c4954;  // "SLIT"
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Applies migrations up to `target` (kSchemaVersion unless a test asks for an older one).
 Status migrate(Connection& db, int target = kSchemaVersion);
