@@ -27,11 +27,6 @@ constexpr size_t kMaxWorkers = 4;
 // commit.
 constexpr size_t kChunksInFlight = 64;
 
-std::string text_of(const Json& j, const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 enum class Kind { kPort, kService, kFinding, kHost, kSummary, kSkip };
 
 // One line, parsed, checked and (for services and findings) prepared for the store.

@@ -12,11 +12,6 @@ namespace sl::store {
 
 namespace {
 
-std::string text_of(const Json& j, const char* key, const char* fallback = "") {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
-}
-
 SqlValue optional_text(const Json& j, std::string_view dotted) {
     const Json* v = find_dotted(j, dotted);
     if (!v || !v->is_string()) return std::monostate{};
@@ -81,6 +76,11 @@ ServiceColumns columns_of(Json& r) {
 }
 
 }  // namespace
+
+std::string text_of(const Json& j, const char* key, const char* fallback) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+}
 
 PreparedFinding prepare_finding(const Json& f) {
     auto evidence = f.find("evidence");

@@ -71,6 +71,8 @@ struct PreparedUnit {
     std::vector<PreparedFinding> findings;
 };
 
+// A record's top-level string field, or `fallback` when it is missing or not a string.
+std::string text_of(const Json& record, const char* key, const char* fallback = "");
 // The (ip, port, transport) of a port, service or finding record.
 Result<ServiceKey> key_of(const Json& record);
 // The record's `time` in unix ms, or now when it has none or it does not parse.

@@ -101,6 +101,16 @@ class Connection {
     // Prepared once per connection and reused: the statement is reset and its bindings
     // replaced by bind_all().
     Result<Statement> prepare(std::string_view sql);
+    // A statement that returns no rows, with its parameters bound without copies
+    // (Statement::bind_values); the number of rows it changed.
+    template <class... Args>
+    Result<int64_t> update(std::string_view sql, const Args&... args) {
+        auto st = prepare(sql);
+        if (!st) return st.error();
+        st->bind_values(args...);
+        if (auto s = st->run(); !s) return s.error();
+        return changes();
+    }
     // The single integer of a one-row query (PRAGMA user_version, COUNT(*)).
     Result<int64_t> scalar(std::string_view sql, const std::vector<SqlValue>& params = {});
     int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_.get()); }

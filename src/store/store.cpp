@@ -16,14 +16,8 @@ namespace {
 
 constexpr size_t kMaxIntervalQueries = 256;  // past this, the coverage set loads all
 const char* const kActive = "('open', 'acknowledged', 'accepted')";
-constexpr size_t kMaxCachedIds = 2'000'000;
-constexpr int64_t kMinAnalyzedRows =
-    1000;  // below this, every plan is fast  // per cache: about 250 MB at most
-
-std::string text_of(const Json& j, const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+constexpr size_t kMaxCachedIds = 2'000'000;  // per cache: about 250 MB at most
+constexpr int64_t kMinAnalyzedRows = 1000;   // below this, every plan is fast
 
 int64_t int_of(const Json& j, const char* key) {
     auto it = j.find(key);
@@ -166,11 +160,8 @@ Result<int64_t> Store::upsert_service(const PreparedUnit& p, bool grabbed) {
     SqlValue grab_scan = proved ? SqlValue(scan_id_) : SqlValue();
     bool touch_only = alive && (!grabbed || (!proved && c.protocol == "unknown"));
     if (touch_only) {
-        auto up = db_.prepare("UPDATE services SET last_seen = ?, last_scan = ? WHERE id = ?");
-        if (!up) return up.error();
-        up->bind_all({p.at, scan_id_, id});
-        if (auto s = up->run(); !s) return s.error();
-        return id;
+        auto touched = touch(id, p.at);
+        return touched ? Result<int64_t>(id) : touched.error();
     }
     if (alive && same_state) {  // the same state again: the latest record, no index entry
         if (old_content != p.content_hash)  // beyond its volatile fields
@@ -220,28 +211,25 @@ Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved) {
 // An open port of a live service seen again without a grab: its last sighting moves, nothing
 // else. False when it was not that (the caller takes the general path).
 Result<bool> Store::touch(int64_t id, int64_t at) {
-    auto up = db_.prepare(
+    auto changed = db_.update(
         "UPDATE services SET last_seen = ?, last_scan = ? WHERE id = ? AND state = 'alive' AND "
-        "last_seen <= ?");
-    if (!up) return up.error();
-    up->bind_values(at, scan_id_, id, at);
-    if (auto s = up->run(); !s) return s.error();
-    return db_.changes() == 1;
+        "last_seen <= ?",
+        at, scan_id_, id, at);
+    if (!changed) return changed.error();
+    return *changed == 1;
 }
 
 // The common case in one statement, by row id: a proved sighting of the same live state and
 // content (beyond the volatile fields), not older than the last. False when it was not that
 // (the caller takes the general path). RETURNING would cost as much again as the update.
 Result<bool> Store::sighting(int64_t id, const PreparedUnit& p) {
-    auto up = db_.prepare(
+    auto changed = db_.update(
         "UPDATE services SET last_seen = ?, last_scan = ?, last_grab_scan = ?, record = ? "
         "WHERE id = ? AND state = 'alive' AND fingerprint = ? AND content_hash = ? AND "
-        "last_seen <= ?");
-    if (!up) return up.error();
-    up->bind_values(p.at, scan_id_, scan_id_, p.columns.record, id, p.fingerprint, p.content_hash,
-                    p.at);
-    if (auto s = up->run(); !s) return s.error();
-    return db_.changes() == 1;
+        "last_seen <= ?",
+        p.at, scan_id_, scan_id_, p.columns.record, id, p.fingerprint, p.content_hash, p.at);
+    if (!changed) return changed.error();
+    return *changed == 1;
 }
 
 // A new state. Its last_seen and last_scan are the service's while it is current, and are
@@ -328,13 +316,12 @@ Status Store::record_change(int64_t finding_id, int64_t at, const std::string& a
 Status Store::apply_finding(int64_t service_id, const PreparedUnit& p, const PreparedFinding& f) {
     std::string cache_key = std::to_string(service_id) + '/' + f.rule;
     if (auto it = finding_ids_.find(cache_key); it != finding_ids_.end()) {
-        auto touch = db_.prepare(
+        auto changed = db_.update(
             "UPDATE findings SET last_seen = ?, last_scan = ? WHERE id = ? AND status != "
-            "'resolved' AND severity = ? AND evidence = ? AND title = ? AND last_seen <= ?");
-        if (!touch) return touch.error();
-        touch->bind_values(p.at, scan_id_, it->second, f.severity, f.evidence, f.title, p.at);
-        if (auto s = touch->run(); !s) return s;
-        if (db_.changes() == 1) return Ok{};
+            "'resolved' AND severity = ? AND evidence = ? AND title = ? AND last_seen <= ?",
+            p.at, scan_id_, it->second, f.severity, f.evidence, f.title, p.at);
+        if (!changed) return changed.error();
+        if (*changed == 1) return Ok{};
     }
     auto find = db_.prepare(
         "SELECT id, status, last_seen, severity, evidence, title FROM findings "
@@ -368,10 +355,9 @@ Status Store::apply_finding(int64_t service_id, const PreparedUnit& p, const Pre
     find->reset();
     if (p.at < last_seen) return Ok{};
     if (same) {
-        auto touch = db_.prepare("UPDATE findings SET last_seen = ?, last_scan = ? WHERE id = ?");
-        if (!touch) return touch.error();
-        touch->bind_all({p.at, scan_id_, id});
-        return touch->run();
+        auto changed = db_.update("UPDATE findings SET last_seen = ?, last_scan = ? WHERE id = ?",
+                                  p.at, scan_id_, id);
+        return changed ? Status(Ok{}) : Status(changed.error());
     }
     bool reopen = status == "resolved";
     auto up = db_.prepare(
