@@ -3,6 +3,7 @@
 // nothing. Files are read oldest first (by their first record's time).
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -70,7 +71,9 @@ int run_import(const ImportArgs& a) {
             print_failure(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
             return kExitUsage;
         }
-        sources.push_back({opened.back().get(), path});
+        std::error_code ec;
+        auto bytes = std::filesystem::file_size(path, ec);
+        sources.push_back({opened.back().get(), path, ec ? 0 : static_cast<uint64_t>(bytes)});
     }
     auto imported = store::import_ndjson(*db, sources);
     if (!imported) {

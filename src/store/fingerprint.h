@@ -40,6 +40,13 @@ inline constexpr std::array<std::string_view, 17> kVolatileFields = {"type",
                                                                      "data.bytes",
                                                                      "data.rows"};
 
+// True for a field listed in kVolatileFields, by its dotted name.
+inline bool is_volatile(std::string_view dotted) {
+    for (auto f : kVolatileFields)
+        if (f == dotted) return true;
+    return false;
+}
+
 // A field by dotted name from a record in the NDJSON contract form (nested objects).
 const Json* find_dotted(const Json& record, std::string_view dotted);
 

@@ -29,11 +29,14 @@ struct ImportStats {
 
 struct ImportSource {
     std::istream* in;
-    std::string name;  // in errors, as name:line: what
+    std::string name;    // in errors, as name:line: what
+    uint64_t bytes = 0;  // its size when known (a file): a bulk import is judged by it
 };
 
 // Reads the sources in order (a scan ends with its file). Stops at the first bad line; what
-// was read before it is stored (in whole batches) and the scan is left incomplete.
+// was read before it is stored (in whole batches) and the scan is left incomplete. An import
+// of more records than twice the services the store holds is a bulk import: the search indexes
+// are built once at its end instead of kept through every insert (docs/store.md).
 Result<ImportStats> import_ndjson(Store& store, const std::vector<ImportSource>& sources);
 Result<ImportStats> import_ndjson(Store& store, std::istream& in, const std::string& name);
 

@@ -25,10 +25,6 @@ void fnv(uint64_t& h, std::string_view bytes) {
     h = (h ^ 0xff) * kFnvPrime;  // a separator, so "ab","c" and "a","bc" differ
 }
 
-bool is_volatile(std::string_view path) {
-    return std::find(kVolatileFields.begin(), kVolatileFields.end(), path) != kVolatileFields.end();
-}
-
 void hash_content(uint64_t& h, const Json& v, std::string& path) {
     if (v.is_object()) {
         fnv(h, "{");
@@ -141,6 +137,23 @@ int64_t content_hash(const Json& record) {
     return static_cast<int64_t>(h >> 1);
 }
 
+std::string volatile_patch(const Json& r) {
+    Json patch = Json::object();
+    for (std::string_view path : kVolatileFields) {
+        if (path == "type" || path == "scan_id") continue;
+        const Json* v = find_dotted(r, path);
+        auto dot = path.find('.');
+        if (dot == std::string_view::npos) {
+            patch[std::string(path)] = v ? *v : Json(nullptr);
+            continue;
+        }
+        auto parent = r.find(std::string(path.substr(0, dot)));
+        if (parent == r.end() || !parent->is_object()) continue;  // none to patch or remove
+        patch[parent.key()][std::string(path.substr(dot + 1))] = v ? *v : Json(nullptr);
+    }
+    return patch.dump();
+}
+
 int64_t text_hash(std::string_view text) {
     uint64_t h = kFnvBasis;
     for (unsigned char ch : text) h = (h ^ ch) * kFnvPrime;
@@ -156,6 +169,7 @@ Result<PreparedUnit> prepare_service(Json service) {
     p.at = record_ms(service);
     p.status_ok = text_of(service, "status", "ok") == "ok";
     p.content_hash = content_hash(service);
+    p.volatile_patch = volatile_patch(service);
     p.columns = columns_of(service);
     p.state = state_canonical(service);
     p.text = searchable_text(service);

@@ -66,6 +66,7 @@ struct PreparedUnit {
     std::string state;               // state_canonical(): the fingerprint before the rules
     std::string fingerprint;         // state_fingerprint() over state and rules (finish_unit)
     int64_t content_hash = 0;        // over the record without its volatile fields
+    std::string volatile_patch;      // volatile_patch()
     std::string text;                // searchable_text()
     std::vector<std::string> rules;  // sorted, distinct
     std::vector<PreparedFinding> findings;
@@ -88,6 +89,10 @@ void finish_unit(PreparedUnit& unit);
 // A 63-bit hash of a record's content without the volatile fields (kVolatileFields): equal
 // hashes mean the stored record needs no rewrite.
 int64_t content_hash(const Json& record);
+// The record's volatile fields (but its envelope) as a JSON merge patch (RFC 7396) over an
+// older record of the same content: a field the record lacks is null, so the patch removes it.
+// A sighting stores this, not the record (docs/store.md, "What a sighting writes").
+std::string volatile_patch(const Json& record);
 // FNV-1a over text, as 63 bits.
 int64_t text_hash(std::string_view text);
 

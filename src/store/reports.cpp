@@ -31,8 +31,9 @@ Result<Json> observations_of(Connection& db, int64_t service_id) {
         "o.first_seen, " +
         query::last_seen_column("o") +
         ", o.ended_at, o.first_scan, "
-        "CASE WHEN o.ended_at IS NULL THEN s.last_scan ELSE o.last_scan END "
-        "FROM observations o JOIN services s ON s.id = o.service_id WHERE o.service_id = ? "
+        "CASE WHEN o.ended_at IS NULL THEN g.last_scan ELSE o.last_scan END "
+        "FROM observations o JOIN sightings g ON g.service_id = o.service_id WHERE o.service_id = "
+        "? "
         "ORDER BY o.first_seen, o.id");
     if (!st) return st.error();
     st->bind_all({service_id});

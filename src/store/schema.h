@@ -11,9 +11,18 @@
 namespace sl::store {
 
 inline constexpr int64_t kApplicationId = 0x534c4954;  // "SLIT"
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
-// Applies migrations up to `target` (kSchemaVersion unless a test asks for an older one).
+// Applies migrations up to `target` (kSchemaVersion unless a test asks for an older one). A
+// migration that drops a search index says IF EXISTS: a killed bulk import may have dropped it.
 Status migrate(Connection& db, int target = kSchemaVersion);
+
+// The services indexes that serve searches only: the store's own writes never read them. A bulk
+// import drops them and builds them at its end (docs/store.md, "Bulk imports"), since building
+// an index once costs a third of keeping it through the same inserts.
+Status drop_search_indexes(Connection& db);
+// Builds the search indexes that are missing (after a bulk import, or a killed one); true when
+// it built any.
+Result<bool> build_search_indexes(Connection& db);
 
 }  // namespace sl::store

@@ -227,12 +227,13 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     std::string row_key = st + ".id";
     std::string sql = fmt::format(
         "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, {0}.version, "
-        "{0}.access, {0}.tls, s.first_seen, s.last_seen, s.gone_at, {0}.record, {0}.first_seen, "
-        "{8}, {1}, {2} FROM {3} WHERE {6} IN (SELECT {6} FROM {3} WHERE {4} ORDER BY {5} "
+        "{0}.access, {0}.tls, s.first_seen, g.last_seen, s.gone_at, {10}, {0}.first_seen, "
+        "{8}, {1}, {2} FROM {3} WHERE {6} IN (SELECT {6} FROM {9} WHERE {4} ORDER BY {5} "
         "LIMIT ? OFFSET ?) ORDER BY {7}",
-        st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.from, q.where,
+        st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.rows_from, q.where,
         order_by(o.sort, q, Target::kServices), row_key, order_by(o.sort, q, Target::kServices),
-        query::last_seen_column(st));
+        query::last_seen_column(st), o.sort == Sort::kLastSeen ? q.rows_from : q.from,
+        query::record_column(st));
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
     rows->bind_all(page(q, o));

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "store/fingerprint.h"
+#include "store/schema.h"
 
 namespace sl::store {
 
@@ -28,6 +29,13 @@ int64_t int_of(const Json& j, const char* key) {
 template <class Map, class Key>
 void remember(Map& ids, const Key& key, int64_t id) {
     if (ids.size() < kMaxCachedIds) ids.emplace(key, id);
+}
+
+// A live state in one number (never 0): its fingerprint and its content hash.
+uint64_t state_token(std::string_view fingerprint, int64_t content_hash) {
+    return (static_cast<uint64_t>(text_hash(fingerprint)) * 0x9e3779b97f4a7c15ull ^
+            static_cast<uint64_t>(content_hash)) |
+           1;
 }
 
 Json rules_json(const std::vector<std::string>& rules) {
@@ -69,13 +77,24 @@ Status Store::apply(const Batch& batch) {
 
 // After a rollback: ids cached from its inserts name rows that do not exist.
 void Store::forget_ids() {
-    service_ids_.clear();
+    known_services_.clear();
     finding_ids_.clear();
+}
+
+void Store::know(const ServiceKey& key, int64_t id, uint64_t state) {
+    if (auto it = known_services_.find(key); it != known_services_.end())
+        it->second = {id, state};
+    else if (known_services_.size() < kMaxCachedIds)
+        known_services_.emplace(key, KnownService{id, state});
 }
 
 Status Store::apply_in_transaction(const Batch& batch) {
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
+    auto version = db_.scalar("PRAGMA data_version");  // another connection wrote: forget
+    if (!version) return version.error();
+    if (*version != data_version_) forget_ids();
+    data_version_ = *version;
     for (const auto& m : batch.misses) misses_.push_back(m);
     for (const auto& p : batch.open_ports) {
         auto key = key_of(p);
@@ -112,8 +131,8 @@ Status Store::apply_unit(const PreparedUnit& p) {
 // service of protocol unknown.
 Status Store::apply_open_port(const Json& port) {
     if (auto key = key_of(port); key)
-        if (auto it = service_ids_.find(*key); it != service_ids_.end()) {
-            auto touched = touch(it->second, record_ms(port));
+        if (auto it = known_services_.find(*key); it != known_services_.end()) {
+            auto touched = touch(it->second.id, record_ms(port));
             if (!touched) return touched.error();
             if (*touched) return Ok{};
         }
@@ -137,10 +156,13 @@ Status Store::apply_open_port(const Json& port) {
 Result<int64_t> Store::upsert_service(const PreparedUnit& p, bool grabbed) {
     bool proved = grabbed && p.status_ok;
     const ServiceColumns& c = p.columns;
+    uint64_t state = state_token(p.fingerprint, p.content_hash);
     if (proved)
-        if (auto it = service_ids_.find(p.key); it != service_ids_.end()) {
-            auto seen = sighting(it->second, p);
-            if (!seen || *seen) return seen ? Result<int64_t>(it->second) : seen.error();
+        if (auto it = known_services_.find(p.key);
+            it != known_services_.end() && it->second.state == state) {
+            int64_t id = it->second.id;
+            auto seen = sighting(id, p);
+            if (!seen || *seen) return seen ? Result<int64_t>(id) : seen.error();
         }
     auto find = db_.prepare(
         "SELECT id, state, fingerprint, current_obs, last_seen, content_hash FROM services "
@@ -154,8 +176,8 @@ Result<int64_t> Store::upsert_service(const PreparedUnit& p, bool grabbed) {
     int64_t old_content = find->integer(5);
     bool alive = find->text(1) == "alive";
     bool same_state = find->text(2) == p.fingerprint;
+    know(p.key, id, alive ? state_token(find->text(2), old_content) : 0);
     find->reset();
-    remember(service_ids_, p.key, id);
     if (p.at < last_seen) return int64_t{0};
     SqlValue grab_scan = proved ? SqlValue(scan_id_) : SqlValue();
     bool touch_only = alive && (!grabbed || (!proved && c.protocol == "unknown"));
@@ -163,48 +185,66 @@ Result<int64_t> Store::upsert_service(const PreparedUnit& p, bool grabbed) {
         auto touched = touch(id, p.at);
         return touched ? Result<int64_t>(id) : touched.error();
     }
-    if (alive && same_state) {  // the same state again: the latest record, no index entry
-        if (old_content != p.content_hash)  // beyond its volatile fields
+    if (alive && same_state) {                // the same state again: no index entry
+        if (old_content != p.content_hash) {  // beyond its volatile fields: the newer record
             if (auto s = refresh_observation(current_obs, p); !s) return s.error();
-        auto up = db_.prepare(
-            "UPDATE services SET last_seen = ?, last_scan = ?, "
-            "last_grab_scan = coalesce(?, last_grab_scan), record = ?, content_hash = ? "
-            "WHERE id = ?");
-        if (!up) return up.error();
-        up->bind_all({p.at, scan_id_, grab_scan, c.record, p.content_hash, id});
-        if (auto s = up->run(); !s) return s.error();
+            auto up =
+                db_.prepare("UPDATE service_rows SET record = ?, content_hash = ? WHERE id = ?");
+            if (!up) return up.error();
+            up->bind_all({c.record, p.content_hash, id});
+            if (auto s = up->run(); !s) return s.error();
+        }
+        if (auto s = seen(id, p, grab_scan); !s) return s.error();
+        know(p.key, id, state);
         return id;
     }
     if (alive)
         if (auto s = end_observation(current_obs, id, p.at); !s) return s.error();
     if (auto s = start_observation(id, p); !s) return s.error();
     auto up = db_.prepare(
-        "UPDATE services SET state = 'alive', gone_at = NULL, last_seen = ?, last_scan = ?, "
-        "last_grab_scan = coalesce(?, last_grab_scan), fingerprint = ?, protocol = ?, "
+        "UPDATE service_rows SET state = 'alive', gone_at = NULL, fingerprint = ?, protocol = ?, "
         "product = ?, version = ?, access = ?, tls = ?, cert_sha256 = ?, record = ?, "
         "content_hash = ?, state_since = ? WHERE id = ?");
     if (!up) return up.error();
-    up->bind_all({p.at, scan_id_, grab_scan, p.fingerprint, c.protocol, c.product, c.version,
-                  c.access, c.tls, c.cert, c.record, p.content_hash, p.at, id});
+    up->bind_all({p.fingerprint, c.protocol, c.product, c.version, c.access, c.tls, c.cert,
+                  c.record, p.content_hash, p.at, id});
     if (auto s = up->run(); !s) return s.error();
+    if (auto s = seen(id, p, grab_scan); !s) return s.error();
+    know(p.key, id, state);
     return id;
+}
+
+// The service's sighting row moves to this one (its last grab too, when it was proved).
+Status Store::seen(int64_t id, const PreparedUnit& p, const SqlValue& grab_scan) {
+    auto up = db_.update(
+        "UPDATE sightings SET last_seen = ?, last_scan = ?, "
+        "last_grab_scan = coalesce(?, last_grab_scan), volatile = ? WHERE service_id = ?",
+        p.at, scan_id_, grab_scan, p.volatile_patch, id);
+    return up ? Status(Ok{}) : Status(up.error());
 }
 
 Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved) {
     const ServiceColumns& c = p.columns;
     auto ins = db_.prepare(
-        "INSERT INTO services(ip, ip_key, port, transport, state, first_seen, last_seen, "
-        "first_scan, last_scan, last_grab_scan, fingerprint, protocol, product, version, "
-        "access, tls, cert_sha256, record, content_hash, state_since) "
-        "VALUES (?, ?, ?, ?, 'alive', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO service_rows(ip, ip_key, port, transport, state, first_seen, first_scan, "
+        "fingerprint, protocol, product, version, access, tls, cert_sha256, record, "
+        "content_hash, state_since) VALUES (?, ?, ?, ?, 'alive', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?)");
     if (!ins) return ins.error();
-    ins->bind_all({p.ip, Blob{p.key.ip_key}, p.key.port, p.key.transport, p.at, p.at, scan_id_,
-                   scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), p.fingerprint, c.protocol,
-                   c.product, c.version, c.access, c.tls, c.cert, c.record, p.content_hash, p.at});
+    ins->bind_all({p.ip, Blob{p.key.ip_key}, p.key.port, p.key.transport, p.at, scan_id_,
+                   p.fingerprint, c.protocol, c.product, c.version, c.access, c.tls, c.cert,
+                   c.record, p.content_hash, p.at});
     if (auto s = ins->run(); !s) return s.error();
     int64_t id = db_.last_insert_id();
+    auto sight = db_.prepare(
+        "INSERT INTO sightings(service_id, last_seen, last_scan, last_grab_scan, volatile) "
+        "VALUES (?, ?, ?, ?, ?)");
+    if (!sight) return sight.error();
+    sight->bind_all(
+        {id, p.at, scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), p.volatile_patch});
+    if (auto s = sight->run(); !s) return s.error();
     if (auto s = start_observation(id, p); !s) return s.error();
-    remember(service_ids_, p.key, id);
+    know(p.key, id, state_token(p.fingerprint, p.content_hash));
     return id;
 }
 
@@ -212,22 +252,22 @@ Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved) {
 // else. False when it was not that (the caller takes the general path).
 Result<bool> Store::touch(int64_t id, int64_t at) {
     auto changed = db_.update(
-        "UPDATE services SET last_seen = ?, last_scan = ? WHERE id = ? AND state = 'alive' AND "
-        "last_seen <= ?",
+        "UPDATE sightings SET last_seen = ?, last_scan = ? FROM service_rows r "
+        "WHERE service_id = ? AND r.id = service_id AND r.state = 'alive' AND last_seen <= ?",
         at, scan_id_, id, at);
     if (!changed) return changed.error();
     return *changed == 1;
 }
 
-// The common case in one statement, by row id: a proved sighting of the same live state and
-// content (beyond the volatile fields), not older than the last. False when it was not that
-// (the caller takes the general path). RETURNING would cost as much again as the update.
+// The common case in one statement, by row id: a proved sighting of the state this connection
+// knows the service is in (the same live state and content beyond the volatile fields) writes
+// its sightings row only. False when it is older than the last (the caller takes the general
+// path). RETURNING would cost as much again as the update.
 Result<bool> Store::sighting(int64_t id, const PreparedUnit& p) {
     auto changed = db_.update(
-        "UPDATE services SET last_seen = ?, last_scan = ?, last_grab_scan = ?, record = ? "
-        "WHERE id = ? AND state = 'alive' AND fingerprint = ? AND content_hash = ? AND "
-        "last_seen <= ?",
-        p.at, scan_id_, scan_id_, p.columns.record, id, p.fingerprint, p.content_hash, p.at);
+        "UPDATE sightings SET last_seen = ?, last_scan = ?, last_grab_scan = ?, volatile = ? "
+        "WHERE service_id = ? AND last_seen <= ?",
+        p.at, scan_id_, scan_id_, p.volatile_patch, id, p.at);
     if (!changed) return changed.error();
     return *changed == 1;
 }
@@ -254,7 +294,7 @@ Status Store::start_observation(int64_t service_id, const PreparedUnit& p) {
         text->bind_values(obs, p.text);
         if (auto s = text->run(); !s) return s;
     }
-    auto link = db_.prepare("UPDATE services SET current_obs = ? WHERE id = ?");
+    auto link = db_.prepare("UPDATE service_rows SET current_obs = ? WHERE id = ?");
     if (!link) return link.error();
     link->bind_all({obs, service_id});
     return link->run();
@@ -264,8 +304,9 @@ Status Store::start_observation(int64_t service_id, const PreparedUnit& p) {
 // (called before the service's row moves on).
 Status Store::end_observation(int64_t obs_id, int64_t service_id, int64_t at) {
     auto st = db_.prepare(
-        "UPDATE observations SET ended_at = ?, last_seen = s.last_seen, last_scan = s.last_scan "
-        "FROM (SELECT last_seen, last_scan FROM services WHERE id = ?) AS s "
+        "UPDATE observations SET ended_at = ?, last_seen = s.last_seen, last_scan = s.last_scan, "
+        "record = CASE WHEN s.volatile IS NULL THEN record ELSE json_patch(record, s.volatile) "
+        "END FROM (SELECT last_seen, last_scan, volatile FROM sightings WHERE service_id = ?) AS s "
         "WHERE observations.id = ? AND ended_at IS NULL");
     if (!st) return st.error();
     st->bind_all({at, service_id, obs_id});
@@ -410,7 +451,7 @@ Status Store::resolve_gone(const ScanEnd& e) {
     auto find = db_.prepare(
         "SELECT id, current_obs FROM services WHERE ip_key = ? AND port = ? AND transport = ? "
         "AND state = 'alive' AND last_scan != ?");
-    auto gone = db_.prepare("UPDATE services SET state = 'gone', gone_at = ? WHERE id = ?");
+    auto gone = db_.prepare("UPDATE service_rows SET state = 'gone', gone_at = ? WHERE id = ?");
     auto findings = db_.prepare(std::string("SELECT id, status FROM findings WHERE service_id = ? "
                                             "AND status IN ") +
                                 kActive);
@@ -424,6 +465,7 @@ Status Store::resolve_gone(const ScanEnd& e) {
         if (!*row) continue;
         int64_t id = find->integer(0), obs = find->integer(1);
         find->reset();
+        know(*key, id, 0);
         gone->bind_all({e.ended_ms, id});
         if (auto s = gone->run(); !s) return s;
         if (auto s = end_observation(obs, id, e.ended_ms); !s) return s;
@@ -447,8 +489,8 @@ Status Store::resolve_findings(const ScanEnd& e) {
     if (!e.rules) return Ok{};
     auto st = db_.prepare(
         std::string(
-            "SELECT f.id, f.status, f.rule FROM findings f JOIN services s ON s.id = f.service_id "
-            "WHERE s.last_grab_scan = ? AND f.last_scan != ? AND f.status IN ") +
+            "SELECT f.id, f.status, f.rule FROM findings f JOIN sightings g ON g.service_id = "
+            "f.service_id WHERE g.last_grab_scan = ? AND f.last_scan != ? AND f.status IN ") +
         kActive);
     if (!st) return st.error();
     st->bind_all({scan_id_, scan_id_});
@@ -484,8 +526,8 @@ Status Store::finish_scan(const ScanEnd& e) {
 // to a narrow address range (net:10.18.3.0/24 port:80 read 54,000 index entries instead of 9).
 // ANALYZE costs about a second per 400,000 services, so doubling keeps it rare. Statistics only
 // steer plans: a failure here is not the scan's.
-void Store::refresh_statistics() {
-    auto services = db_.scalar("SELECT count(*) FROM services");
+void Store::refresh_statistics(bool force) {
+    auto services = db_.scalar("SELECT count(*) FROM service_rows");
     auto analyzed = db_.scalar(
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1') THEN "
         "1 ELSE 0 END");
@@ -494,11 +536,23 @@ void Store::refresh_statistics() {
     if (*analyzed) {
         auto stat = db_.scalar(
             "SELECT coalesce(max(CAST(stat AS INTEGER)), 0) FROM sqlite_stat1 WHERE tbl = "
-            "'services'");
+            "'service_rows'");
         if (!stat) return;
         then = *stat;
     }
-    if (*services >= 2 * then) (void)db_.exec("ANALYZE");
+    if (force || *services >= 2 * then) (void)db_.exec("ANALYZE");
+}
+
+Status Store::defer_search_indexes() { return drop_search_indexes(db_); }
+
+Status Store::restore_search_indexes() {
+    auto built = build_search_indexes(db_);
+    if (!built) return built.error();
+    if (*built) {
+        (void)db_.exec("PRAGMA wal_checkpoint(PASSIVE)");
+        refresh_statistics(/*force=*/true);
+    }
+    return Ok{};
 }
 
 Status Store::finish_in_transaction(const ScanEnd& e) {
@@ -523,10 +577,11 @@ Status Store::finish_in_transaction(const ScanEnd& e) {
 Result<std::set<ServiceKey>> Store::alive_services(const std::vector<IpInterval>& intervals) {
     std::set<ServiceKey> out;
     bool all = intervals.size() > kMaxIntervalQueries;
-    auto st = db_.prepare(all ? "SELECT ip_key, port, transport, id FROM services WHERE state = "
-                                "'alive'"
-                              : "SELECT ip_key, port, transport, id FROM services WHERE state = "
-                                "'alive' AND ip_key BETWEEN ? AND ?");
+    auto st = db_.prepare(all ? "SELECT ip_key, port, transport, id, fingerprint, content_hash "
+                                "FROM service_rows WHERE state = 'alive'"
+                              : "SELECT ip_key, port, transport, id, fingerprint, content_hash "
+                                "FROM service_rows WHERE state = 'alive' AND ip_key BETWEEN ? "
+                                "AND ?");
     if (!st) return st.error();
     auto collect = [&]() -> Status {
         while (true) {
@@ -534,7 +589,8 @@ Result<std::set<ServiceKey>> Store::alive_services(const std::vector<IpInterval>
             if (!row) return row.error();
             if (!*row) return Ok{};
             ServiceKey key{std::get<Blob>(st->value(0)).bytes, st->integer(1), st->text(2)};
-            remember(service_ids_, key, st->integer(3));  // the scan will see most of them
+            // the scan will see most of them
+            know(key, st->integer(3), state_token(st->text(4), st->integer(5)));
             out.insert(std::move(key));
         }
     };

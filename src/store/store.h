@@ -78,6 +78,10 @@ class Store {
     // Services alive in the store whose address is in one of the intervals (the coverage set
     // a scan checks its closed and filtered ports against).
     Result<std::set<ServiceKey>> alive_services(const std::vector<IpInterval>& intervals);
+    // A bulk load: the search indexes go until restore_search_indexes() builds them again (and
+    // takes the planner's statistics). Searches meanwhile read the table: slower, never wrong.
+    Status defer_search_indexes();
+    Status restore_search_indexes();
     // Reopens accepted findings whose acceptance expired (run by commands that read findings).
     Status expire_acceptances(int64_t now_ms);
 
@@ -93,10 +97,11 @@ class Store {
     Status apply_in_transaction(const Batch& batch);
     Status finish_in_transaction(const ScanEnd& e);
     void forget_ids();
-    void refresh_statistics();
+    void refresh_statistics(bool force = false);
     Status apply_unit(const PreparedUnit& p);
     Result<bool> sighting(int64_t id, const PreparedUnit& p);
     Result<bool> touch(int64_t id, int64_t at);
+    Status seen(int64_t id, const PreparedUnit& p, const SqlValue& grab_scan);
     Status apply_open_port(const Json& port);
     Status apply_finding(int64_t service_id, const PreparedUnit& p, const PreparedFinding& f);
     Status apply_host(const Json& h);
@@ -119,11 +124,19 @@ class Store {
     // keys that got a service record in this scan
     std::unordered_set<ServiceKey, ServiceKeyHash> serviced_;
     std::vector<Json> misses_;  // known services this scan found not open
-    // Row ids of the services and findings met by this connection, so that a sighting finds
-    // its row without an index search. Rows are never deleted, so an entry is never wrong, only
-    // missing (another writer's new rows); both are cleared when a batch rolls back.
-    std::unordered_map<ServiceKey, int64_t, ServiceKeyHash> service_ids_;
+    // What this connection knows of the services and findings it met: the row ids, so that a
+    // sighting finds its row without an index search, and a service's state as it last wrote
+    // or read it (state_token(); 0: not known, or gone), so that a sighting of the same state
+    // writes its sightings row without reading the service's. Both are cleared when a batch
+    // rolls back, and when another connection has written (PRAGMA data_version).
+    struct KnownService {
+        int64_t id = 0;
+        uint64_t state = 0;
+    };
+    void know(const ServiceKey& key, int64_t id, uint64_t state);
+    std::unordered_map<ServiceKey, KnownService, ServiceKeyHash> known_services_;
     std::unordered_map<std::string, int64_t> finding_ids_;  // "service id/rule"
+    int64_t data_version_ = 0;  // PRAGMA data_version when the last batch began
 };
 
 // The rank of a severity name: info 0 .. critical 4; -1 for anything else.

@@ -140,7 +140,10 @@ Result<Store> Store::open(const std::string& path, OpenMode mode) {
     sqlite3_create_function_v2(db->raw(), "sl_version_cmp", 2,
                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
                                version_cmp, nullptr, nullptr, nullptr);
-    return Store(std::move(*db), path);
+    Store store(std::move(*db), path);
+    if (mode == OpenMode::kReadWrite)  // after a killed bulk import
+        if (auto s = store.restore_search_indexes(); !s) return in_file(s.error());
+    return store;
 }
 
 }  // namespace sl::store

@@ -200,6 +200,76 @@ TEST(Store, UnchangedServicesMoveLastSeenWithoutNewObservations) {
     EXPECT_EQ(count(*s, "SELECT count(*) FROM findings WHERE status = 'open'"), 1);
     EXPECT_EQ(count(*s, "SELECT json_extract(record, '$.redis.keys') FROM services"),
               (kT0 + 29 * kDay) % 97);  // the latest record in full
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM sightings"), 1);
+    // a volatile field is searched at its latest value, a search's row holds the latest record
+    int64_t latest = (kT0 + 29 * kDay) % 97, first = kT0 % 97;
+    ASSERT_NE(latest, first);
+    for (int64_t keys : {latest, first}) {
+        auto q = query::compile(fmt::format("redis.keys:{}", keys),
+                                {query::Target::kServices, kT0 + 40 * kDay, false});
+        ASSERT_TRUE(q.ok);
+        auto r = search_services(s->db(), q.sql, {});
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        ASSERT_EQ(r->total, keys == latest ? 1 : 0) << keys;
+        if (keys == latest) {
+            EXPECT_EQ(r->rows[0]["record"]["redis"]["keys"], latest);
+        }
+    }
+}
+
+// A sighting of the state this connection knows writes only the sightings row; once another
+// connection has written, what it knew is forgotten, so a state that changed meanwhile is seen.
+TEST(Store, AnotherWritersChangeIsNotMissedByWhatAConnectionKnows) {
+    TempDir dir;
+    auto a = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    auto b = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(a.ok() && b.ok());
+    auto scan = [](Store& s, const char* id, int64_t at, const char* access) {
+        ScanRun run{s, id, at};
+        run.begin();
+        run.services({{service("10.0.0.1", 6379, "Redis", access, at), {}}});
+        run.finish(false);
+    };
+    scan(*a, "one", kT0, "open");
+    scan(*b, "two", kT0 + kDay, "auth_required");
+    scan(*a, "three", kT0 + 2 * kDay, "open");
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM observations"), 3);
+    EXPECT_EQ(count(*a,
+                    "SELECT count(*) FROM services WHERE access = 'open' AND last_scan = "
+                    "'three'"),
+              1);
+}
+
+// A bulk import drops the search indexes and builds them at its end; a database left without
+// them (a killed bulk import) gets them back when it is next opened for writing, as the
+// migrations made them.
+TEST(Store, SearchIndexesComeBackAsTheMigrationsMadeThem) {
+    TempDir dir;
+    std::string path = dir.file("a.db");
+    const char* indexes =
+        "SELECT group_concat(name || ':' || replace(replace(sql, char(10), ''), '  ', ' '), ';') "
+        "FROM (SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "ORDER BY name)";
+    std::string made;
+    {
+        auto s = Store::open(path, OpenMode::kReadWrite);
+        ASSERT_TRUE(s.ok());
+        auto st = s->db().prepare(indexes);
+        ASSERT_TRUE(st.ok() && *st->step());
+        made = st->text(0);
+        st->reset();
+        auto dropped = s->defer_search_indexes();
+        ASSERT_TRUE(dropped.ok()) << dropped.error().message;
+        EXPECT_EQ(count(*s, "SELECT count(*) FROM sqlite_master WHERE name = 'services_port'"), 0);
+        auto q = query::compile("port:6379", {query::Target::kServices, kT0, false});
+        ASSERT_TRUE(q.ok);
+        EXPECT_TRUE(search_services(s->db(), q.sql, {}).ok());  // slower, never wrong
+    }
+    auto s = Store::open(path, OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    auto st = s->db().prepare(indexes);
+    ASSERT_TRUE(st.ok() && *st->step());
+    EXPECT_EQ(st->text(0), made);
 }
 
 TEST(Store, AChangeOfStateIsANewObservationWithTimeRanges) {
@@ -423,7 +493,7 @@ TEST(Store, PlannerStatisticsFollowTheStoresGrowth) {
     };
     const char* stat =
         "SELECT coalesce(max(CAST(stat AS INTEGER)), 0) FROM sqlite_stat1 WHERE "
-        "tbl = 'services'";
+        "tbl = 'service_rows'";
     scan("small", 10);
     EXPECT_EQ(count(*s, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"), 0);
     scan("big", 1200);

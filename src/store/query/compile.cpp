@@ -11,6 +11,7 @@
 #include "core/duration.h"
 #include "core/ip.h"
 #include "grab/registry.h"
+#include "store/fingerprint.h"
 #include "store/store.h"
 
 namespace sl::store::query {
@@ -18,6 +19,7 @@ namespace sl::store::query {
 namespace {
 
 constexpr const char* kLastSeen = "{}.last_seen";  // see last_seen_column()
+constexpr const char* kSightings = " JOIN sightings g ON g.service_id = s.id";
 
 using grab::FieldType;
 
@@ -180,7 +182,8 @@ class Compiler {
         out_.state = opt_.target == Target::kServices && mode_ != Mode::kCurrent ? "o" : "s";
         std::string cond;
         if (!node(root, cond)) return fail(r);
-        out_.from = from();
+        out_.rows_from = from() + kSightings;
+        out_.from = sighted_ ? out_.rows_from : from();
         std::vector<SqlValue> cond_params = std::move(out_.params);
         out_.params.clear();
         out_.where = scope_condition() + " AND " + cond;  // the scope's parameters come first
@@ -201,8 +204,8 @@ class Compiler {
         err_ = {column, std::move(message)};
         return false;
     }
-    std::string col(const std::string& tmpl) const {
-        if (tmpl == kLastSeen) return last_seen_column(out_.state);
+    std::string col(const std::string& tmpl) {
+        if (tmpl == kLastSeen) return last_sighting();
         return fmt::format(fmt::runtime(tmpl), out_.state);
     }
     std::string bind(SqlValue v) {
@@ -245,9 +248,28 @@ class Compiler {
 
     std::string from() const {
         if (opt_.target == Target::kFindings)
-            return "findings f JOIN services s ON s.id = f.service_id";
-        if (mode_ == Mode::kCurrent) return "services s";
-        return "observations o JOIN services s ON s.id = o.service_id";
+            return "findings f JOIN service_rows s ON s.id = f.service_id";
+        if (mode_ == Mode::kCurrent) return "service_rows s";
+        return "observations o JOIN service_rows s ON s.id = o.service_id";
+    }
+    // A record field's value. A volatile one (redis.keys) of a current state is its last
+    // sighting's (alias g), which holds the volatile fields of the latest record.
+    std::string field_expr(const std::string& path, bool volatile_field) {
+        if (!volatile_field)
+            return fmt::format("json_extract({}.record, {})", out_.state, bind(path));
+        sighted_ = true;
+        std::string current = out_.state == "o" ? "o.ended_at IS NULL AND g.volatile IS NOT NULL"
+                                                : "g.volatile IS NOT NULL";
+        std::string latest = bind(path);  // bound in the order they appear
+        std::string stored = bind(path);
+        return fmt::format(
+            "(CASE WHEN {} THEN json_extract(g.volatile, {}) ELSE json_extract({}.record, {}) "
+            "END)",
+            current, latest, out_.state, stored);
+    }
+    std::string last_sighting() {
+        sighted_ = true;
+        return last_seen_column(out_.state);
     }
 
     std::string scope_condition() {
@@ -537,7 +559,7 @@ class Compiler {
                     "({0}.first_seen <= (SELECT coalesce(ended_at, started_at) FROM scans WHERE id "
                     "= {1}) AND "
                     "{3} >= (SELECT started_at FROM scans WHERE id = {2}))",
-                    out_.state, a, b, last_seen_column(out_.state));
+                    out_.state, a, b, last_sighting());
                 return true;
             }
             case Kind::kMeta:
@@ -569,7 +591,7 @@ class Compiler {
             if (type == FieldType::kObject)
                 return error(n.column,
                              fmt::format("{} is an object: name one of its fields", n.key));
-            std::string expr = fmt::format("json_extract({}.record, {})", out_.state, bind(path));
+            std::string expr = field_expr(path, is_volatile(n.key));
             if (type == FieldType::kInteger || type == FieldType::kNumber) {
                 if (!no_wildcard(n.key, v)) return false;
                 auto d = parse_number(v.text);
@@ -597,6 +619,7 @@ class Compiler {
     int64_t at_ms_ = 0;
     std::vector<const Node*> meta_;
     bool mentions_state_ = false, mentions_status_ = false;
+    bool sighted_ = false;  // a term reads the sightings row (alias g)
 };
 
 }  // namespace
@@ -621,9 +644,17 @@ std::optional<grab::FieldType> registry_field_type(std::string_view key) {
     return it->second;
 }
 
+std::string record_column(const std::string& state) {
+    if (state != "o")
+        return "(CASE WHEN g.volatile IS NULL THEN s.record ELSE json_patch(s.record, g.volatile) "
+               "END)";
+    return "(CASE WHEN o.ended_at IS NULL AND g.volatile IS NOT NULL THEN json_patch(o.record, "
+           "g.volatile) ELSE o.record END)";
+}
+
 std::string last_seen_column(const std::string& state) {
-    if (state != "o") return state + ".last_seen";
-    return "(CASE WHEN o.ended_at IS NULL THEN s.last_seen ELSE o.last_seen END)";
+    if (state != "o") return "g.last_seen";
+    return "(CASE WHEN o.ended_at IS NULL THEN g.last_seen ELSE o.last_seen END)";
 }
 
 std::vector<std::string> builtin_keys() {

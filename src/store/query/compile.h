@@ -26,8 +26,12 @@ struct CompileOptions {
 };
 
 struct Compiled {
-    std::string from;   // FROM clause: aliases s (services), o (observations), f (findings)
-    std::string where;  // a condition over the aliases
+    // FROM clause: aliases s (service_rows), o (observations), f (findings), and g (sightings,
+    // the service's last sighting) only when the condition needs it: a count or a facet over
+    // thousands of rows reads no sightings row it does not need.
+    std::string from;
+    std::string rows_from;  // the same with g always joined, for whole rows
+    std::string where;      // a condition over the aliases
     std::vector<SqlValue> params;
     std::string state;  // the alias whose columns hold the state: "s" or "o"
     Mode mode = Mode::kCurrent;
@@ -48,9 +52,13 @@ CompileResult compile(std::string_view text, const CompileOptions& options);
 // The type of a record field by its dotted name in the grabbers' registry, if it has one.
 std::optional<grab::FieldType> registry_field_type(std::string_view key);
 
-// The last sighting of the state alias `state` ("s" or "o"): a current observation's last_seen
-// is its service's (docs/store.md, "What a sighting writes").
+// The last sighting of the state alias `state` ("s" or "o"): a service's is in its sightings row
+// (alias g), and so is a current observation's (docs/store.md, "What a sighting writes").
 std::string last_seen_column(const std::string& state);
+
+// The latest record in full of the state alias `state`: the stored record with its last
+// sighting's volatile fields (alias g) merged in.
+std::string record_column(const std::string& state);
 
 // Every key the language knows besides the registry's dotted fields (for help and errors).
 std::vector<std::string> builtin_keys();
