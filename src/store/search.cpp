@@ -19,6 +19,10 @@ struct FacetSql {
     std::string expr;
     std::string join;  // extra JOIN, with a '?' for the bound path when needed
     std::vector<SqlValue> join_params;
+    // Or the findings first: for a finding key over current services, every live finding is
+    // read from its index and its service by row id (a third of the time of the plan SQLite
+    // picks, which walks every service and looks for its findings).
+    std::string lead, lead_condition;
 };
 
 const std::vector<std::string>& facet_keys() {
@@ -35,22 +39,33 @@ bool is_finding_key(const std::string& k) {
 FacetSql facet_sql(const FacetSpec& f, const Compiled& q, Target target) {
     const std::string& st = q.state;
     if (is_finding_key(f.key)) {
-        std::string join = target == Target::kServices
-                               ? "JOIN findings f ON f.service_id = s.id AND f.status != 'resolved'"
-                               : "";
-        return {"f." + f.key, join, {}};
+        if (target == Target::kFindings) return {"f." + f.key, "", {}, "", ""};
+        if (st == "s")
+            return {"f." + f.key,
+                    "",
+                    {},
+                    "findings f CROSS JOIN ",
+                    "f.service_id = s.id AND f.status != 'resolved' AND "};
+        return {"f." + f.key,
+                "JOIN findings f ON f.service_id = s.id AND f.status != 'resolved'",
+                {},
+                "",
+                ""};
     }
-    if (f.key == "state") return {"s.state", "", {}};
-    if (f.key == "ip") return {"s.ip", "", {}};
+    if (f.key == "state") return {"s.state", "", {}, "", ""};
+    if (f.key == "ip") return {"s.ip", "", {}, "", ""};
     if (f.key == "tls")
-        return {fmt::format("CASE {}.tls WHEN 1 THEN 'true' ELSE 'false' END", st), "", {}};
+        return {fmt::format("CASE {}.tls WHEN 1 THEN 'true' ELSE 'false' END", st), "", {}, "", ""};
     if (std::find(facet_keys().begin(), facet_keys().end(), f.key) != facet_keys().end())
-        return {fmt::format("{}.{}", st, f.key), "", {}};
+        return {fmt::format("{}.{}", st, f.key), "", {}, "", ""};
     std::string path = "$." + f.key;
     if (query::registry_field_type(f.key) == grab::FieldType::kStringList)
-        return {"je.value", fmt::format("JOIN json_each({}.record, ?) je", st), {path}};
-    return {
-        fmt::format("json_extract({}.record, '{}')", st, path), "", {}};  // path: a registry name
+        return {"je.value", fmt::format("JOIN json_each({}.record, ?) je", st), {path}, "", ""};
+    return {fmt::format("json_extract({}.record, '{}')", st, path),
+            "",
+            {},
+            "",
+            ""};  // path: a registry name
 }
 
 std::string row_id(const Compiled& q, Target target) {
@@ -64,12 +79,13 @@ Result<std::vector<Facet>> run_facets(Connection& db, const Compiled& q, Target 
     for (const auto& spec : specs) {
         FacetSql f = facet_sql(spec, q, target);
         // a join (findings, list elements) may repeat a row: count it once per value
-        std::string counted =
-            f.join.empty() ? "count(*)" : "count(DISTINCT " + row_id(q, target) + ")";
+        std::string counted = f.join.empty() && f.lead.empty()
+                                  ? "count(*)"
+                                  : "count(DISTINCT " + row_id(q, target) + ")";
         std::string sql = fmt::format(
-            "SELECT v, c, sum(c) OVER () FROM (SELECT {0} AS v, {1} AS c FROM {2} "
-            "{3} WHERE {4} AND {0} IS NOT NULL GROUP BY v) ORDER BY c DESC, v LIMIT ?",
-            f.expr, counted, q.from, f.join, q.where);
+            "SELECT v, c, sum(c) OVER () FROM (SELECT {0} AS v, {1} AS c FROM {5}{2} "
+            "{3} WHERE {6}{4} AND {0} IS NOT NULL GROUP BY v) ORDER BY c DESC, v LIMIT ?",
+            f.expr, counted, q.from, f.join, q.where, f.lead, f.lead_condition);
         auto st = db.prepare(sql);
         if (!st) return st.error();
         std::vector<SqlValue> params = f.join_params;

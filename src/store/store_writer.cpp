@@ -28,6 +28,13 @@ StoreWriter::~StoreWriter() {
 }
 
 Status StoreWriter::start(const ScanStart& s) {
+    // A first scan is a bulk load: every service is new (docs/store.md, "Bulk imports").
+    auto held = store_.db().scalar("SELECT count(*) FROM service_rows");
+    if (!held) return held.error();
+    if (*held == 0) {
+        if (auto st = store_.defer_search_indexes(); !st) return st;
+        deferred_indexes_ = true;
+    }
     if (auto st = store_.begin_scan(s); !st) return st;
     thread_ = std::thread([this] {
         pthread_setname_np(pthread_self(), "sl-store");
@@ -88,9 +95,13 @@ Status StoreWriter::finish(const ScanEnd& e) {
         end.completed = false;
         end.status = "failed";
         (void)store_.finish_scan(end);
+        if (deferred_indexes_) (void)store_.restore_search_indexes();
         return error_;
     }
-    return store_.finish_scan(end);
+    Status finished = store_.finish_scan(end);
+    if (deferred_indexes_)
+        if (auto st = store_.restore_search_indexes(); !st && finished) return st;
+    return finished;
 }
 
 }  // namespace sl::store

@@ -2,7 +2,7 @@
 // gathered in the last kGroupWindow as one transaction, so a scan is not slowed by storing and a
 // reader never sees a partial batch. The queue is bounded (submit blocks when it is full). After
 // the first error (disk full, read-only file) every later batch is dropped and failed() tells the
-// scan to stop.
+// scan to stop. A first scan into an empty store builds the search indexes at its end.
 #pragma once
 
 #include <atomic>
@@ -46,6 +46,7 @@ class StoreWriter {
     bool stopping_ = false;
     std::atomic<bool> failed_{false};
     std::atomic<uint64_t> committed_{0};
+    bool deferred_indexes_ = false;  // a first scan: the search indexes are built at its end
     Error error_;
     std::thread thread_;
 };

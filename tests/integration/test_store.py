@@ -65,6 +65,18 @@ def tmpfs(parent, name, size):
         subprocess.run(["umount", mnt], check=False)
 
 
+def committed_by_newest_scan(db):
+    """(scan id, services it has stored) as a reader sees them now, or None before any."""
+    if not os.path.exists(db):
+        return None
+    try:
+        rows = query(db, "SELECT s.id, (SELECT count(*) FROM services WHERE last_scan = s.id) "
+                         "FROM scans s ORDER BY s.started_at DESC, s.rowid DESC LIMIT 1")
+    except Exception:  # not yet a database (the first migration is running)
+        return None
+    return rows[0] if rows and rows[0][1] > 0 else None
+
+
 def consistent(test, db):
     test.assertEqual(query(db, "PRAGMA integrity_check"), [("ok",)])
     test.assertEqual(query(db, "PRAGMA foreign_key_check"), [])
@@ -215,20 +227,28 @@ class StoreFaults(unittest.TestCase):
         ports = fx.pick_ports(rng, 60)
         db = os.path.join(self.dir, "crash.db")
         pairs = [("127.0.7.30", p) for p in ports]
+        acknowledged_kills = 0
         with fx.Listeners(pairs):
             for i in range(20):
                 p = subprocess.Popen([fx.searchlight(), "scan", "127.0.7.30", "-p", "20000-60000",
                                       "--rate", "0", "--greeting-wait", "100ms", "--idle-timeout", "300ms",
                                       "--db", db, "-q", "-o", "/dev/null"])
                 time.sleep(rng.uniform(0.05, 2.0))
+                acknowledged = committed_by_newest_scan(db)  # what a reader saw committed
                 p.send_signal(signal.SIGKILL)
                 p.wait()
                 if os.path.exists(db) and query(db, "PRAGMA user_version")[0][0] > 0:
                     consistent(self, db)  # (a kill before the first migration: an empty file)
                     done = query(db, "SELECT count(*) FROM scans WHERE completed = 1")[0][0]
                     self.assertLessEqual(done, i + 1)
+                    if acknowledged:  # every batch committed before the kill is still there
+                        scan_id, n = acknowledged
+                        self.assertGreaterEqual(query(db, "SELECT count(*) FROM services WHERE "
+                                                          "last_scan = ?", scan_id)[0][0], n)
+                        acknowledged_kills += 1
         total = query(db, "SELECT count(*) FROM scans")[0][0]
         self.assertGreater(total, 10)  # most kills came after the scan was recorded
+        self.assertGreater(acknowledged_kills, 1)  # and some after batches of it were committed
         incomplete = query(db, "SELECT count(*) FROM scans WHERE completed = 0 AND status = 'running'")[0][0]
         self.assertGreater(incomplete, 0)  # killed mid-scan: never marked complete
         # the database keeps working: a search reads it, a complete scan writes it
