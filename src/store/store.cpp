@@ -131,7 +131,8 @@ Status Store::apply_unit(const PreparedUnit& p) {
 // service of protocol unknown.
 Status Store::apply_open_port(const Json& port) {
     if (auto key = key_of(port); key)
-        if (auto it = known_services_.find(*key); it != known_services_.end()) {
+        if (auto it = known_services_.find(*key);
+            it != known_services_.end() && it->second.state != 0) {  // known alive
             auto touched = touch(it->second.id, record_ms(port));
             if (!touched) return touched.error();
             if (*touched) return Ok{};
@@ -248,12 +249,12 @@ Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved) {
     return id;
 }
 
-// An open port of a live service seen again without a grab: its last sighting moves, nothing
-// else. False when it was not that (the caller takes the general path).
+// An open port of a service known alive, seen again without a grab: its last sighting moves,
+// nothing else. False when it is older than the last (the caller takes the general path).
 Result<bool> Store::touch(int64_t id, int64_t at) {
     auto changed = db_.update(
-        "UPDATE sightings SET last_seen = ?, last_scan = ? FROM service_rows r "
-        "WHERE service_id = ? AND r.id = service_id AND r.state = 'alive' AND last_seen <= ?",
+        "UPDATE sightings SET last_seen = ?, last_scan = ? WHERE service_id = ? AND "
+        "last_seen <= ?",
         at, scan_id_, id, at);
     if (!changed) return changed.error();
     return *changed == 1;
