@@ -18,7 +18,7 @@ inline constexpr int kSchemaVersion = 8;
 Status migrate(Connection& db, int target = kSchemaVersion);
 
 // The services indexes that serve searches only: the store's own writes never read them. A bulk
-// import drops them and builds them at its end (docs/store.md, "Bulk imports"), since building
+// import drops them and builds them at its end (docs/store.md, "Bulk loads"), since building
 // an index once costs a third of keeping it through the same inserts.
 Status drop_search_indexes(Connection& db);
 // Builds the search indexes that are missing (after a bulk import, or a killed one); true when

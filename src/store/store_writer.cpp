@@ -28,7 +28,7 @@ StoreWriter::~StoreWriter() {
 }
 
 Status StoreWriter::start(const ScanStart& s) {
-    // A first scan is a bulk load: every service is new (docs/store.md, "Bulk imports").
+    // A first scan is a bulk load: every service is new (docs/store.md, "Bulk loads").
     auto held = store_.db().scalar("SELECT count(*) FROM service_rows");
     if (!held) return held.error();
     if (*held == 0) {
