@@ -181,6 +181,20 @@ TEST(Store, MigratesADatabaseMadeByTheFirstVersion) {
               1);
     EXPECT_EQ(count(*s, "SELECT count(*) FROM current_services"), 1);
     EXPECT_EQ(count(*s, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    // version 8: the service's state and its sighting in two rows, one view of both
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM service_rows WHERE port = 6379 AND state = 'alive'"),
+              1);
+    EXPECT_EQ(count(*s,
+                    "SELECT count(*) FROM sightings WHERE service_id = 1 AND last_seen = 1 "
+                    "AND last_scan = 's1'"),
+              1);
+    EXPECT_EQ(count(*s,
+                    "SELECT count(*) FROM services WHERE id = 1 AND last_seen = 1 AND "
+                    "record = '{}' AND product = 'Redis'"),
+              1);
+    auto integrity = s->db().prepare("PRAGMA integrity_check");
+    ASSERT_TRUE(integrity.ok() && *integrity->step());
+    EXPECT_EQ(integrity->text(0), "ok");
 }
 
 TEST(Store, UnchangedServicesMoveLastSeenWithoutNewObservations) {
