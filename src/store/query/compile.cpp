@@ -310,11 +310,21 @@ class Compiler {
                 return true;
             }
             case Node::Kind::kNot: {
+                // A run of negations is one or none (--x is x: NULL and false are alike in
+                // a condition), so a long run never nests SQL deeper than SQLite parses.
+                const Node* child = &n.children[0];
+                bool negate = true;
+                while (child->kind == Node::Kind::kNot) {
+                    negate = !negate;
+                    child = &child->children[0];
+                }
                 std::string inner;
-                if (!node(n.children[0], inner)) return false;
+                if (!node(*child, inner)) return false;
+                if (!negate) return out = inner, true;
                 // NULL (no value) is false under NOT too: -product:nginx keeps services
-                // without a product. Positive terms stay bare, so indexes serve them.
-                out = "NOT coalesce(" + inner + ", 0)";
+                // without a product. Positive terms stay bare, so indexes serve them. IS NOT
+                // TRUE, not NOT coalesce(...): it nests SQLite's parser stack less.
+                out = "(" + inner + ") IS NOT TRUE";
                 return true;
             }
             case Node::Kind::kText:
