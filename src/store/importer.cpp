@@ -397,8 +397,7 @@ class ScanImport {
 Result<bool> is_bulk(Store& store, const std::vector<ImportSource>& sources) {
     uint64_t bytes = 0;
     for (const auto& s : sources) bytes += s.bytes;
-    auto services =
-        store.db().scalar("SELECT coalesce(max(id), 0) FROM services");  // never deleted
+    auto services = store.services_held();
     if (!services) return services.error();
     uint64_t records = bytes / kBytesPerRecord;
     return records >= kMinBulkRecords && records > 2 * static_cast<uint64_t>(*services);

@@ -172,7 +172,7 @@ Result<int64_t> Store::upsert_service(const PreparedUnit& p, bool grabbed) {
     find->bind_all({Blob{p.key.ip_key}, p.key.port, p.key.transport});
     auto row = find->step();
     if (!row) return row.error();
-    if (!*row) return insert_service(p, proved);
+    if (!*row) return insert_service(p, proved, state);
     int64_t id = find->integer(0), current_obs = find->integer(3), last_seen = find->integer(4);
     int64_t old_content = find->integer(5);
     bool alive = find->text(1) == "alive";
@@ -224,7 +224,7 @@ Status Store::seen(int64_t id, const PreparedUnit& p, const SqlValue& grab_scan)
     return up ? Status(Ok{}) : Status(up.error());
 }
 
-Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved) {
+Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved, uint64_t state) {
     const ServiceColumns& c = p.columns;
     auto ins = db_.prepare(
         "INSERT INTO service_rows(ip, ip_key, port, transport, state, first_seen, first_scan, "
@@ -245,7 +245,7 @@ Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved) {
         {id, p.at, scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), p.volatile_patch});
     if (auto s = sight->run(); !s) return s.error();
     if (auto s = start_observation(id, p); !s) return s.error();
-    know(p.key, id, state_token(p.fingerprint, p.content_hash));
+    know(p.key, id, state);
     return id;
 }
 
@@ -528,7 +528,7 @@ Status Store::finish_scan(const ScanEnd& e) {
 // ANALYZE costs about a second per 400,000 services, so doubling keeps it rare. Statistics only
 // steer plans: a failure here is not the scan's.
 void Store::refresh_statistics(bool force) {
-    auto services = db_.scalar("SELECT count(*) FROM service_rows");
+    auto services = services_held();
     auto analyzed = db_.scalar(
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1') THEN "
         "1 ELSE 0 END");
@@ -542,6 +542,10 @@ void Store::refresh_statistics(bool force) {
         then = *stat;
     }
     if (force || *services >= 2 * then) (void)db_.exec("ANALYZE");
+}
+
+Result<int64_t> Store::services_held() {
+    return db_.scalar("SELECT coalesce(max(id), 0) FROM service_rows");
 }
 
 Status Store::defer_search_indexes() { return drop_search_indexes(db_); }

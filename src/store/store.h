@@ -78,6 +78,8 @@ class Store {
     // Services alive in the store whose address is in one of the intervals (the coverage set
     // a scan checks its closed and filtered ports against).
     Result<std::set<ServiceKey>> alive_services(const std::vector<IpInterval>& intervals);
+    // How many services the store holds (rows are never deleted: the largest id), at once.
+    Result<int64_t> services_held();
     // A bulk load: the search indexes go until restore_search_indexes() builds them again (and
     // takes the planner's statistics). Searches meanwhile read the table: slower, never wrong.
     Status defer_search_indexes();
@@ -106,7 +108,7 @@ class Store {
     Status apply_finding(int64_t service_id, const PreparedUnit& p, const PreparedFinding& f);
     Status apply_host(const Json& h);
     Result<int64_t> upsert_service(const PreparedUnit& p, bool grabbed);
-    Result<int64_t> insert_service(const PreparedUnit& p, bool proved);
+    Result<int64_t> insert_service(const PreparedUnit& p, bool proved, uint64_t state);
     Status start_observation(int64_t service_id, const PreparedUnit& p);
     Status end_observation(int64_t obs_id, int64_t service_id, int64_t at);
     Status refresh_observation(int64_t obs_id, const PreparedUnit& p);

@@ -29,7 +29,7 @@ StoreWriter::~StoreWriter() {
 
 Status StoreWriter::start(const ScanStart& s) {
     // A first scan is a bulk load: every service is new (docs/store.md, "Bulk loads").
-    auto held = store_.db().scalar("SELECT count(*) FROM service_rows");
+    auto held = store_.services_held();
     if (!held) return held.error();
     if (*held == 0) {
         if (auto st = store_.defer_search_indexes(); !st) return st;
