@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/clock.h"
+#include "store/content_hash.h"
 #include "store/fingerprint.h"
 #include "store/text_index.h"
 
@@ -18,42 +19,27 @@ SqlValue optional_text(const Json& j, std::string_view dotted) {
     return v->get<std::string>();
 }
 
-constexpr uint64_t kFnvBasis = 1469598103934665603ull, kFnvPrime = 1099511628211ull;
-
-void fnv(uint64_t& h, std::string_view bytes) {
-    for (unsigned char ch : bytes) h = (h ^ ch) * kFnvPrime;
-    h = (h ^ 0xff) * kFnvPrime;  // a separator, so "ab","c" and "a","bc" differ
-}
-
-void hash_content(uint64_t& h, const Json& v, std::string& path) {
+void hash_content(ContentHasher& h, const Json& v) {
     if (v.is_object()) {
-        fnv(h, "{");
-        for (auto it = v.begin(); it != v.end(); ++it) {
-            size_t mark = path.size();
-            if (!path.empty()) path += '.';
-            path += it.key();
-            if (!is_volatile(path)) {
-                fnv(h, it.key());
-                hash_content(h, it.value(), path);
+        h.begin_object();
+        for (auto it = v.begin(); it != v.end(); ++it)
+            if (h.enter(it.key())) {
+                hash_content(h, it.value());
+                h.leave();
             }
-            path.resize(mark);
-        }
-        fnv(h, "}");
+        h.end_object();
     } else if (v.is_array()) {
-        fnv(h, "[");
-        for (const auto& e : v) hash_content(h, e, path);
-        fnv(h, "]");
+        h.begin_array();
+        for (const auto& e : v) hash_content(h, e);
+        h.end_array();
     } else if (v.is_string()) {
-        fnv(h, "s");
-        fnv(h, v.get_ref<const std::string&>());
-    } else if (v.is_number_integer()) {  // signed or not: the scan builds one, a parse the other
-        int64_t n = v.get<int64_t>();
-        fnv(h, {reinterpret_cast<const char*>(&n), sizeof n});
+        h.string(v.get_ref<const std::string&>());
+    } else if (v.is_number_integer()) {
+        h.integer(v.get<int64_t>());
     } else if (v.is_number_float()) {
-        double d = v.get<double>();
-        fnv(h, {reinterpret_cast<const char*>(&d), sizeof d});
+        h.real(v.get<double>());
     } else {
-        fnv(h, v.dump());  // true, false, null
+        h.literal(v.dump());  // true, false, null
     }
 }
 
@@ -113,12 +99,9 @@ Result<ServiceKey> key_of(const Json& r) {
     return ServiceKey{ip_key(*ip), port, text_of(r, "transport", "tcp")};
 }
 
-int64_t record_ms(const Json& r) {
-    auto it = r.find("time");
-    if (it == r.end() || !it->is_string()) return unix_ms();
-    const std::string& t = it->get_ref<const std::string&>();
+std::optional<int64_t> parse_rfc3339_ms(const std::string& t) {
     auto seconds = parse_rfc3339(t);
-    if (!seconds) return unix_ms();
+    if (!seconds) return std::nullopt;
     int64_t ms = 0;
     if (auto dot = t.find('.'); dot != std::string::npos) {
         int digits = 0;
@@ -130,11 +113,16 @@ int64_t record_ms(const Json& r) {
     return *seconds * 1000 + ms;
 }
 
+int64_t record_ms(const Json& r) {
+    auto it = r.find("time");
+    if (it == r.end() || !it->is_string()) return unix_ms();
+    return parse_rfc3339_ms(it->get_ref<const std::string&>()).value_or(unix_ms());
+}
+
 int64_t content_hash(const Json& record) {
-    uint64_t h = kFnvBasis;
-    std::string path;
-    hash_content(h, record, path);
-    return static_cast<int64_t>(h >> 1);
+    ContentHasher h;
+    hash_content(h, record);
+    return h.value();
 }
 
 std::string volatile_patch(const Json& r) {
@@ -155,8 +143,8 @@ std::string volatile_patch(const Json& r) {
 }
 
 int64_t text_hash(std::string_view text) {
-    uint64_t h = kFnvBasis;
-    for (unsigned char ch : text) h = (h ^ ch) * kFnvPrime;
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
     return static_cast<int64_t>(h >> 1);
 }
 
@@ -182,6 +170,17 @@ void finish_unit(PreparedUnit& p) {
     std::sort(p.rules.begin(), p.rules.end());
     p.rules.erase(std::unique(p.rules.begin(), p.rules.end()), p.rules.end());
     p.fingerprint = state_fingerprint(p.state, p.rules);
+}
+
+Result<PreparedUnit> complete_unit(const PreparedUnit& lazy) {
+    Json r = Json::parse(lazy.source, nullptr, false);
+    if (r.is_discarded() || !r.is_object())
+        return make_error("a service record that parsed once no longer does");
+    PreparedUnit p = lazy;
+    p.source.clear();
+    p.columns.record = columns_of(r).record;
+    p.text = searchable_text(r);
+    return p;
 }
 
 Result<PreparedUnit> prepare_unit(const ServiceUnit& u) {

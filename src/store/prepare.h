@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,11 +64,15 @@ struct PreparedUnit {
     int64_t at = 0;         // the record's time, unix ms
     bool status_ok = true;  // the grab completed (a failed grab never replaces a state)
     ServiceColumns columns;
-    std::string state;               // state_canonical(): the fingerprint before the rules
-    std::string fingerprint;         // state_fingerprint() over state and rules (finish_unit)
-    int64_t content_hash = 0;        // over the record without its volatile fields
-    std::string volatile_patch;      // volatile_patch()
-    std::string text;                // searchable_text()
+    std::string state;           // state_canonical(): the fingerprint before the rules
+    std::string fingerprint;     // state_fingerprint() over state and rules (finish_unit)
+    int64_t content_hash = 0;    // over the record without its volatile fields
+    std::string volatile_patch;  // volatile_patch()
+    std::string text;            // searchable_text()
+    // When not empty: the NDJSON line this was prepared from by the importer's fast path
+    // (line_prepare.h), which leaves columns.record and text empty; complete_unit() makes them,
+    // when the store writes a new state or content.
+    std::string source;
     std::vector<std::string> rules;  // sorted, distinct
     std::vector<PreparedFinding> findings;
 };
@@ -85,6 +90,10 @@ Result<PreparedUnit> prepare_unit(const ServiceUnit& unit);
 Result<PreparedUnit> prepare_service(Json service);
 PreparedFinding prepare_finding(const Json& finding);
 void finish_unit(PreparedUnit& unit);
+// A unit prepared from its line (source not empty) with its record and searchable text made.
+Result<PreparedUnit> complete_unit(const PreparedUnit& lazy);
+// An RFC 3339 time in unix ms, when it parses.
+std::optional<int64_t> parse_rfc3339_ms(const std::string& time);
 
 // A 63-bit hash of a record's content without the volatile fields (kVolatileFields): equal
 // hashes mean the stored record needs no rewrite.

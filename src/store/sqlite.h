@@ -22,6 +22,7 @@ namespace sl::store {
 // A value bound to a '?' parameter: NULL, an integer, a real, text or a blob.
 struct Blob {
     std::string bytes;
+    bool operator==(const Blob&) const = default;
 };
 using SqlValue = std::variant<std::monostate, int64_t, double, std::string, Blob>;
 // Bytes bound as a blob without a copy (see Statement::bind_values).

@@ -154,17 +154,24 @@ Status Store::apply_open_port(const Json& port) {
 // Returns the service id, or 0 when the record is older than the service's last sighting.
 // An unchanged sighting (the common case) writes the service's row only (last_seen and the
 // latest record), no index entry and no observation (docs/store.md, "What a sighting writes").
-Result<int64_t> Store::upsert_service(const PreparedUnit& p, bool grabbed) {
-    bool proved = grabbed && p.status_ok;
-    const ServiceColumns& c = p.columns;
-    uint64_t state = state_token(p.fingerprint, p.content_hash);
+Result<int64_t> Store::upsert_service(const PreparedUnit& lazy, bool grabbed) {
+    bool proved = grabbed && lazy.status_ok;
+    uint64_t state = state_token(lazy.fingerprint, lazy.content_hash);
     if (proved)
-        if (auto it = known_services_.find(p.key);
+        if (auto it = known_services_.find(lazy.key);
             it != known_services_.end() && it->second.state == state) {
             int64_t id = it->second.id;
-            auto seen = sighting(id, p);
+            auto seen = sighting(id, lazy);
             if (!seen || *seen) return seen ? Result<int64_t>(id) : seen.error();
         }
+    std::optional<PreparedUnit> completed;  // the record and its text, made from its line
+    if (!lazy.source.empty()) {
+        auto full = complete_unit(lazy);
+        if (!full) return full.error();
+        completed = std::move(*full);
+    }
+    const PreparedUnit& p = completed ? *completed : lazy;
+    const ServiceColumns& c = p.columns;
     auto find = db_.prepare(
         "SELECT id, state, fingerprint, current_obs, last_seen, content_hash FROM services "
         "WHERE ip_key = ? AND port = ? AND transport = ?");
