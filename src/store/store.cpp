@@ -587,6 +587,11 @@ Status Store::finish_in_transaction(const ScanEnd& e) {
 }
 
 Result<std::set<ServiceKey>> Store::alive_services(const std::vector<IpInterval>& intervals) {
+    // What it caches is true as of now: the next batch forgets it only if another connection
+    // writes in between.
+    auto version = db_.scalar("PRAGMA data_version");
+    if (!version) return version.error();
+    data_version_ = *version;
     std::set<ServiceKey> out;
     bool all = intervals.size() > kMaxIntervalQueries;
     auto st = db_.prepare(all ? "SELECT ip_key, port, transport, id, fingerprint, content_hash "

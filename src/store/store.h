@@ -78,6 +78,8 @@ class Store {
     // Services alive in the store whose address is in one of the intervals (the coverage set
     // a scan checks its closed and filtered ports against).
     Result<std::set<ServiceKey>> alive_services(const std::vector<IpInterval>& intervals);
+    // How many services this connection's cache knows (for tests and diagnostics).
+    size_t known_services() const { return known_services_.size(); }
     // How many services the store holds (rows are never deleted: the largest id), at once.
     Result<int64_t> services_held();
     // A bulk load: the search indexes go until restore_search_indexes() builds them again (and
@@ -138,7 +140,9 @@ class Store {
     void know(const ServiceKey& key, int64_t id, uint64_t state);
     std::unordered_map<ServiceKey, KnownService, ServiceKeyHash> known_services_;
     std::unordered_map<std::string, int64_t> finding_ids_;  // "service id/rule"
-    int64_t data_version_ = 0;  // PRAGMA data_version when the last batch began
+    // PRAGMA data_version when the cache was last known true: the last batch began, or
+    // alive_services() filled it
+    int64_t data_version_ = 0;
 };
 
 // The rank of a severity name: info 0 .. critical 4; -1 for anything else.

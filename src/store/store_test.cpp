@@ -254,6 +254,38 @@ TEST(Store, AnotherWritersChangeIsNotMissedByWhatAConnectionKnows) {
               1);
 }
 
+// What a scan loads for its misses (alive_services) fills the cache that lets a sighting skip
+// reading the service; the first batch keeps it (it used to forget it: PRAGMA data_version was
+// not read when the cache was filled, so every rescanned port took the slow path).
+TEST(Store, WhatAScanLoadsForItsMissesOutlivesItsFirstBatch) {
+    TempDir dir;
+    std::string path = dir.file("a.db");
+    {
+        auto s = Store::open(path, OpenMode::kReadWrite);
+        ASSERT_TRUE(s.ok());
+        ScanRun run{*s, "one", kT0};
+        run.begin();
+        run.services({{service("10.0.0.1", 6379, "Redis", "open", kT0), {}},
+                      {service("10.0.0.2", 6379, "Redis", "open", kT0), {}}});
+        run.finish(true);
+    }
+    auto s = Store::open(path, OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->known_services(), 0u);
+    auto ip = parse_ip("10.0.0.0");
+    ASSERT_TRUE(ip.ok());
+    auto alive = s->alive_services({{ip->family, ip->value, ip->value + 255}});
+    ASSERT_TRUE(alive.ok());
+    EXPECT_EQ(alive->size(), 2u);
+    EXPECT_EQ(s->known_services(), 2u);
+    ScanRun run{*s, "two", kT0 + kDay};
+    run.begin();
+    Batch b;
+    b.open_ports.push_back(port("10.0.0.1", 6379, "open", kT0 + kDay));
+    ASSERT_TRUE(s->apply(b).ok());
+    EXPECT_EQ(s->known_services(), 2u);
+}
+
 // A bulk import drops the search indexes and builds them at its end; a database left without
 // them (a killed bulk import) gets them back when it is next opened for writing, as the
 // migrations made them.
