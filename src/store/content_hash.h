@@ -14,6 +14,8 @@
 
 namespace sl::store {
 
+inline constexpr uint64_t kFnvBasis = 1469598103934665603ull, kFnvPrime = 1099511628211ull;
+
 class ContentHasher {
   public:
     void begin_object() { bytes("{"); }
@@ -47,12 +49,11 @@ class ContentHasher {
     int64_t value() const { return static_cast<int64_t>(h_ >> 1); }
 
   private:
-    static constexpr uint64_t kPrime = 1099511628211ull;
     void bytes(std::string_view b) {
-        for (unsigned char ch : b) h_ = (h_ ^ ch) * kPrime;
-        h_ = (h_ ^ 0xff) * kPrime;  // a separator, so "ab","c" and "a","bc" differ
+        for (unsigned char ch : b) h_ = (h_ ^ ch) * kFnvPrime;
+        h_ = (h_ ^ 0xff) * kFnvPrime;  // a separator, so "ab","c" and "a","bc" differ
     }
-    uint64_t h_ = 1469598103934665603ull;
+    uint64_t h_ = kFnvBasis;
     std::string path_;
     std::vector<size_t> marks_;
 };

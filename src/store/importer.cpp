@@ -291,8 +291,8 @@ class ParsePipeline {
             auto [seq, c] = std::move(todo_.front());
             todo_.pop_front();
             lock.unlock();
-            parse_chunk(c,
-                        fast);  // a too-long line ends its chunk: the lines before it still count
+            // a too-long line ends its chunk: the lines before it still count
+            parse_chunk(c, fast);
             lock.lock();
             done_.emplace(seq, std::move(c));
             lock.unlock();

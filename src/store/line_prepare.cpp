@@ -206,14 +206,12 @@ SqlValue optional_text(dom::element r, std::string_view path) {
 }
 
 // prepare_service() in prepare.cpp, but for the record and its text (complete_unit()).
-std::optional<PreparedUnit> prepare_service(dom::element r, ServiceKey key) {
+std::optional<PreparedUnit> prepare_service(dom::element r, ServiceKey key,
+                                            const std::string& time) {
     PreparedUnit p;
     p.key = std::move(key);
     p.ip = ip_from_key(p.key.ip_key).to_string();
-    auto time = field(r, "time");
-    std::string_view t;
-    p.at = time && !time->get_string().get(t) ? parse_rfc3339_ms(std::string(t)).value_or(unix_ms())
-                                              : unix_ms();
+    p.at = parse_rfc3339_ms(time).value_or(unix_ms());
     p.status_ok = text(r, "status", "ok") == "ok";
     ContentHasher h;
     if (!hash_content(h, r)) return std::nullopt;
@@ -266,7 +264,8 @@ std::optional<PreparedLine> LinePreparer::prepare(const std::string& line) {
     if (out.scan_id.empty() || (type != "service" && type != "finding")) return std::nullopt;
     auto key = key_of(r);
     if (!key) return std::nullopt;
-    out.time_s = parse_rfc3339(text(r, "time"));
+    std::string time = text(r, "time");
+    out.time_s = parse_rfc3339(time);
     if (type == "finding") {
         auto finding = prepare_finding(r);
         if (!finding) return std::nullopt;
@@ -275,7 +274,7 @@ std::optional<PreparedLine> LinePreparer::prepare(const std::string& line) {
         out.finding = std::move(*finding);
         return out;
     }
-    auto unit = prepare_service(r, std::move(*key));
+    auto unit = prepare_service(r, std::move(*key), time);
     if (!unit) return std::nullopt;
     out.unit = std::move(*unit);
     out.unit.source = line;

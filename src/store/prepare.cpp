@@ -143,8 +143,8 @@ std::string volatile_patch(const Json& r) {
 }
 
 int64_t text_hash(std::string_view text) {
-    uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
+    uint64_t h = kFnvBasis;  // FNV-1a
+    for (unsigned char ch : text) h = (h ^ ch) * kFnvPrime;
     return static_cast<int64_t>(h >> 1);
 }
 
