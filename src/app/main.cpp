@@ -8,6 +8,7 @@
 #include "app/args.h"
 #include "app/exit_codes.h"
 #include "app/fields_command.h"
+#include "app/monitor_command.h"
 #include "app/rules_command.h"
 #include "app/scan_command.h"
 #include "app/search_command.h"
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
     CLI::App* exporter = sl::app::add_export_command(app, export_args);
     sl::app::ImportArgs import_args;
     CLI::App* importer = sl::app::add_import_command(app, import_args);
+    sl::app::MonitorArgs monitor_args;
+    CLI::App* monitor = sl::app::add_monitor_command(app, monitor_args);
+    sl::app::EventsArgs events_args;
+    CLI::App* events = sl::app::add_events_command(app, events_args);
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
@@ -76,5 +81,7 @@ int main(int argc, char** argv) {
     if (diff->parsed()) return sl::app::run_diff(diff_args);
     if (exporter->parsed()) return sl::app::run_export(export_args);
     if (importer->parsed()) return sl::app::run_import(import_args);
+    if (monitor->parsed()) return sl::app::run_monitor_command(*monitor, monitor_args);
+    if (events->parsed()) return sl::app::run_events(events_args);
     return sl::app::kExitUsage;
 }

@@ -343,7 +343,8 @@ int run_live(ScanSetup& s, const ScanArgs& a) {
         recorder = std::make_unique<TranscriptRecorder>(a.record_transcripts, a.transcript_note);
         options.observer = recorder.get();
     }
-    output::RecordWriter writer((*out)->stream, s.format, new_scan_id(), s.options.grab);
+    output::RecordWriter writer((*out)->stream, s.format, a.scan_id.empty() ? new_scan_id() : a.scan_id,
+                               s.options.grab);
     std::unique_ptr<store::StoreWriter> stored;
     std::unique_ptr<StoreTap> tap;
     if (s.store) {
@@ -526,6 +527,12 @@ Examples:
                     "~/.local/share/searchlight/searchlight.db)")
         ->type_name("PATH");
     cmd->add_flag("--no-db", a.no_db, "Do not store the scan (print only)");
+    cmd->add_option("--scan-id", a.scan_id, "The scan's id (the monitor names the scans it runs)")
+        ->group("")
+        ->check([](const std::string& v) {
+            bool ok = v.size() == 36 && v.find_first_not_of("0123456789abcdef-") == std::string::npos;
+            return ok ? std::string() : std::string("a UUID in lower case");
+        });
     return cmd;
 }
 

@@ -40,6 +40,7 @@ struct ScanArgs {
     bool quiet = false;
     std::string db;      // --db PATH; empty: $SEARCHLIGHT_DB, then the XDG default
     bool no_db = false;  // --no-db: do not store the scan
+    std::string scan_id;  // --scan-id (hidden): the monitor names the scans it runs
 };
 
 CLI::App* add_scan_command(CLI::App& app, ScanArgs& args);

@@ -306,8 +306,74 @@ CREATE VIEW services AS
 CREATE VIEW current_services AS SELECT * FROM services;
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4,
-                                                                 kV5, kV6, kV7, kV8};
+// Version 9: what the monitor needs (docs/monitor.md). Each state records how it began
+// (`change`: new, revived or changed; NULL before version 9) and a service the scan it went
+// gone in (`gone_scan`), so a cycle's diff reads its own changes from indexes. `events` holds
+// every event the monitor derived, sent or not (a silenced or held event is stored and visible);
+// `deliveries` is the outbox: one message to one sink, written in the transaction that wrote
+// its events, marked delivered only when the sink confirmed it. `monitor_cycles` links a scope's
+// cycles to their scans; `monitor_notices` remembers what was said once (a certificate
+// threshold, an overdue episode, a reminder).
+constexpr const char* kV9 = R"sql(
+ALTER TABLE observations ADD COLUMN change TEXT;
+ALTER TABLE service_rows ADD COLUMN gone_scan TEXT;
+CREATE INDEX services_gone_scan ON service_rows(gone_scan) WHERE gone_scan IS NOT NULL;
+CREATE INDEX finding_changes_scan ON finding_changes(scan_id) WHERE scan_id IS NOT NULL;
+CREATE TABLE monitor_cycles (
+  scan_id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'interrupted', 'failed')),
+  baseline INTEGER NOT NULL DEFAULT 0,
+  derived INTEGER NOT NULL DEFAULT 0,
+  error TEXT
+);
+CREATE INDEX monitor_cycles_scope ON monitor_cycles(scope, started_at);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  event TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  scope TEXT,
+  scan_id TEXT,
+  ip TEXT,
+  port INTEGER,
+  transport TEXT,
+  rule TEXT,
+  severity_rank INTEGER,
+  finding_id INTEGER,
+  episode INTEGER,
+  held TEXT,
+  body TEXT NOT NULL
+);
+CREATE INDEX events_finding ON events(finding_id, episode) WHERE finding_id IS NOT NULL;
+CREATE INDEX events_time ON events(time);
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL UNIQUE,
+  sink TEXT NOT NULL,
+  route INTEGER NOT NULL,
+  scope TEXT,
+  kind TEXT NOT NULL CHECK (kind IN ('event', 'digest')),
+  title TEXT NOT NULL,
+  event_ids TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  delivered_at INTEGER
+);
+CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+CREATE TABLE monitor_notices (
+  key TEXT PRIMARY KEY,
+  at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4, kV5,
+                                                                 kV6, kV7, kV8, kV9};
 
 // The search indexes as the migrations leave them (a test holds the two equal).
 struct IndexDef {

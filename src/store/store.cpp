@@ -208,9 +208,9 @@ Result<int64_t> Store::upsert_service(const PreparedUnit& lazy, bool grabbed) {
     }
     if (alive)
         if (auto s = end_observation(current_obs, id, p.at); !s) return s.error();
-    if (auto s = start_observation(id, p); !s) return s.error();
+    if (auto s = start_observation(id, p, alive ? "changed" : "revived"); !s) return s.error();
     auto up = db_.prepare(
-        "UPDATE service_rows SET state = 'alive', gone_at = NULL, fingerprint = ?, protocol = ?, "
+        "UPDATE service_rows SET state = 'alive', gone_at = NULL, gone_scan = NULL, fingerprint = ?, protocol = ?, "
         "product = ?, version = ?, access = ?, tls = ?, cert_sha256 = ?, record = ?, "
         "content_hash = ?, state_since = ? WHERE id = ?");
     if (!up) return up.error();
@@ -251,7 +251,7 @@ Result<int64_t> Store::insert_service(const PreparedUnit& p, bool proved, uint64
     sight->bind_all(
         {id, p.at, scan_id_, proved ? SqlValue(scan_id_) : SqlValue(), p.volatile_patch});
     if (auto s = sight->run(); !s) return s.error();
-    if (auto s = start_observation(id, p); !s) return s.error();
+    if (auto s = start_observation(id, p, "new"); !s) return s.error();
     know(p.key, id, state);
     return id;
 }
@@ -282,18 +282,18 @@ Result<bool> Store::sighting(int64_t id, const PreparedUnit& p) {
 
 // A new state. Its last_seen and last_scan are the service's while it is current, and are
 // written when it ends (end_observation).
-Status Store::start_observation(int64_t service_id, const PreparedUnit& p) {
+Status Store::start_observation(int64_t service_id, const PreparedUnit& p, const char* change) {
     const ServiceColumns& c = p.columns;
     auto ins = db_.prepare(
         "INSERT INTO observations(service_id, fingerprint, first_seen, last_seen, first_scan, "
         "last_scan, ip, ip_key, port, transport, protocol, product, version, access, tls, "
-        "cert_sha256, rules, record, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?)");
+        "cert_sha256, rules, record, text_hash, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins) return ins.error();
     ins->bind_all({service_id, p.fingerprint, p.at, p.at, scan_id_, scan_id_, p.ip,
                    Blob{p.key.ip_key}, p.key.port, p.key.transport, c.protocol, c.product,
                    c.version, c.access, c.tls, c.cert, rules_json(p.rules).dump(), c.record,
-                   text_hash(p.text)});
+                   text_hash(p.text), std::string(change)});
     if (auto s = ins->run(); !s) return s;
     int64_t obs = db_.last_insert_id();
     if (!p.text.empty()) {
@@ -459,7 +459,8 @@ Status Store::resolve_gone(const ScanEnd& e) {
     auto find = db_.prepare(
         "SELECT id, current_obs FROM services WHERE ip_key = ? AND port = ? AND transport = ? "
         "AND state = 'alive' AND last_scan != ?");
-    auto gone = db_.prepare("UPDATE service_rows SET state = 'gone', gone_at = ? WHERE id = ?");
+    auto gone = db_.prepare(
+        "UPDATE service_rows SET state = 'gone', gone_at = ?, gone_scan = ? WHERE id = ?");
     auto findings = db_.prepare(std::string("SELECT id, status FROM findings WHERE service_id = ? "
                                             "AND status IN ") +
                                 kActive);
@@ -474,7 +475,7 @@ Status Store::resolve_gone(const ScanEnd& e) {
         int64_t id = find->integer(0), obs = find->integer(1);
         find->reset();
         know(*key, id, 0);
-        gone->bind_all({e.ended_ms, id});
+        gone->bind_all({e.ended_ms, scan_id_, id});
         if (auto s = gone->run(); !s) return s;
         if (auto s = end_observation(obs, id, e.ended_ms); !s) return s;
         findings->bind_all({id});

@@ -111,7 +111,8 @@ class Store {
     Status apply_host(const Json& h);
     Result<int64_t> upsert_service(const PreparedUnit& p, bool grabbed);
     Result<int64_t> insert_service(const PreparedUnit& p, bool proved, uint64_t state);
-    Status start_observation(int64_t service_id, const PreparedUnit& p);
+    // change: how the state began (new, revived or changed)
+    Status start_observation(int64_t service_id, const PreparedUnit& p, const char* change);
     Status end_observation(int64_t obs_id, int64_t service_id, int64_t at);
     Status refresh_observation(int64_t obs_id, const PreparedUnit& p);
     Status resolve_finding(int64_t finding_id, const std::string& from, int64_t at,

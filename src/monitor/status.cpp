@@ -1,0 +1,264 @@
+#include "monitor/status.h"
+
+#include <fmt/format.h>
+
+#include "core/clock.h"
+#include "core/duration.h"
+#include "store/store.h"
+
+namespace sl::monitor {
+
+namespace {
+
+using store::Connection;
+
+Json time_json(const store::Statement& st, int col) {
+    return st.is_null(col) ? Json(nullptr) : Json(rfc3339_ms(st.integer(col)));
+}
+
+Result<Json> scope_status(Connection& db, const std::string& name, const ScopeConfig* scope,
+                          const DeliveryConfig& delivery, int64_t now, bool& healthy) {
+    Json s;
+    s["name"] = name;
+    s["schedule"] = scope ? Json(scope->schedule.text) : Json(nullptr);
+    auto last = db.prepare(
+        "SELECT scan_id, started_at, ended_at, status, error FROM monitor_cycles WHERE scope = ? "
+        "ORDER BY started_at DESC LIMIT 1");
+    auto done = db.prepare(
+        "SELECT max(ended_at), count(*) FROM monitor_cycles WHERE scope = ? AND status = "
+        "'completed'");
+    auto open = db.prepare(
+        "SELECT count(DISTINCT e.finding_id), min(f.first_seen) FROM events e JOIN findings f ON "
+        "f.id = e.finding_id WHERE e.scope = ? AND e.event IN ('new_exposure', "
+        "'exposure_reopened') AND f.status IN ('open', 'acknowledged') AND f.reopen_count = "
+        "e.episode");
+    if (!last || !done || !open) return make_error("database: " + db.message());
+    last->bind_all({name});
+    auto row = last->step();
+    if (!row) return row.error();
+    int64_t last_started = 0;
+    if (*row) {
+        last_started = last->integer(1);
+        s["last_cycle"] = {{"scan_id", last->text(0)},
+                           {"started_at", time_json(*last, 1)},
+                           {"ended_at", time_json(*last, 2)},
+                           {"status", last->text(3)},
+                           {"error", last->is_null(4) ? Json(nullptr) : Json(last->text(4))}};
+    } else {
+        s["last_cycle"] = nullptr;
+    }
+    last->reset();
+    done->bind_all({name});
+    if (auto r = done->step(); !r) return r.error();
+    bool any_done = !done->is_null(0);
+    int64_t last_done = any_done ? done->integer(0) : 0;
+    s["last_completed_at"] = time_json(*done, 0);
+    s["completed_cycles"] = done->integer(1);
+    done->reset();
+    if (scope) {
+        int64_t next = last_started ? scope->schedule.next_after(last_started) : now;
+        s["next_scan_at"] = rfc3339_ms(std::max(next, now));
+        int64_t gap = scope->schedule.longest_gap_ms();
+        int64_t grace = delivery.overdue_grace_ms ? delivery.overdue_grace_ms : gap;
+        // never completed: overdue once two intervals passed since the first cycle started
+        int64_t since = any_done ? last_done : last_started;
+        bool overdue = since && now - since > gap + grace;
+        s["overdue"] = overdue;
+        if (overdue) healthy = false;
+    } else {
+        s["next_scan_at"] = nullptr;
+        s["overdue"] = nullptr;
+    }
+    open->bind_all({name});
+    if (auto r = open->step(); !r) return r.error();
+    s["open_exposures"] = open->integer(0);
+    s["oldest_open_since"] = time_json(*open, 1);
+    s["oldest_open_age_s"] = open->is_null(1) ? Json(nullptr) : Json((now - open->integer(1)) / 1000);
+    open->reset();
+    return s;
+}
+
+Result<Json> deliveries_in(Connection& db, const char* status) {
+    auto st = db.prepare(
+        "SELECT message_id, sink, scope, kind, title, attempts, created_at, next_attempt_at, "
+        "last_error FROM deliveries WHERE status = ? ORDER BY id LIMIT 100");
+    if (!st) return st.error();
+    st->bind_all({std::string(status)});
+    Json out = Json::array();
+    while (true) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back({{"message_id", st->text(0)},
+                       {"sink", st->text(1)},
+                       {"scope", st->text(2)},
+                       {"kind", st->text(3)},
+                       {"title", st->text(4)},
+                       {"attempts", st->integer(5)},
+                       {"created_at", time_json(*st, 6)},
+                       {"next_attempt_at", time_json(*st, 7)},
+                       {"last_error", st->is_null(8) ? Json(nullptr) : Json(st->text(8))}});
+    }
+    return out;
+}
+
+std::vector<std::string> split(std::string_view v, char sep) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= v.size()) {
+        size_t end = v.find(sep, start);
+        if (end == std::string_view::npos) end = v.size();
+        out.emplace_back(v.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<Json> monitor_status(Connection& db, const MonitorConfig* config, int64_t now) {
+    Json out;
+    bool healthy = true;
+    std::vector<std::string> names;
+    if (config) {
+        for (const auto& s : config->scopes) names.push_back(s.name);
+    } else {
+        auto st = db.prepare("SELECT DISTINCT scope FROM monitor_cycles ORDER BY scope");
+        if (!st) return st.error();
+        st->bind_all({});
+        while (true) {
+            auto row = st->step();
+            if (!row) return row.error();
+            if (!*row) break;
+            names.push_back(st->text(0));
+        }
+    }
+    DeliveryConfig delivery = config ? config->delivery : DeliveryConfig{};
+    Json scopes = Json::array();
+    for (const auto& n : names) {
+        auto s = scope_status(db, n, config ? config->scope(n) : nullptr, delivery, now, healthy);
+        if (!s) return s.error();
+        scopes.push_back(*s);
+    }
+    out["scopes"] = scopes;
+    auto pending = deliveries_in(db, "pending");
+    if (!pending) return pending.error();
+    auto dead = deliveries_in(db, "dead");
+    if (!dead) return dead.error();
+    if (!dead->empty()) healthy = false;
+    out["undelivered"] = *pending;
+    out["dead"] = *dead;
+    out["healthy"] = healthy;
+    return out;
+}
+
+Result<EventFilter> parse_event_filter(std::string_view text, int64_t now) {
+    EventFilter f;
+    size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && text[i] == ' ') ++i;
+        if (i >= text.size()) break;
+        size_t end = text.find(' ', i);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view term = text.substr(i, end - i);
+        size_t colon = term.find(':');
+        auto bad = [&](const std::string& why) {
+            return make_error(fmt::format("events query:1:{}: {}", i + 1, why));
+        };
+        if (colon == std::string_view::npos || colon + 1 == term.size())
+            return bad(fmt::format("expected key:value, got '{}'", term));
+        std::string key(term.substr(0, colon));
+        std::string_view value = term.substr(colon + 1);
+        if (key == "event") {
+            for (auto& v : split(value, ',')) f.events.insert(v);
+        } else if (key == "scope") {
+            for (auto& v : split(value, ',')) f.scopes.insert(v);
+        } else if (key == "rule") {
+            for (auto& v : split(value, ',')) f.rules.insert(v);
+        } else if (key == "ip") {
+            if (!parse_ip(value)) return bad(fmt::format("'{}' is not an address", value));
+            f.ip = parse_ip(value)->to_string();
+        } else if (key == "port") {
+            int p = std::atoi(std::string(value).c_str());
+            if (p < 1 || p > 65535 || value.find_first_not_of("0123456789") != std::string_view::npos)
+                return bad(fmt::format("'{}' is not a port", value));
+            f.port = p;
+        } else if (key == "severity") {
+            std::string_view v = value.starts_with(">=") ? value.substr(2) : value;
+            int r = store::severity_rank(v);
+            if (r < 0) return bad(fmt::format("'{}' is not a severity (>=high, medium, ...)", value));
+            f.min_severity = r;
+        } else if (key == "since") {
+            auto ms = parse_span_ms(value, 100000);
+            if (!ms) return bad(fmt::format("'{}' is not a span (90s, 24h, 7d)", value));
+            f.since_ms = now - *ms;
+        } else if (key == "held") {
+            if (value != "true" && value != "false") return bad("held is true or false");
+            f.held = value == "true";
+        } else {
+            return bad(fmt::format("unknown key '{}' (event, scope, ip, port, rule, severity, "
+                                   "since, held)",
+                                   key));
+        }
+        i = end;
+    }
+    return f;
+}
+
+Result<std::vector<Json>> list_events(Connection& db, const EventFilter& f) {
+    std::string sql =
+        "SELECT e.body, e.held, (SELECT group_concat(d.status) FROM deliveries d, "
+        "json_each(d.event_ids) j WHERE j.value = e.id) FROM events e WHERE e.time >= ?";
+    std::vector<store::SqlValue> params = {f.since_ms};
+    auto in = [&](const char* column, const std::set<std::string>& values) {
+        if (values.empty()) return;
+        sql += fmt::format(" AND {} IN (", column);
+        bool first = true;
+        for (const auto& v : values) {
+            sql += first ? "?" : ", ?";
+            first = false;
+            params.emplace_back(v);
+        }
+        sql += ")";
+    };
+    in("e.event", f.events);
+    in("e.scope", f.scopes);
+    in("e.rule", f.rules);
+    if (!f.ip.empty()) {
+        sql += " AND e.ip = ?";
+        params.emplace_back(f.ip);
+    }
+    if (f.port) {
+        sql += " AND e.port = ?";
+        params.emplace_back(int64_t{f.port});
+    }
+    if (f.min_severity) {
+        sql += " AND e.severity_rank >= ?";
+        params.emplace_back(int64_t{*f.min_severity});
+    }
+    if (f.held) sql += *f.held ? " AND e.held IS NOT NULL" : " AND e.held IS NULL";
+    sql += " ORDER BY e.seq DESC LIMIT ?";
+    params.emplace_back(static_cast<int64_t>(f.limit));
+    auto st = db.prepare(sql);
+    if (!st) return st.error();
+    st->bind_all(params);
+    std::vector<Json> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        Json j = Json::parse(st->text(0), nullptr, false);
+        if (j.is_discarded()) continue;
+        std::string statuses = st->is_null(2) ? "" : st->text(2);
+        std::string delivery = !st->is_null(1)                              ? "held"
+                               : statuses.empty()                           ? "unrouted"
+                               : statuses.find("dead") != std::string::npos ? "dead"
+                               : statuses.find("pending") != std::string::npos ? "pending"
+                                                                               : "sent";
+        j["delivery"] = delivery;
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+}  // namespace sl::monitor
