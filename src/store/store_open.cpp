@@ -18,20 +18,10 @@ namespace sl::store {
 
 namespace {
 
-constexpr char kSqliteMagic[] = "SQLite format 3";  // and a NUL: the first 16 bytes of a database
-
 Status refuse_foreign(const std::string& path) {
     std::error_code ec;
     auto size = std::filesystem::file_size(path, ec);
     if (ec || size == 0) return Ok{};
-    char head[16] = {};
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return make_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-    ssize_t n = ::read(fd, head, sizeof head);
-    ::close(fd);
-    if (n != 16 || std::memcmp(head, kSqliteMagic, sizeof kSqliteMagic) != 0)
-        return make_error(fmt::format("'{}' is not a Searchlight database (not an SQLite file); {}",
-                                      path, kUntouched));
     auto ro = Connection::open(path, SQLITE_OPEN_READONLY);
     if (!ro) return ro.error();
     auto objects = ro->scalar("SELECT count(*) FROM sqlite_master");
@@ -40,7 +30,14 @@ Status refuse_foreign(const std::string& path) {
     if (!objects || !app || !version) {
         int code = sqlite3_errcode(ro->raw()) & 0xff;
         std::string why = !objects ? objects.error().message : ro->message();
-        if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+        // The header is read by SQLite, never by a plain open() and close(): closing any
+        // descriptor of the file drops every POSIX lock this process holds on it, and another
+        // process that then believes it is the last connection deletes the write-ahead log
+        // under this one's feet (a second Store in one process, as the monitor opens).
+        if (code == SQLITE_NOTADB)
+            return make_error(fmt::format(
+                "'{}' is not a Searchlight database (not an SQLite file); {}", path, kUntouched));
+        if (code == SQLITE_CORRUPT)
             return make_error(fmt::format("'{}' is corrupt ({}); {}", path, why, kUntouched));
         return make_error(fmt::format("cannot read '{}': {}", path, why));
     }
