@@ -78,8 +78,9 @@ void print_status_table(const Json& s) {
         const Json& list = s[kind];
         std::printf("\n%zu %s messages\n", list.size(), kind);
         if (list.empty()) continue;
-        output::TextTable d({"MESSAGE", "SINK", "SCOPE", "ATTEMPTS", "CREATED", "NEXT", "LAST ERROR", "TITLE"},
-                            {false, false, false, true, false, false, false, false});
+        output::TextTable d(
+            {"MESSAGE", "SINK", "SCOPE", "ATTEMPTS", "CREATED", "NEXT", "LAST ERROR", "TITLE"},
+            {false, false, false, true, false, false, false, false});
         for (const auto& m : list)
             d.add({m["message_id"].get<std::string>(), m["sink"].get<std::string>(),
                    cell(m["scope"]), cell(m["attempts"]), short_time(m["created_at"]),
@@ -150,17 +151,25 @@ Examples:
   searchlight monitor retry                                 # dead messages back to pending
   searchlight events 'event:new_exposure since:24h'
 
-)") + kExitCodeHelp + "  4    monitor status: a scope is overdue or a message is dead\n");
-    CLI::App* check = cmd->add_subcommand("check-config", "Validate a monitor.yaml: file:line:col: what, exit 2");
+)") + kExitCodeHelp +
+                "  4    monitor status: a scope is overdue or a message is dead\n");
+    CLI::App* check =
+        cmd->add_subcommand("check-config", "Validate a monitor.yaml: file:line:col: what, exit 2");
     check->add_option("file", a.config, "The configuration")->required();
     CLI::App* run = cmd->add_subcommand("run", "Run the monitor (SIGHUP reloads, SIGTERM stops)");
     run->add_option("--config", a.config, "The configuration")->required()->type_name("FILE");
-    run->add_option("--db", a.store.db, "The database (default: $SEARCHLIGHT_DB, else ~/.local/share/searchlight/searchlight.db)")->type_name("PATH");
+    run->add_option("--db", a.store.db,
+                    "The database (default: $SEARCHLIGHT_DB, else "
+                    "~/.local/share/searchlight/searchlight.db)")
+        ->type_name("PATH");
     run->add_flag("--once", a.once, "One cycle of every scope, one delivery pass, then exit");
-    CLI::App* stat = cmd->add_subcommand("status", "Scopes, last and next scans, open exposures, undelivered and dead alerts");
-    stat->add_option("--config", a.config, "The configuration (for schedules and overdue)")->type_name("FILE");
+    CLI::App* stat = cmd->add_subcommand(
+        "status", "Scopes, last and next scans, open exposures, undelivered and dead alerts");
+    stat->add_option("--config", a.config, "The configuration (for schedules and overdue)")
+        ->type_name("FILE");
     add_store_flags(stat, a.store, "table|json|ndjson");
-    CLI::App* retry_cmd = cmd->add_subcommand("retry", "Dead messages back to pending (all, or the ids given)");
+    CLI::App* retry_cmd =
+        cmd->add_subcommand("retry", "Dead messages back to pending (all, or the ids given)");
     retry_cmd->add_option("ids", a.ids, "Message ids (from monitor status)");
     retry_cmd->add_option("--db", a.store.db, "The database")->type_name("PATH");
     return cmd;
@@ -187,7 +196,9 @@ Examples:
   searchlight events 'event:new_exposure since:7d' --format ndjson
 )");
     cmd->add_option("query", a.query, "Filters (see below)");
-    cmd->add_option("--limit", a.limit, "Events to list")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmd->add_option("--limit", a.limit, "Events to list")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
     add_store_flags(cmd, a.store, "table|json|ndjson");
     return cmd;
 }
@@ -212,12 +223,13 @@ int run_events(const EventsArgs& a) {
     } else if (format == ListFormat::kNdjson) {
         for (const auto& e : *events) std::printf("%s\n", e.dump().c_str());
     } else {
-        output::TextTable t({"TIME", "EVENT", "SCOPE", "ASSET", "RULE", "SEVERITY", "DELIVERY", "TITLE"});
+        output::TextTable t(
+            {"TIME", "EVENT", "SCOPE", "ASSET", "RULE", "SEVERITY", "DELIVERY", "TITLE"});
         for (const auto& e : *events) {
             std::string asset = e["ip"].is_string() ? e["ip"].get<std::string>() : "-";
             if (e["port"].is_number()) asset += ":" + cell(e["port"]);
-            t.add({short_time(e["time"]), cell(e["event"]), cell(e["scope"]), asset, cell(e["rule"]),
-                   cell(e["severity"]), cell(e["delivery"]), cell(e["title"])});
+            t.add({short_time(e["time"]), cell(e["event"]), cell(e["scope"]), asset,
+                   cell(e["rule"]), cell(e["severity"]), cell(e["delivery"]), cell(e["title"])});
         }
         t.print(stdout);
     }

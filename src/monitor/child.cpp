@@ -43,7 +43,8 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv, size_t max_o
     args.push_back(nullptr);
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
-    if (pid < 0) return make_error(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
+    if (pid < 0)
+        return make_error(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
     if (pid == 0) {  // async-signal-safe calls only from here to exec
         // the child stops (storing what it has) when the monitor dies, even by kill -9
         ::prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -80,14 +81,17 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv, size_t max_o
         ::poll(p, 3, 250);
         if (p[0].revents) {
             ssize_t n = ::read(out_r.get(), buf, sizeof buf);
-            if (n <= 0) out_open = false;
+            if (n <= 0)
+                out_open = false;
             else if (r.out.size() < max_out)
                 r.out.append(buf, std::min(static_cast<size_t>(n), max_out - r.out.size()));
         }
         if (p[1].revents) {
             ssize_t n = ::read(err_r.get(), buf, sizeof buf);
-            if (n <= 0) err_open = false;
-            else keep_tail(r.err, buf, static_cast<size_t>(n));
+            if (n <= 0)
+                err_open = false;
+            else
+                keep_tail(r.err, buf, static_cast<size_t>(n));
         }
         if (signal_fd >= 0 && (p[2].revents & POLLIN)) {
             signalfd_siginfo info{};

@@ -14,9 +14,9 @@
 namespace sl::monitor {
 
 struct ChildResult {
-    int exit_code = -1;  // -1: killed by a signal
-    std::string out;     // stdout, at most max_out bytes
-    std::string err;     // the last 4 KiB of stderr
+    int exit_code = -1;       // -1: killed by a signal
+    std::string out;          // stdout, at most max_out bytes
+    std::string err;          // the last 4 KiB of stderr
     bool terminated = false;  // SIGTERM or SIGINT arrived and was passed on
     bool reload = false;      // SIGHUP arrived
     bool timed_out = false;   // ran past its deadline and was stopped

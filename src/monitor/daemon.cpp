@@ -122,8 +122,8 @@ class Deliverer {
                                  d.message.title));
             return mark_delivered(db_.db(), d.id, unix_ms());
         }
-        auto dead = mark_failed(db_.db(), d, config.delivery, r.error, r.retry_after_ms,
-                                unix_ms(), rng_);
+        auto dead =
+            mark_failed(db_.db(), d, config.delivery, r.error, r.retry_after_ms, unix_ms(), rng_);
         if (!dead) return dead.error();
         log_line(fmt::format("{} {} to {}: {}", *dead ? "gave up on" : "will retry",
                              d.message.dedup_id(), d.message.sink, r.error));
@@ -173,8 +173,8 @@ class Scheduler {
                 !s)
                 return s;
             if (scope)
-                if (auto s = scan_failed(config, *scope, scan_id,
-                                         "the monitor stopped during the scan");
+                if (auto s =
+                        scan_failed(config, *scope, scan_id, "the monitor stopped during the scan");
                     !s)
                     return s;
         }
@@ -283,10 +283,10 @@ class Scheduler {
             a.push_back("--exclude");
             a.push_back(e);
         }
-        a.insert(a.end(), {"-p", scope.ports, "--rate", fmt::format("{}", scope.rate),
-                           "--connect-timeout", fmt::format("{}ms", scope.connect_timeout_ms),
-                           "--db", options_.db_path, "-q", "--format", "ndjson", "-o",
-                           "/dev/null", "--scan-id", scan_id});
+        a.insert(a.end(),
+                 {"-p", scope.ports, "--rate", fmt::format("{}", scope.rate), "--connect-timeout",
+                  fmt::format("{}ms", scope.connect_timeout_ms), "--db", options_.db_path, "-q",
+                  "--format", "ndjson", "-o", "/dev/null", "--scan-id", scan_id});
         return a;
     }
 
@@ -299,8 +299,8 @@ class Scheduler {
         if (child->reload) reload();
         if (child->terminated) {
             stopping_ = true;
-            log_line(fmt::format("scope {}: stopped; scan {} is stored as incomplete",
-                                 scope.name, scan_id));
+            log_line(fmt::format("scope {}: stopped; scan {} is stored as incomplete", scope.name,
+                                 scan_id));
             return end_cycle(db_.db(), scan_id, "interrupted", unix_ms(), "stopped by a signal");
         }
         if (child->exit_code != 0) {
@@ -318,7 +318,8 @@ class Scheduler {
     // The diff of a completed scan, its re-probes, its routing, and one transaction.
     Status derive(const MonitorConfig& config, const ScopeConfig& scope,
                   const std::string& scan_id) {
-        auto st = db_.db().prepare("SELECT started_at, ended_at, completed FROM scans WHERE id = ?");
+        auto st =
+            db_.db().prepare("SELECT started_at, ended_at, completed FROM scans WHERE id = ?");
         if (!st) return st.error();
         st->bind_all({scan_id});
         auto row = st->step();
@@ -347,12 +348,13 @@ class Scheduler {
         std::map<std::string, int> counts;
         for (const auto& d : *events) counts[d.event.event]++;
         std::string what;
-        for (const auto& [k, n] : counts) what += fmt::format("{}{} {}", what.empty() ? "" : ", ", n, k);
-        log_line(fmt::format("scope {}: {}cycle {} done in {:.1f} s: {} events{}{}; {} messages queued",
-                             scope.name, facts.baseline ? "baseline " : "", scan_id,
-                             static_cast<double>(facts.ended_ms - facts.started_ms) / 1000,
-                             events->size(), what.empty() ? "" : " (", what.empty() ? "" : what + ")",
-                             messages.size()));
+        for (const auto& [k, n] : counts)
+            what += fmt::format("{}{} {}", what.empty() ? "" : ", ", n, k);
+        log_line(fmt::format(
+            "scope {}: {}cycle {} done in {:.2f} s: {} events{}{}; {} messages queued", scope.name,
+            facts.baseline ? "baseline " : "", scan_id,
+            static_cast<double>(facts.ended_ms - facts.started_ms) / 1000, events->size(),
+            what.empty() ? "" : " (", what.empty() ? "" : what + ")", messages.size()));
         return Ok{};
     }
 
@@ -368,10 +370,19 @@ class Scheduler {
                                        {"why", "not re-probed: too many new exposures at once"}};
                 continue;
             }
-            std::vector<std::string> argv = {
-                options_.self_exe, "scan", e.ip, "-p", std::to_string(e.port), "--no-db", "-q",
-                "--format", "ndjson", "--rate", "0", "--connect-timeout",
-                fmt::format("{}ms", scope.connect_timeout_ms)};
+            std::vector<std::string> argv = {options_.self_exe,
+                                             "scan",
+                                             e.ip,
+                                             "-p",
+                                             std::to_string(e.port),
+                                             "--no-db",
+                                             "-q",
+                                             "--format",
+                                             "ndjson",
+                                             "--rate",
+                                             "0",
+                                             "--connect-timeout",
+                                             fmt::format("{}ms", scope.connect_timeout_ms)};
             int64_t at = unix_ms();
             auto child = run_child(argv, kMaxReprobeOutput, -1, 120'000);
             bool confirmed = false;
@@ -387,13 +398,15 @@ class Scheduler {
                     if (!j.is_object()) continue;
                     std::string type = j.value("type", "");
                     if (type == "service")
-                        seen = fmt::format("{} {}", j.value("protocol", "?"), j.value("access", "?"));
+                        seen =
+                            fmt::format("{} {}", j.value("protocol", "?"), j.value("access", "?"));
                     if (type == "finding" && j.value("rule", "") == e.rule) confirmed = true;
                 }
             } else {
                 seen = child.error().message;
             }
-            e.detail["reprobe"] = {{"confirmed", confirmed}, {"at", rfc3339_ms(at)}, {"seen", seen}};
+            e.detail["reprobe"] = {
+                {"confirmed", confirmed}, {"at", rfc3339_ms(at)}, {"seen", seen}};
             if (!confirmed)
                 e.held = fmt::format("re-probe: not confirmed ({}); asked again next cycle", seen);
         }
@@ -415,7 +428,9 @@ class Scheduler {
         e.severity_rank = 3;
         e.title = fmt::format("the scan of scope {} failed: {}", scope.name, why);
         e.detail = {{"error", why}};
-        e.remediation = "Check `searchlight monitor status` and the monitor's log; fix the cause so that the scope is watched again.";
+        e.remediation =
+            "Check `searchlight monitor status` and the monitor's log; fix the cause so that the "
+            "scope is watched again.";
         return record_alone(config, {d});
     }
 
@@ -444,10 +459,12 @@ class Scheduler {
             int64_t last_end = *row ? st->integer(1) : started_;
             st->reset();
             int64_t gap = scope.schedule.longest_gap_ms();
-            int64_t grace = config.delivery.overdue_grace_ms ? config.delivery.overdue_grace_ms : gap;
+            int64_t grace =
+                config.delivery.overdue_grace_ms ? config.delivery.overdue_grace_ms : gap;
             if (now - last_end <= gap + grace) continue;
             std::string key = fmt::format("overdue:{}:{}", scope.name, last_id);
-            auto said = db_.db().scalar("SELECT count(*) FROM monitor_notices WHERE key = ?", {key});
+            auto said =
+                db_.db().scalar("SELECT count(*) FROM monitor_notices WHERE key = ?", {key});
             if (!said) return said.error();
             if (*said) continue;
             DiffEvent d;
@@ -462,11 +479,13 @@ class Scheduler {
             e.tags = scope.tags;
             e.severity = "high";
             e.severity_rank = 3;
-            e.title = fmt::format("scope {} is overdue: no completed scan for {} s ({})", scope.name,
-                                  (now - last_end) / 1000, scope.schedule.text);
+            e.title = fmt::format("scope {} is overdue: no completed scan for {} s ({})",
+                                  scope.name, (now - last_end) / 1000, scope.schedule.text);
             e.detail = {{"last_completed_scan", last_id},
                         {"last_completed_at", *row ? Json(rfc3339_ms(last_end)) : Json(nullptr)}};
-            e.remediation = "Check that the monitor runs and that its scans complete (`searchlight monitor status`).";
+            e.remediation =
+                "Check that the monitor runs and that its scans complete (`searchlight monitor "
+                "status`).";
             if (auto s = record_alone(config, {d}); !s) return s;
         }
         return Ok{};

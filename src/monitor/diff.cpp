@@ -41,8 +41,8 @@ std::optional<int64_t> opt_int(const store::Statement& st, int col) {
 }
 
 // New, revived and changed services: the states this scan began.
-Status service_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c,
-                      int64_t now, std::vector<DiffEvent>& out) {
+Status service_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c, int64_t now,
+                      std::vector<DiffEvent>& out) {
     auto st = db.prepare(
         "SELECT o.id, o.service_id, o.change, o.ip, o.port, o.transport, o.protocol, "
         "o.product, o.version, o.access, o.cert_sha256, s.first_seen FROM observations o "
@@ -58,7 +58,8 @@ Status service_events(Connection& db, const ScopeConfig& scope, const CycleFacts
         if (!row) return row.error();
         if (!*row) break;
         std::string change = st->text(2);
-        Event e = base_event(scope, c, now, change == "changed" ? "service_changed" : "new_service");
+        Event e =
+            base_event(scope, c, now, change == "changed" ? "service_changed" : "new_service");
         e.ip = st->text(3);
         e.port = static_cast<int>(st->integer(4));
         e.transport = st->text(5);
@@ -199,8 +200,8 @@ Result<bool> resolution_announced(Connection& db, int64_t finding_id, int64_t ep
 Status add_time_to_detect(Connection& db, const CycleFacts& c, Event& e, int64_t now) {
     auto ip = parse_ip(e.ip);
     if (!ip) return Ok{};
-    auto end = last_covering_scan_end(db, *ip, static_cast<uint16_t>(e.port), c.started_ms,
-                                      c.scan_id);
+    auto end =
+        last_covering_scan_end(db, *ip, static_cast<uint16_t>(e.port), c.started_ms, c.scan_id);
     if (!end) return end.error();
     if (*end) e.time_to_detect_s = (now - **end) / 1000;
     return Ok{};
@@ -208,8 +209,8 @@ Status add_time_to_detect(Connection& db, const CycleFacts& c, Event& e, int64_t
 
 // Findings this scan opened or reopened, and openings held back by a re-probe that this scan
 // saw again.
-Status opening_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c,
-                      int64_t now, std::vector<DiffEvent>& out) {
+Status opening_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c, int64_t now,
+                      std::vector<DiffEvent>& out) {
     auto st = db.prepare(
         "SELECT finding_id, from_status FROM finding_changes WHERE scan_id = ? AND to_status = "
         "'open' AND (from_status IS NULL OR from_status = 'resolved') ORDER BY id");
@@ -240,8 +241,8 @@ Status opening_events(Connection& db, const ScopeConfig& scope, const CycleFacts
             opened.emplace_back(id, retry->text(1) == "exposure_reopened");
     }
     for (const auto& [id, reopened] : opened) {
-        auto e = finding_event(db, scope, c, now, id,
-                               reopened ? "exposure_reopened" : "new_exposure");
+        auto e =
+            finding_event(db, scope, c, now, id, reopened ? "exposure_reopened" : "new_exposure");
         if (!e) return e.error();
         if (!*e) continue;
         Event ev = std::move(**e);
@@ -249,8 +250,8 @@ Status opening_events(Connection& db, const ScopeConfig& scope, const CycleFacts
             auto said = resolution_announced(db, id, ev.episode - 1);
             if (!said) return said.error();
             if (!*said)
-                ev.held = fmt::format("flap: back within resolve_after ({}) cycles",
-                                      scope.resolve_after);
+                ev.held =
+                    fmt::format("flap: back within resolve_after ({}) cycles", scope.resolve_after);
         }
         if (auto s = add_time_to_detect(db, c, ev, now); !s) return s;
         out.push_back({std::move(ev), ""});
@@ -259,8 +260,8 @@ Status opening_events(Connection& db, const ScopeConfig& scope, const CycleFacts
 }
 
 // Announced exposures now resolved for resolve_after consecutive completed cycles.
-Status resolution_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c,
-                         int64_t now, std::vector<DiffEvent>& out) {
+Status resolution_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c, int64_t now,
+                         std::vector<DiffEvent>& out) {
     auto st = db.prepare(
         "SELECT DISTINCT e.finding_id, f.resolved_at FROM events e JOIN findings f ON f.id = "
         "e.finding_id WHERE e.scope = ? AND e.event IN ('new_exposure', 'exposure_reopened') "

@@ -101,7 +101,8 @@ Event Event::from_json(const Json& j) {
 }
 
 std::string summary_line(const Event& e) {
-    std::string where = e.ip.empty() ? "" : (e.port ? fmt::format(" {}:{}", e.ip, e.port) : " " + e.ip);
+    std::string where =
+        e.ip.empty() ? "" : (e.port ? fmt::format(" {}:{}", e.ip, e.port) : " " + e.ip);
     std::string what = e.rule.empty() ? "" : " " + e.rule;
     std::string sev = e.severity.empty() ? "" : fmt::format(" ({})", e.severity);
     return fmt::format("{}{}{}{} [{}]: {}", e.event, what, sev, where, e.scope, e.title);

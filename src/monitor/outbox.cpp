@@ -71,9 +71,9 @@ Status begin_cycle(Connection& db, const std::string& scope, const std::string& 
 
 Status end_cycle(Connection& db, const std::string& scan_id, const std::string& status,
                  int64_t ended_ms, const std::string& error) {
-    auto n = db.update(
-        "UPDATE monitor_cycles SET status = ?, ended_at = ?, error = ? WHERE scan_id = ?", status,
-        ended_ms, text_or_null(error), scan_id);
+    auto n =
+        db.update("UPDATE monitor_cycles SET status = ?, ended_at = ?, error = ? WHERE scan_id = ?",
+                  status, ended_ms, text_or_null(error), scan_id);
     return n ? Status(Ok{}) : Status(n.error());
 }
 
@@ -117,8 +117,10 @@ Result<std::vector<Delivery>> due_deliveries(Connection& db, int64_t now, size_t
         if (!*row) break;
         Delivery d;
         d.id = st->integer(0);
-        d.message = {st->text(1), static_cast<size_t>(st->integer(3)), st->text(2), st->text(4),
-                     st->text(5), st->text(6), {}};
+        d.message = {st->text(1), static_cast<size_t>(st->integer(3)),
+                     st->text(2), st->text(4),
+                     st->text(5), st->text(6),
+                     {}};
         Json ids = Json::parse(st->text(7), nullptr, false);
         if (ids.is_array())
             for (const auto& i : ids)
@@ -172,8 +174,8 @@ int64_t backoff_ms(const DeliveryConfig& d, int64_t attempts, std::optional<int6
 }
 
 Result<bool> mark_failed(Connection& db, const Delivery& d, const DeliveryConfig& config,
-                         const std::string& error, std::optional<int64_t> retry_after,
-                         int64_t now, std::mt19937_64& rng) {
+                         const std::string& error, std::optional<int64_t> retry_after, int64_t now,
+                         std::mt19937_64& rng) {
     int64_t attempts = d.attempts + 1;
     int64_t next = now + backoff_ms(config, attempts, retry_after, rng);
     bool dead = next - d.created_at > config.dead_after_ms;

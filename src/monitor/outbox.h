@@ -56,10 +56,9 @@ int64_t backoff_ms(const DeliveryConfig& d, int64_t attempts, std::optional<int6
 // Records a failed attempt: the next attempt, or dead once dead_after has passed since the
 // delivery was created. Returns true when it is now dead.
 Result<bool> mark_failed(store::Connection& db, const Delivery& d, const DeliveryConfig& config,
-                         const std::string& error, std::optional<int64_t> retry_after,
-                         int64_t now, std::mt19937_64& rng);
+                         const std::string& error, std::optional<int64_t> retry_after, int64_t now,
+                         std::mt19937_64& rng);
 // Dead deliveries back to pending (all, or the given message ids); how many.
-Result<int64_t> retry_dead(store::Connection& db, const std::vector<std::string>& ids,
-                           int64_t now);
+Result<int64_t> retry_dead(store::Connection& db, const std::vector<std::string>& ids, int64_t now);
 
 }  // namespace sl::monitor

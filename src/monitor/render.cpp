@@ -20,8 +20,8 @@ std::string when(const std::optional<int64_t>& ms) { return ms ? rfc3339_ms(*ms)
 
 std::string asset(const Event& e) {
     if (e.ip.empty()) return "-";
-    std::string a = e.port ? fmt::format("{}:{}/{}", safe(e.ip), e.port, safe(e.transport))
-                           : safe(e.ip);
+    std::string a =
+        e.port ? fmt::format("{}:{}/{}", safe(e.ip), e.port, safe(e.transport)) : safe(e.ip);
     std::string what = safe(e.protocol);
     if (!e.product.empty()) what += " " + safe(e.product);
     if (!e.version.empty()) what += " " + safe(e.version);
@@ -34,15 +34,13 @@ std::string headline(const Event& e) {
     return fmt::format("{}{}{}: {}", safe(e.event), rule, sev, safe(e.title));
 }
 
-std::string one_line(const Event& e) {
-    return fmt::format("{} on {}", headline(e), asset(e));
-}
+std::string one_line(const Event& e) { return fmt::format("{} on {}", headline(e), asset(e)); }
 
 std::string evidence_text(const Json& evidence) {
     if (evidence.is_null()) return "-";
-    std::string s = evidence.is_string() ? evidence.get<std::string>()
-                                         : evidence.dump(-1, ' ', false,
-                                                         Json::error_handler_t::replace);
+    std::string s = evidence.is_string()
+                        ? evidence.get<std::string>()
+                        : evidence.dump(-1, ' ', false, Json::error_handler_t::replace);
     if (s.size() > 1000) s = s.substr(0, 1000) + "...";
     return safe(s);
 }
@@ -56,11 +54,16 @@ const char* pagerduty_severity(int rank) {
 int syslog_severity(const Event& e) {
     if (e.event == "scan_failed" || e.event == "scan_overdue") return 3;  // err
     switch (e.severity_rank) {
-        case 4: return 2;  // crit
-        case 3: return 3;  // err
-        case 2: return 4;  // warning
-        case 1: return 5;  // notice
-        default: return 6;  // info
+        case 4:
+            return 2;  // crit
+        case 3:
+            return 3;  // err
+        case 2:
+            return 4;  // warning
+        case 1:
+            return 5;  // notice
+        default:
+            return 6;  // info
     }
 }
 
@@ -111,8 +114,8 @@ Json slack_body(const Message& m, const std::vector<Event>& events, size_t max_i
     std::string text = text_for(m, events, max_items, slack_escape);
     if (text.size() > 2900) text = text.substr(0, 2900) + "...";
     return {{"text", slack_escape(m.title)},
-            {"blocks", Json::array({{{"type", "section"},
-                                     {"text", {{"type", "mrkdwn"}, {"text", text}}}}})}};
+            {"blocks",
+             Json::array({{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}}})}};
 }
 
 Json discord_body(const Message& m, const std::vector<Event>& events, size_t max_items) {
@@ -155,10 +158,11 @@ Json teams_body(const Message& m, const std::vector<Event>& events, size_t max_i
                  {"type", "AdaptiveCard"},
                  {"version", "1.4"},
                  {"body", body}};
-    return {{"type", "message"},
-            {"attachments", Json::array({{{"contentType", "application/vnd.microsoft.card.adaptive"},
-                                          {"contentUrl", nullptr},
-                                          {"content", card}}})}};
+    return {
+        {"type", "message"},
+        {"attachments", Json::array({{{"contentType", "application/vnd.microsoft.card.adaptive"},
+                                      {"contentUrl", nullptr},
+                                      {"content", card}}})}};
 }
 
 Json pagerduty_body(const SinkConfig& sink, const Message& m, const std::vector<Event>& events) {
@@ -198,11 +202,16 @@ std::string sd_escape(std::string_view v) {
 std::string slack_escape(std::string_view v) {
     std::string out;
     for (char c : v) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '`') out += '\'';
-        else out += c;
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else if (c == '`')
+            out += '\'';
+        else
+            out += c;
     }
     return out;
 }
@@ -218,18 +227,21 @@ std::string markdown_escape(std::string_view v) {
 
 std::string event_text(const Event& e) {
     std::string out = headline(e) + "\n";
-    out += fmt::format("Scope: {} (owner {})\n", safe(e.scope), safe(e.owner_contact.empty() ? e.owner : e.owner_contact));
+    out += fmt::format("Scope: {} (owner {})\n", safe(e.scope),
+                       safe(e.owner_contact.empty() ? e.owner : e.owner_contact));
     out += fmt::format("Asset: {}\n", asset(e));
     if (e.honeypot) out += "Note: the host is a likely honeypot (it claims many services)\n";
     if (!e.evidence.is_null()) out += fmt::format("Evidence: {}\n", evidence_text(e.evidence));
     if (!e.changes.empty())
-        out += fmt::format("Changes: {}\n", safe(e.changes.dump(-1, ' ', false, Json::error_handler_t::replace)));
+        out += fmt::format("Changes: {}\n",
+                           safe(e.changes.dump(-1, ' ', false, Json::error_handler_t::replace)));
     out += fmt::format("Window: first seen {}, last seen {}, resolved {}", when(e.first_seen),
                        when(e.last_seen), when(e.resolved_at));
     if (e.time_to_detect_s) out += fmt::format("; detected within {} s", *e.time_to_detect_s);
     out += "\n";
     if (!e.detail.empty())
-        out += fmt::format("Detail: {}\n", safe(e.detail.dump(-1, ' ', false, Json::error_handler_t::replace)));
+        out += fmt::format("Detail: {}\n",
+                           safe(e.detail.dump(-1, ' ', false, Json::error_handler_t::replace)));
     if (!e.remediation.empty()) out += fmt::format("Fix: {}\n", safe(e.remediation));
     out += fmt::format("Event id: {}  Scan: {}\n", e.id, e.scan_id.empty() ? "-" : e.scan_id);
     return out;
@@ -239,8 +251,8 @@ std::string digest_text(const Message& m, const std::vector<Event>& events, size
     return list_text(m, events, max_items, [](const std::string& s) { return s; });
 }
 
-Rendered render_webhook(const SinkConfig& sink, const Message& m,
-                        const std::vector<Event>& events, size_t max_items) {
+Rendered render_webhook(const SinkConfig& sink, const Message& m, const std::vector<Event>& events,
+                        size_t max_items) {
     Rendered r;
     Json body;
     std::string type = "application/json";
@@ -249,10 +261,18 @@ Rendered render_webhook(const SinkConfig& sink, const Message& m,
             body = cloudevent(m, events, max_items);
             type = "application/cloudevents+json";
             break;
-        case WebhookFormat::kSlack: body = slack_body(m, events, max_items); break;
-        case WebhookFormat::kTeams: body = teams_body(m, events, max_items); break;
-        case WebhookFormat::kDiscord: body = discord_body(m, events, max_items); break;
-        case WebhookFormat::kPagerDuty: body = pagerduty_body(sink, m, events); break;
+        case WebhookFormat::kSlack:
+            body = slack_body(m, events, max_items);
+            break;
+        case WebhookFormat::kTeams:
+            body = teams_body(m, events, max_items);
+            break;
+        case WebhookFormat::kDiscord:
+            body = discord_body(m, events, max_items);
+            break;
+        case WebhookFormat::kPagerDuty:
+            body = pagerduty_body(sink, m, events);
+            break;
     }
     r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
     r.headers = {"Content-Type: " + type, "Idempotency-Key: " + m.dedup_id(),
@@ -263,13 +283,13 @@ Rendered render_webhook(const SinkConfig& sink, const Message& m,
 Rendered render_email(const SinkConfig& sink, const Message& m, const std::vector<Event>& events,
                       size_t max_items, int64_t now_ms, const std::string& hostname) {
     Rendered r;
-    std::string subject = "[searchlight] " + safe(m.kind == "event" && !events.empty()
-                                                      ? one_line(events.front())
-                                                      : m.title);
+    std::string subject =
+        "[searchlight] " +
+        safe(m.kind == "event" && !events.empty() ? one_line(events.front()) : m.title);
     if (subject.size() > 200) subject = subject.substr(0, 200) + "...";
     r.subject = subject;
     std::string text = m.kind == "event" && !events.empty() ? event_text(events.front())
-                                                           : digest_text(m, events, max_items);
+                                                            : digest_text(m, events, max_items);
     char date[64];
     time_t t = static_cast<time_t>(now_ms / 1000);
     std::tm tm{};
@@ -285,11 +305,14 @@ Rendered render_email(const SinkConfig& sink, const Message& m, const std::vecto
     mail += fmt::format("Subject: {}\r\n", subject);
     mail += fmt::format("X-Searchlight-Event-Id: {}\r\n", m.dedup_id());
     mail += fmt::format("X-Searchlight-Scope: {}\r\n", safe(m.scope));
-    mail += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            "Content-Transfer-Encoding: 8bit\r\n\r\n";
+    mail +=
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n";
     for (char c : text) {  // every line ends in CRLF; curl stuffs leading dots
-        if (c == '\n') mail += "\r\n";
-        else if (c != '\r') mail += c;
+        if (c == '\n')
+            mail += "\r\n";
+        else if (c != '\r')
+            mail += c;
     }
     r.body = mail;
     return r;
@@ -300,8 +323,8 @@ Rendered render_syslog(const SinkConfig& sink, const std::vector<Event>& events,
     Rendered r;
     for (const auto& e : events) {
         int pri = sink.facility * 8 + syslog_severity(e);
-        std::string sd = fmt::format("[searchlight@32473 id=\"{}\" event=\"{}\" scope=\"{}\"",
-                                     e.id, sd_escape(e.event), sd_escape(safe(e.scope)));
+        std::string sd = fmt::format("[searchlight@32473 id=\"{}\" event=\"{}\" scope=\"{}\"", e.id,
+                                     sd_escape(e.event), sd_escape(safe(e.scope)));
         auto param = [&](const char* k, const std::string& v) {
             if (!v.empty()) sd += fmt::format(" {}=\"{}\"", k, sd_escape(safe(v)));
         };

@@ -26,8 +26,8 @@ std::string event_text(const Event& e);
 // A digest: its title, at most max_items events one line each, "and N more".
 std::string digest_text(const Message& m, const std::vector<Event>& events, size_t max_items);
 
-Rendered render_webhook(const SinkConfig& sink, const Message& m,
-                        const std::vector<Event>& events, size_t max_items);
+Rendered render_webhook(const SinkConfig& sink, const Message& m, const std::vector<Event>& events,
+                        size_t max_items);
 Rendered render_email(const SinkConfig& sink, const Message& m, const std::vector<Event>& events,
                       size_t max_items, int64_t now_ms, const std::string& hostname);
 Rendered render_syslog(const SinkConfig& sink, const std::vector<Event>& events,

@@ -35,8 +35,7 @@ std::string digest_title(const std::string& scope, size_t n, bool baseline) {
 
 bool route_matches(const RouteMatch& m, const Event& e) {
     if (!m.events.empty() && !m.events.count(e.event)) return false;
-    if (m.severity && (e.severity_rank < 0 || !m.severity->matches(e.severity_rank)))
-        return false;
+    if (m.severity && (e.severity_rank < 0 || !m.severity->matches(e.severity_rank))) return false;
     if (!m.scopes.empty() && !m.scopes.count(e.scope)) return false;
     if (!m.tags.empty() && !any_tag(m.tags, e.tags)) return false;
     if (!m.rules.empty() && !m.rules.count(e.rule)) return false;
@@ -66,8 +65,13 @@ std::vector<Message> route_events(const MonitorConfig& config, std::vector<Event
             bool paged = it != config.sinks.end() && it->second.type == SinkType::kWebhook &&
                          it->second.format == WebhookFormat::kPagerDuty;  // one incident each
             if ((r.group || baseline) && !paged) {
-                Message m{new_scan_id(), r.index, sink, list.front()->scope, "digest",
-                          digest_title(list.front()->scope, list.size(), baseline), {}};
+                Message m{new_scan_id(),
+                          r.index,
+                          sink,
+                          list.front()->scope,
+                          "digest",
+                          digest_title(list.front()->scope, list.size(), baseline),
+                          {}};
                 for (const Event* e : list) m.event_ids.push_back(e->id);
                 out.push_back(std::move(m));
                 continue;

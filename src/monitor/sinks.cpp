@@ -54,7 +54,8 @@ size_t feed(char* buffer, size_t size, size_t n, void* user) {
 void common_options(CURL* c, const SinkConfig& sink) {
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(sink.timeout_ms));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(sink.timeout_ms, 10000)));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min<int64_t>(sink.timeout_ms, 10000)));
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!sink.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, sink.ca_file.c_str());
@@ -134,7 +135,9 @@ SendResult send_email(const SinkConfig& sink, const Message& m, const std::vecto
     if (code != CURLE_OK) {
         long status = 0;
         curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
-        return {false, fmt::format("email {}: {} (SMTP {})", sink.name, curl_easy_strerror(code), status), {}};
+        return {false,
+                fmt::format("email {}: {} (SMTP {})", sink.name, curl_easy_strerror(code), status),
+                {}};
     }
     return {true, "", {}};
 }
@@ -144,7 +147,8 @@ bool socket_address(const std::string& text, sockaddr_storage& out, socklen_t& l
     size_t colon = text.rfind(':');
     if (colon == std::string::npos) return false;
     std::string host = text.substr(0, colon), port_text = text.substr(colon + 1);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     char* end = nullptr;
     long port = std::strtol(port_text.c_str(), &end, 10);
     if (port_text.empty() || *end || port < 1 || port > 65535) return false;
@@ -215,17 +219,23 @@ SendResult send_syslog(const SinkConfig& sink, const std::vector<Event>& events)
         return {false, fmt::format("syslog {}: address is not ip:port", sink.name), {}};
     }
     net::UniqueFd fd(::socket(addr.ss_family, type | SOCK_CLOEXEC, 0));
-    if (fd.get() < 0) return {false, fmt::format("syslog {}: {}", sink.name, std::strerror(errno)), {}};
-    timeval tv{static_cast<time_t>(sink.timeout_ms / 1000), static_cast<suseconds_t>((sink.timeout_ms % 1000) * 1000)};
+    if (fd.get() < 0)
+        return {false, fmt::format("syslog {}: {}", sink.name, std::strerror(errno)), {}};
+    timeval tv{static_cast<time_t>(sink.timeout_ms / 1000),
+               static_cast<suseconds_t>((sink.timeout_ms % 1000) * 1000)};
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (!connect_within(fd.get(), reinterpret_cast<sockaddr*>(&addr), len, sink.timeout_ms))
-        return {false, fmt::format("syslog {}: cannot connect: {}", sink.name, std::strerror(errno)), {}};
+        return {false,
+                fmt::format("syslog {}: cannot connect: {}", sink.name, std::strerror(errno)),
+                {}};
     for (std::string line : r.lines) {
         if (type == SOCK_DGRAM && line.size() > kMaxSyslogUdp) line.resize(kMaxSyslogUdp);
         // TCP: octet-counting framing (RFC 6587 section 3.4.1)
         std::string frame = type == SOCK_STREAM ? fmt::format("{} {}", line.size(), line) : line;
         if (!write_all(fd.get(), frame))
-            return {false, fmt::format("syslog {}: write failed: {}", sink.name, std::strerror(errno)), {}};
+            return {false,
+                    fmt::format("syslog {}: write failed: {}", sink.name, std::strerror(errno)),
+                    {}};
     }
     return {true, "", {}};
 }
@@ -234,17 +244,21 @@ SendResult send_file(const SinkConfig& sink, const Message& m, const std::vector
     Rendered r = render_file(m, events);
     net::UniqueFd fd(::open(sink.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
     if (fd.get() < 0)
-        return {false, fmt::format("file {}: cannot open: {}", sink.name, std::strerror(errno)), {}};
+        return {
+            false, fmt::format("file {}: cannot open: {}", sink.name, std::strerror(errno)), {}};
     size_t at = 0;
     while (at < r.body.size()) {
         ssize_t n = ::write(fd.get(), r.body.data() + at, r.body.size() - at);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0)
-            return {false, fmt::format("file {}: write failed: {}", sink.name, std::strerror(errno)), {}};
+            return {false,
+                    fmt::format("file {}: write failed: {}", sink.name, std::strerror(errno)),
+                    {}};
         at += static_cast<size_t>(n);
     }
     if (::fsync(fd.get()) != 0)
-        return {false, fmt::format("file {}: fsync failed: {}", sink.name, std::strerror(errno)), {}};
+        return {
+            false, fmt::format("file {}: fsync failed: {}", sink.name, std::strerror(errno)), {}};
     return {true, "", {}};
 }
 
@@ -256,10 +270,14 @@ SendResult send_message(const SinkConfig& sink, const Message& m, const std::vec
                         size_t max_items, int64_t now) {
     if (events.empty()) return {false, "the message's events are not in the store", {}};
     switch (sink.type) {
-        case SinkType::kWebhook: return send_webhook(sink, m, events, max_items);
-        case SinkType::kEmail: return send_email(sink, m, events, max_items, now);
-        case SinkType::kSyslog: return send_syslog(sink, events);
-        case SinkType::kFile: return send_file(sink, m, events);
+        case SinkType::kWebhook:
+            return send_webhook(sink, m, events, max_items);
+        case SinkType::kEmail:
+            return send_email(sink, m, events, max_items, now);
+        case SinkType::kSyslog:
+            return send_syslog(sink, events);
+        case SinkType::kFile:
+            return send_file(sink, m, events);
     }
     return {false, "unknown sink type", {}};
 }

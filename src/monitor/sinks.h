@@ -18,7 +18,7 @@ namespace sl::monitor {
 
 struct SendResult {
     bool ok = false;
-    std::string error;                     // one line, for last_error
+    std::string error;                      // one line, for last_error
     std::optional<int64_t> retry_after_ms;  // the sink asked to wait (HTTP 429 Retry-After)
 };
 

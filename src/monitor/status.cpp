@@ -73,7 +73,8 @@ Result<Json> scope_status(Connection& db, const std::string& name, const ScopeCo
     if (auto r = open->step(); !r) return r.error();
     s["open_exposures"] = open->integer(0);
     s["oldest_open_since"] = time_json(*open, 1);
-    s["oldest_open_age_s"] = open->is_null(1) ? Json(nullptr) : Json((now - open->integer(1)) / 1000);
+    s["oldest_open_age_s"] =
+        open->is_null(1) ? Json(nullptr) : Json((now - open->integer(1)) / 1000);
     open->reset();
     return s;
 }
@@ -180,13 +181,15 @@ Result<EventFilter> parse_event_filter(std::string_view text, int64_t now) {
             f.ip = parse_ip(value)->to_string();
         } else if (key == "port") {
             int p = std::atoi(std::string(value).c_str());
-            if (p < 1 || p > 65535 || value.find_first_not_of("0123456789") != std::string_view::npos)
+            if (p < 1 || p > 65535 ||
+                value.find_first_not_of("0123456789") != std::string_view::npos)
                 return bad(fmt::format("'{}' is not a port", value));
             f.port = p;
         } else if (key == "severity") {
             std::string_view v = value.starts_with(">=") ? value.substr(2) : value;
             int r = store::severity_rank(v);
-            if (r < 0) return bad(fmt::format("'{}' is not a severity (>=high, medium, ...)", value));
+            if (r < 0)
+                return bad(fmt::format("'{}' is not a severity (>=high, medium, ...)", value));
             f.min_severity = r;
         } else if (key == "since") {
             auto ms = parse_span_ms(value, 100000);
@@ -196,9 +199,10 @@ Result<EventFilter> parse_event_filter(std::string_view text, int64_t now) {
             if (value != "true" && value != "false") return bad("held is true or false");
             f.held = value == "true";
         } else {
-            return bad(fmt::format("unknown key '{}' (event, scope, ip, port, rule, severity, "
-                                   "since, held)",
-                                   key));
+            return bad(
+                fmt::format("unknown key '{}' (event, scope, ip, port, rule, severity, "
+                            "since, held)",
+                            key));
         }
         i = end;
     }
@@ -250,9 +254,9 @@ Result<std::vector<Json>> list_events(Connection& db, const EventFilter& f) {
         Json j = Json::parse(st->text(0), nullptr, false);
         if (j.is_discarded()) continue;
         std::string statuses = st->is_null(2) ? "" : st->text(2);
-        std::string delivery = !st->is_null(1)                              ? "held"
-                               : statuses.empty()                           ? "unrouted"
-                               : statuses.find("dead") != std::string::npos ? "dead"
+        std::string delivery = !st->is_null(1)                                 ? "held"
+                               : statuses.empty()                              ? "unrouted"
+                               : statuses.find("dead") != std::string::npos    ? "dead"
                                : statuses.find("pending") != std::string::npos ? "pending"
                                                                                : "sent";
         j["delivery"] = delivery;

@@ -1,0 +1,388 @@
+"""The monitor end to end (issue 12), on loopback with real servers: a real redis-server appears
+in a watched scope and a local webhook receiver gets exactly one new_exposure; stopping it brings
+exactly one exposure_resolved with its window; a restart in between sends nothing twice; a
+receiver that is down for three cycles gets the alert once when it returns; kill -9 during a
+delivery gives at-least-once delivery, deduplicated by the event id. Routes send a critical
+finding and a low one to different sinks while a silence holds one back; dead messages make
+`monitor status` exit 4 until `monitor retry`; SIGHUP refuses a bad file and keeps running.
+The email sink is checked against a real postfix (the message read from its mailbox), the syslog
+sink against a real rsyslog (the file it writes). Addresses: 127.0.11.x to 127.0.14.x."""
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+ROOT = __file__.rsplit("/tests/", 1)[0]
+sys.path.insert(0, ROOT + "/tests/support")
+import fixtures as fx  # noqa: E402
+import servers  # noqa: E402
+
+INTERVAL = 2  # seconds between cycles of the daemon tests
+
+
+def sl(*args, check=True, timeout=120):
+    p = subprocess.run([fx.searchlight()] + list(args), capture_output=True, text=True,
+                       timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"searchlight {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
+    return p
+
+
+def free_net(third):
+    """127.0.<third>.0/28, checked free of listeners (a wildcard listener answers there too)."""
+    busy = fx.listening_sockets()
+    for ip, port in busy:
+        if ip.startswith(f"127.0.{third}.") or ip in ("0.0.0.0", "::"):
+            if port == 6379 or port == 8080:
+                raise RuntimeError(f"something listens on {ip}:{port}: the test needs it free")
+    return f"127.0.{third}.0/28"
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1: records every request (headers and JSON body) before it
+    answers. mode: ok (200), fail (500), hang (the first request waits `hang_s` first)."""
+
+    def __init__(self, port=None):
+        self.port = port or fx.free_port()
+        self.requests = []
+        self.mode = "ok"
+        self.hang_s = 0
+        self.lock = threading.Lock()
+        self.server = None
+
+    def start(self):
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(n))
+                with outer.lock:
+                    outer.requests.append({"headers": dict(self.headers), "body": body,
+                                           "at": time.time()})
+                    mode, hang = outer.mode, outer.hang_s
+                    if mode == "hang":
+                        outer.mode = "ok"
+                if mode == "hang":
+                    time.sleep(hang)
+                code = 500 if mode == "fail" else 200
+                self.send_response(code)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *a):
+                pass
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def events(self, kind):
+        """(event id, data) of every request for a single event of this kind."""
+        with self.lock:
+            return [(r["body"]["id"], r["body"]["data"]) for r in self.requests
+                    if r["body"].get("type") == f"org.searchlight.monitor.{kind}"]
+
+    def wait_for(self, kind, count=1, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.events(kind)) >= count:
+                return self.events(kind)
+            time.sleep(0.1)
+        raise AssertionError(f"no {kind} within {timeout} s; got {self.kinds()}")
+
+    def kinds(self):
+        with self.lock:
+            return [r["body"].get("type") for r in self.requests]
+
+
+def config_text(net, hook_port, extra_routes="", extra_sinks="", every=f"{INTERVAL}s",
+                delivery="delivery: {retry_base: 300ms, retry_max: 1s, dead_after: 1h}\n"):
+    return f"""scopes:
+  - name: lab
+    targets: [{net}]
+    ports: [6379]
+    every: {every}
+    owner: secops@example.org
+routes:
+  - match: {{severity: ">=medium"}}
+    sinks: [hook]
+{extra_routes}sinks:
+  hook: {{type: webhook, url: "http://127.0.0.1:{hook_port}/", format: generic, timeout: 10s}}
+{extra_sinks}{delivery}"""
+
+
+class Daemon:
+    def __init__(self, config, db, log):
+        self.args = [fx.searchlight(), "monitor", "run", "--config", config, "--db", db]
+        self.log_path = log
+        self.proc = None
+
+    def start(self):
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        log.close()
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                return self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("the monitor did not stop within 30 s of " + str(sig))
+        return self.proc.returncode if self.proc else None
+
+    def log(self):
+        return open(self.log_path).read()
+
+
+def cycles(db):
+    p = sl("monitor", "status", "--db", db, "--format", "json", check=False)
+    if p.returncode not in (0, 4):
+        return 0
+    s = json.loads(p.stdout)
+    return sum(sc["completed_cycles"] for sc in s["scopes"])
+
+
+def wait_cycles(db, n, timeout=30):
+    deadline = time.time() + timeout
+    start = cycles(db)
+    while time.time() < deadline:
+        if cycles(db) >= start + n:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{n} cycles did not complete within {timeout} s")
+
+
+class TestMonitorConfig(unittest.TestCase):
+    def test_the_minimal_file_passes_and_a_fault_names_its_place(self):
+        with tempfile.TemporaryDirectory() as d:
+            good = os.path.join(d, "monitor.yaml")
+            with open(good, "w") as f:
+                f.write(config_text("127.96.0.0/28", 8099, delivery="").replace(
+                    ", timeout: 10s", ""))
+            p = sl("monitor", "check-config", good)
+            self.assertIn("1 scopes, 1 routes, 0 silences, 1 sinks: OK", p.stdout)
+            bad = os.path.join(d, "bad.yaml")
+            with open(bad, "w") as f:
+                f.write("scopes:\n  - name: lab\n    targets: [127.96.0.0/28]\n    every: 5s\n"
+                        "    colour: blue\nsinks:\n  s: {type: webhook, url_env: SL_NOT_SET_XYZ}\n")
+            p = sl("monitor", "check-config", bad, check=False)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn(f"{bad}:5:5: unknown key 'colour' in a scope", p.stderr)
+            self.assertIn(f"{bad}:7:", p.stderr)
+            self.assertIn("SL_NOT_SET_XYZ is not set", p.stderr)
+            p = sl("monitor", "run", "--config", bad, "--db", os.path.join(d, "x.db"), check=False)
+            self.assertEqual(p.returncode, 2)
+
+
+class TestMonitorDaemon(unittest.TestCase):
+    def test_one_alert_per_change_across_restarts_outages_and_kill_9(self):
+        fx.require_root(self)
+        net = free_net(11)
+        ip = "127.0.11.5"
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg, log = (os.path.join(d, n) for n in ("m.db", "monitor.yaml", "monitor.log"))
+            hook = Receiver().start()
+            with open(cfg, "w") as f:
+                f.write(config_text(net, hook.port))
+            daemon = Daemon(cfg, db, log).start()
+            try:
+                wait_cycles(db, 1)  # the baseline: nothing there yet
+                self.assertEqual(hook.kinds(), [])
+
+                # a redis without a password appears: one new_exposure within two intervals
+                redis = servers.Redis(ip, 6379).start()
+                appeared = time.time()
+                got = hook.wait_for("new_exposure", timeout=2 * INTERVAL + 10)
+                self.assertLess(time.time() - appeared, 2 * INTERVAL + 10)
+                event_id, data = got[0]
+                self.assertEqual((data["ip"], data["port"], data["rule"]), (ip, 6379, "redis-no-auth"))
+                self.assertEqual(data["scope"], "lab")
+                self.assertEqual(data["owner"], "secops@example.org")
+                self.assertTrue(data["detail"]["reprobe"]["confirmed"])
+                self.assertIsNotNone(data["time_to_detect_s"])
+                self.assertLessEqual(data["time_to_detect_s"], 2 * INTERVAL + 10)
+                self.assertTrue(data["evidence"])
+                self.assertTrue(data["remediation"])
+
+                # a restart in between sends nothing twice
+                self.assertEqual(daemon.stop(), 0)
+                daemon = Daemon(cfg, db, log).start()
+                wait_cycles(db, 2)
+                self.assertEqual(len(hook.events("new_exposure")), 1, hook.kinds())
+
+                # redis stops: exactly one exposure_resolved, with the window
+                redis.stop()
+                resolved = hook.wait_for("exposure_resolved", timeout=2 * INTERVAL + 10)
+                wait_cycles(db, 2)
+                self.assertEqual(len(hook.events("exposure_resolved")), 1, hook.kinds())
+                _, r = resolved[0]
+                self.assertEqual(r["first_seen"], data["first_seen"])
+                self.assertIsNotNone(r["resolved_at"])
+                self.assertGreater(r["detail"]["exposure_window_s"], -1)
+
+                # the receiver is down for three cycles: the alert arrives once when it is back
+                hook.stop()
+                redis = servers.Redis(ip, 6379).start()
+                wait_cycles(db, 3)
+                self.assertEqual(hook.events("exposure_reopened"), [])
+                hook = Receiver(hook.port).start()
+                reopened = hook.wait_for("exposure_reopened", timeout=15)
+                wait_cycles(db, 1)
+                self.assertEqual(len(hook.events("exposure_reopened")), 1, hook.kinds())
+                self.assertEqual(reopened[0][1]["ip"], ip)
+
+                # kill -9 while a delivery waits for its answer: at least once, one event id
+                hook.mode, hook.hang_s = "hang", 4
+                redis.stop()
+                hook.wait_for("exposure_resolved", timeout=2 * INTERVAL + 10)
+                daemon.stop(signal.SIGKILL)  # while the receiver holds the request
+                daemon = Daemon(cfg, db, log).start()
+                second = hook.wait_for("exposure_resolved", count=2, timeout=20)
+                self.assertEqual(len({i for i, _ in second}), 1, "one event, one id")
+                self.assertEqual(second[0][1]["ip"], ip)
+                self.assertEqual(daemon.stop(), 0)
+            finally:
+                daemon.stop(signal.SIGKILL)
+                hook.stop()
+                with open(log) as f:
+                    sys.stderr.write(f.read()[-3000:])
+            # every request carried the event id as its idempotency key
+            for r in hook.requests:
+                self.assertEqual(r["headers"]["Idempotency-Key"], r["body"]["id"])
+
+    def test_sighup_keeps_the_old_configuration_when_the_new_one_is_bad(self):
+        fx.require_root(self)
+        net = free_net(12)
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg, log = (os.path.join(d, n) for n in ("m.db", "monitor.yaml", "monitor.log"))
+            hook = Receiver().start()
+            with open(cfg, "w") as f:
+                f.write(config_text(net, hook.port))
+            daemon = Daemon(cfg, db, log).start()
+            try:
+                wait_cycles(db, 1)
+                with open(cfg, "w") as f:
+                    f.write("scopes: [\n")
+                daemon.proc.send_signal(signal.SIGHUP)
+                wait_cycles(db, 2)
+                self.assertIn("refused, the old one keeps running", daemon.log())
+                self.assertIsNone(daemon.proc.poll())
+                with open(cfg, "w") as f:
+                    f.write(config_text(net, hook.port).replace("name: lab", "name: lab2"))
+                daemon.proc.send_signal(signal.SIGHUP)
+                deadline = time.time() + 20
+                while time.time() < deadline:
+                    s = json.loads(sl("monitor", "status", "--db", db, "--format", "json",
+                                      check=False).stdout)
+                    if any(sc["name"] == "lab2" and sc["completed_cycles"] for sc in s["scopes"]):
+                        break
+                    time.sleep(0.2)
+                else:
+                    self.fail("the reloaded scope never ran:\n" + daemon.log())
+                self.assertEqual(daemon.stop(), 0)
+            finally:
+                daemon.stop(signal.SIGKILL)
+                hook.stop()
+
+
+class TestRoutes(unittest.TestCase):
+    def test_severities_go_to_their_sinks_and_a_silence_holds_one_back(self):
+        fx.require_root(self)
+        free_net(13)
+        ip = "127.0.13.5"
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+            critical, low = os.path.join(d, "critical.ndjson"), os.path.join(d, "low.ndjson")
+            with open(cfg, "w") as f:
+                f.write(f"""scopes:
+  - {{name: web, targets: [127.0.13.0/28], ports: [8080, 8443], every: 1m, owner: web@example.org}}
+routes:
+  - match: {{severity: ">=critical"}}
+    sinks: [pager]
+  - match: {{severity: "<=low", event: [new_exposure]}}
+    sinks: [tickets]
+silences:
+  - {{ip: {ip}, rule: http-git-exposed, reason: "known, being moved", by: alice,
+     expires: "2099-01-01T00:00:00Z"}}
+sinks:
+  pager: {{type: file, path: {critical}}}
+  tickets: {{type: file, path: {low}}}
+""")
+            sl("monitor", "run", "--config", cfg, "--db", db, "--once")  # the baseline: empty
+            with servers.Nginx(ip, 8080, site="autoindex"), servers.Nginx(ip, 8443, site="tls"):
+                sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+            with open(critical) as f:
+                got_critical = [json.loads(line) for line in f]
+            with open(low) as f:
+                got_low = [json.loads(line) for line in f]
+            self.assertEqual([(e["event"], e["rule"]) for e in got_critical],
+                             [("new_exposure", "http-env-exposed")])
+            self.assertEqual([(e["event"], e["rule"]) for e in got_low],
+                             [("new_exposure", "tls-self-signed")])
+            held = json.loads(sl("events", "held:true", "--db", db, "--format", "json").stdout)
+            git = [e for e in held if e["rule"] == "http-git-exposed"]
+            self.assertEqual(len(git), 1, held)
+            self.assertIn("silenced: known, being moved (by alice", git[0]["held"])
+            self.assertEqual(git[0]["delivery"], "held")
+
+
+class TestDeadLetters(unittest.TestCase):
+    def test_a_dead_message_makes_status_exit_4_until_retried_and_delivered(self):
+        fx.require_root(self)
+        net = free_net(14)
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+            hook = Receiver().start()
+            hook.mode = "fail"
+            with open(cfg, "w") as f:
+                f.write(config_text(net, hook.port, delivery="delivery: {retry_base: 100ms, "
+                                    "retry_max: 200ms, dead_after: 300ms}\n"))
+            try:
+                sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+                with servers.Redis("127.0.14.5", 6379):
+                    sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+                    deadline = time.time() + 20
+                    while time.time() < deadline:
+                        time.sleep(0.4)
+                        sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+                        s = json.loads(sl("monitor", "status", "--db", db, "--format", "json",
+                                          check=False).stdout)
+                        if s["dead"]:
+                            break
+                p = sl("monitor", "status", "--config", cfg, "--db", db, check=False)
+                self.assertEqual(p.returncode, 4, p.stdout)
+                self.assertIn("HTTP 500", p.stdout)
+                self.assertIn("1 dead messages", p.stdout)
+                hook.mode = "ok"
+                sl("monitor", "retry", "--db", db)
+                sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+                self.assertEqual(len({i for i, _ in hook.events("new_exposure")}), 1)
+                p = sl("monitor", "status", "--db", db, "--format", "json", check=False)
+                self.assertEqual(p.returncode, 0, p.stdout)
+                self.assertEqual(json.loads(p.stdout)["dead"], [])
+            finally:
+                hook.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
