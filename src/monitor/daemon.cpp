@@ -22,6 +22,7 @@
 #include "monitor/outbox.h"
 #include "monitor/route.h"
 #include "monitor/sinks.h"
+#include "monitor/watchdog.h"
 #include "net/unique_fd.h"
 #include "store/store.h"
 
@@ -77,6 +78,13 @@ class Deliverer {
   public:
     Deliverer(Shared& shared, store::Store db) : shared_(shared), db_(std::move(db)) {}
 
+    // A scope with no completed cycle in two intervals is said to be overdue; checked here,
+    // beside the deliveries, because the scheduler's thread waits inside a scan that may hang.
+    void watch(const MonitorConfig& config) {
+        if (auto s = check_overdue(db_.db(), config, started_, unix_ms()); !s)
+            log_line("overdue check: " + s.error().message);
+    }
+
     Result<size_t> pass(const MonitorConfig& config) {
         int64_t now = unix_ms();
         auto due = due_deliveries(db_.db(), now, kDeliveryBatch);
@@ -90,6 +98,7 @@ class Deliverer {
     void run() {
         while (true) {
             auto config = shared_.current();
+            watch(*config);
             auto sent = pass(*config);
             if (!sent) log_line("delivery: " + sent.error().message);
             if (sent && *sent == kDeliveryBatch) continue;  // more may be due
@@ -132,6 +141,7 @@ class Deliverer {
 
     Shared& shared_;
     store::Store db_;
+    int64_t started_ = unix_ms();
     std::mt19937_64 rng_{std::random_device{}()};
 };
 
@@ -214,7 +224,6 @@ class Scheduler {
                 }
                 next = std::min(next, st.next_run);
             }
-            if (auto s = check_overdue(*config); !s) log_line(s.error().message);
             wait_until(next);
         }
         return 0;
@@ -235,7 +244,6 @@ class Scheduler {
             if (!scope.schedule.every_ms && *last == 0)
                 st.next_run = scope.schedule.next_after(unix_ms());
         }
-        started_ = unix_ms();
         return Ok{};
     }
 
@@ -414,80 +422,8 @@ class Scheduler {
 
     Status scan_failed(const MonitorConfig& config, const ScopeConfig& scope,
                        const std::string& scan_id, const std::string& why) {
-        DiffEvent d;
-        Event& e = d.event;
-        e.id = new_scan_id();
-        e.event = "scan_failed";
-        e.time = unix_ms();
-        e.scope = scope.name;
-        e.owner = scope.owner.name;
-        e.owner_contact = scope.owner.contact;
-        e.tags = scope.tags;
-        e.scan_id = scan_id;
-        e.severity = "high";
-        e.severity_rank = 3;
-        e.title = fmt::format("the scan of scope {} failed: {}", scope.name, why);
-        e.detail = {{"error", why}};
-        e.remediation =
-            "Check `searchlight monitor status` and the monitor's log; fix the cause so that the "
-            "scope is watched again.";
-        return record_alone(config, {d});
-    }
-
-    Status record_alone(const MonitorConfig& config, std::vector<DiffEvent> events) {
-        std::vector<Event*> ptrs;
-        for (auto& d : events) ptrs.push_back(&d.event);
-        auto messages = route_events(config, ptrs, false, unix_ms());
-        if (auto s = record_events(db_.db(), events, messages); !s) return s;
+        if (auto s = record_scan_failed(db_.db(), config, scope, scan_id, why); !s) return s;
         shared_.poke();
-        return Ok{};
-    }
-
-    // A scope with no completed cycle for two of its intervals (plus the grace) is overdue:
-    // said once per episode.
-    Status check_overdue(const MonitorConfig& config) {
-        int64_t now = unix_ms();
-        for (const auto& scope : config.scopes) {
-            auto st = db_.db().prepare(
-                "SELECT scan_id, ended_at FROM monitor_cycles WHERE scope = ? AND status = "
-                "'completed' ORDER BY ended_at DESC LIMIT 1");
-            if (!st) return st.error();
-            st->bind_all({scope.name});
-            auto row = st->step();
-            if (!row) return row.error();
-            std::string last_id = *row ? st->text(0) : "none";
-            int64_t last_end = *row ? st->integer(1) : started_;
-            st->reset();
-            int64_t gap = scope.schedule.longest_gap_ms();
-            int64_t grace =
-                config.delivery.overdue_grace_ms ? config.delivery.overdue_grace_ms : gap;
-            if (now - last_end <= gap + grace) continue;
-            std::string key = fmt::format("overdue:{}:{}", scope.name, last_id);
-            auto said =
-                db_.db().scalar("SELECT count(*) FROM monitor_notices WHERE key = ?", {key});
-            if (!said) return said.error();
-            if (*said) continue;
-            DiffEvent d;
-            d.notice = key;
-            Event& e = d.event;
-            e.id = new_scan_id();
-            e.event = "scan_overdue";
-            e.time = now;
-            e.scope = scope.name;
-            e.owner = scope.owner.name;
-            e.owner_contact = scope.owner.contact;
-            e.tags = scope.tags;
-            e.severity = "high";
-            e.severity_rank = 3;
-            e.title = fmt::format("scope {} is overdue: no completed scan for {} s ({})",
-                                  scope.name, (now - last_end) / 1000, scope.schedule.text);
-            e.detail = {{"last_completed_scan", last_id},
-                        {"last_completed_at", *row ? Json(rfc3339_ms(last_end)) : Json(nullptr)}};
-            e.remediation =
-                "Check that the monitor runs and that its scans complete (`searchlight monitor "
-                "status`).";
-            if (auto s = record_alone(config, {d}); !s) return s;
-        }
         return Ok{};
     }
 
@@ -498,7 +434,6 @@ class Scheduler {
     std::map<std::string, ScopeState> state_;
     bool stopping_ = false;
     bool reload_ = false;
-    int64_t started_ = 0;
 };
 
 }  // namespace

@@ -22,20 +22,6 @@ constexpr int64_t kSlackMs = 60'000;  // a record's time lies within its scan, g
 constexpr int kCoveringScansChecked = 200;
 constexpr int64_t kDayMs = 86'400'000;
 
-Event base_event(const ScopeConfig& scope, const CycleFacts& c, int64_t now,
-                 const std::string& type) {
-    Event e;
-    e.id = new_scan_id();
-    e.event = type;
-    e.time = now;
-    e.scope = scope.name;
-    e.owner = scope.owner.name;
-    e.owner_contact = scope.owner.contact;
-    e.tags = scope.tags;
-    e.scan_id = c.scan_id;
-    return e;
-}
-
 std::optional<int64_t> opt_int(const store::Statement& st, int col) {
     return st.is_null(col) ? std::nullopt : std::optional<int64_t>(st.integer(col));
 }
@@ -58,8 +44,8 @@ Status service_events(Connection& db, const ScopeConfig& scope, const CycleFacts
         if (!row) return row.error();
         if (!*row) break;
         std::string change = st->text(2);
-        Event e =
-            base_event(scope, c, now, change == "changed" ? "service_changed" : "new_service");
+        Event e = scope_event(scope, c.scan_id, now,
+                              change == "changed" ? "service_changed" : "new_service");
         e.ip = st->text(3);
         e.port = static_cast<int>(st->integer(4));
         e.transport = st->text(5);
@@ -109,7 +95,7 @@ Status gone_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c
         auto row = st->step();
         if (!row) return row.error();
         if (!*row) break;
-        Event e = base_event(scope, c, now, "service_gone");
+        Event e = scope_event(scope, c.scan_id, now, "service_gone");
         e.ip = st->text(0);
         e.port = static_cast<int>(st->integer(2));
         e.transport = st->text(3);
@@ -128,7 +114,7 @@ Status gone_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c
         bool host_gone = *n && alive->integer(0) == 0 && services.size() >= 2;
         alive->reset();
         if (host_gone) {
-            Event h = base_event(scope, c, now, "host_gone");
+            Event h = scope_event(scope, c.scan_id, now, "host_gone");
             h.ip = services[0].ip;
             h.resolved_at = services[0].resolved_at;
             Json ports = Json::array();
@@ -160,7 +146,7 @@ Result<std::optional<Event>> finding_event(Connection& db, const ScopeConfig& sc
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) return std::optional<Event>();
-    Event e = base_event(scope, c, now, type);
+    Event e = scope_event(scope, c.scan_id, now, type);
     e.finding_id = finding_id;
     e.fingerprint = st->text(0);
     e.ip = st->text(1);
@@ -334,7 +320,7 @@ Status cert_events(Connection& db, const ScopeConfig& scope, const CycleFacts& c
         bool said = *seen && known->integer(0) > 0;
         known->reset();
         if (said) continue;
-        Event e = base_event(scope, c, now, "cert_expiring");
+        Event e = scope_event(scope, c.scan_id, now, "cert_expiring");
         e.ip = st->text(1);
         e.port = static_cast<int>(st->integer(3));
         e.transport = st->text(4);
@@ -377,6 +363,20 @@ bool scope_covers(const Json& scope, const IpAddr& ip, uint16_t port) {
 }
 
 }  // namespace
+
+Event scope_event(const ScopeConfig& scope, const std::string& scan_id, int64_t now,
+                  const std::string& type) {
+    Event e;
+    e.id = new_scan_id();
+    e.event = type;
+    e.time = now;
+    e.scope = scope.name;
+    e.owner = scope.owner.name;
+    e.owner_contact = scope.owner.contact;
+    e.tags = scope.tags;
+    e.scan_id = scan_id;
+    return e;
+}
 
 Result<std::optional<int64_t>> last_covering_scan_end(Connection& db, const IpAddr& ip,
                                                       uint16_t port, int64_t before_ms,

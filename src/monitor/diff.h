@@ -27,6 +27,10 @@ struct DiffEvent {
     std::string notice;  // a monitor_notices key written with the event; empty: none
 };
 
+// A new event of a scope: its id, type, time, scope, owner and tags.
+Event scope_event(const ScopeConfig& scope, const std::string& scan_id, int64_t now_ms,
+                  const std::string& type);
+
 Result<std::vector<DiffEvent>> diff_cycle(store::Connection& db, const ScopeConfig& scope,
                                           const CycleFacts& cycle, int64_t now_ms);
 

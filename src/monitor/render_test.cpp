@@ -1,13 +1,14 @@
 // What each sink sends: the webhook bodies have the shape of the examples in Slack's, Microsoft's,
 // Discord's, PagerDuty's and CloudEvents' documentation (testdata/), and whatever a hostile server
 // put in its banner stays text in every format. Routing: order, continue, silences, grouping.
+#include "monitor/render.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "monitor/config.h"
-#include "monitor/render.h"
 #include "monitor/route.h"
 
 namespace sl::monitor {
@@ -77,7 +78,9 @@ Event exposure(const std::string& product = "Redis") {
     return e;
 }
 
-Message one(const Event& e) { return {"01a2374b-ffff-7000-8000-000000000001", 0, "s", e.scope, "event", e.title, {e.id}}; }
+Message one(const Event& e) {
+    return {"01a2374b-ffff-7000-8000-000000000001", 0, "s", e.scope, "event", e.title, {e.id}};
+}
 
 SinkConfig webhook(WebhookFormat f) {
     SinkConfig s;
@@ -104,7 +107,8 @@ TEST(Render, WebhookBodiesHaveTheDocumentedShapes) {
     Json resolve = body(WebhookFormat::kPagerDuty, r);
     expect_shape(example("pagerduty_events_v2_resolve.json"), resolve);
     EXPECT_EQ(resolve["event_action"], "resolve");
-    // the exposure's fingerprint is PagerDuty's dedup_key: the resolve closes the trigger's incident
+    // the exposure's fingerprint is PagerDuty's dedup_key: the resolve closes the trigger's
+    // incident
     EXPECT_EQ(resolve["dedup_key"], body(WebhookFormat::kPagerDuty, e)["dedup_key"]);
     EXPECT_EQ(resolve["dedup_key"], e.fingerprint);
 }
@@ -118,8 +122,11 @@ TEST(Render, TheGenericFormIsACloudEventWhoseIdIsTheEventId) {
     EXPECT_EQ(j["type"], "org.searchlight.monitor.new_exposure");
     EXPECT_EQ(j["data"]["first_seen"], "2026-11-30T23:59:55.000Z");
     EXPECT_EQ(j["data"]["time_to_detect_s"], 7);
-    EXPECT_NE(std::find(r.headers.begin(), r.headers.end(), "Idempotency-Key: " + e.id), r.headers.end());
-    EXPECT_NE(std::find(r.headers.begin(), r.headers.end(), std::string("Content-Type: application/cloudevents+json")), r.headers.end());
+    EXPECT_NE(std::find(r.headers.begin(), r.headers.end(), "Idempotency-Key: " + e.id),
+              r.headers.end());
+    EXPECT_NE(std::find(r.headers.begin(), r.headers.end(),
+                        std::string("Content-Type: application/cloudevents+json")),
+              r.headers.end());
 }
 
 TEST(Render, AHostileBannerStaysTextInEveryFormat) {
@@ -159,9 +166,13 @@ TEST(Render, AHostileBannerStaysTextInEveryFormat) {
     ASSERT_EQ(s.lines.size(), 1u);
     EXPECT_EQ(s.lines[0].find('\n'), std::string::npos);
     EXPECT_EQ(s.lines[0].find('\r'), std::string::npos);
-    EXPECT_EQ(s.lines[0].rfind("<12>1 2026-12-01T00:00:00.000Z host searchlight 42 new_exposure [searchlight@32473 id=\"", 0), 0u)
+    EXPECT_EQ(s.lines[0].rfind("<12>1 2026-12-01T00:00:00.000Z host searchlight 42 new_exposure "
+                               "[searchlight@32473 id=\"",
+                               0),
+              0u)
         << s.lines[0];
-    EXPECT_NE(s.lines[0].find("product=\"<script>alert(1)</script> <img"), std::string::npos) << s.lines[0];
+    EXPECT_NE(s.lines[0].find("product=\"<script>alert(1)</script> <img"), std::string::npos)
+        << s.lines[0];
     EXPECT_NE(s.lines[0].find("\\\\x0d\\\\x0aX-Injected"), std::string::npos) << s.lines[0];
     EXPECT_NE(s.lines[0].find("\\\"q\\\" \\] \\\\\\\\"), std::string::npos) << s.lines[0];
 }
@@ -173,7 +184,8 @@ TEST(Render, SdParamValuesAreEscapedPerRfc5424) {
 TEST(Render, ADigestListsAtMostMaxItemsAndHowManyMore) {
     std::vector<Event> events;
     for (int i = 0; i < 215; ++i) events.push_back(exposure());
-    Message m{"01a2374b-ffff-7000-8000-000000000002", 0, "s", "lab", "digest", "baseline of scope lab: 215 events", {}};
+    Message m{"01a2374b-ffff-7000-8000-000000000002", 0, "s", "lab", "digest",
+              "baseline of scope lab: 215 events",    {}};
     std::string text = digest_text(m, events, 3);
     EXPECT_NE(text.find("and 212 more"), std::string::npos) << text;
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 5);
@@ -185,8 +197,9 @@ TEST(Render, ADigestListsAtMostMaxItemsAndHowManyMore) {
 }
 
 MonitorConfig routed(const std::string& yaml) {
-    auto c = parse_config("scopes: [{name: lab, targets: [10.0.0.0/24], every: 1m, tags: [prod]}]\n" + yaml,
-                          "r.yaml");
+    auto c = parse_config(
+        "scopes: [{name: lab, targets: [10.0.0.0/24], every: 1m, tags: [prod]}]\n" + yaml,
+        "r.yaml");
     EXPECT_TRUE(c.ok()) << (c ? "" : c.error().message);
     return c ? *c : MonitorConfig{};
 }
@@ -211,7 +224,8 @@ sinks: {a: {type: file, path: /a}, b: {type: file, path: /b}, c: {type: file, pa
     for (const auto& m : messages) got.emplace_back(m.sink, m.event_ids[0]);
     EXPECT_EQ(got, (std::vector<std::pair<std::string, std::string>>{
                        {"a", "h"}, {"b", "h"}, {"b", "m"}, {"c", "n"}}));
-    EXPECT_NE(silenced.held.find("silenced: test box (by config, until 2099-01-01"), std::string::npos);
+    EXPECT_NE(silenced.held.find("silenced: test box (by config, until 2099-01-01"),
+              std::string::npos);
 }
 
 TEST(Route, ABaselineIsOneDigestPerRouteAndSinkExceptForPagerDuty) {

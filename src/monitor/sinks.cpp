@@ -39,6 +39,15 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
     return bytes;
 }
 
+// Notes the blank line that ends a response's headers: a 2xx whose headers never ended (the
+// connection closed mid-response) is not a confirmation, whatever libcurl made of it.
+size_t header_line(char* data, size_t size, size_t n, void* user) {
+    size_t bytes = size * n;
+    if ((bytes == 2 && data[0] == '\r' && data[1] == '\n') || (bytes == 1 && data[0] == '\n'))
+        *static_cast<bool*>(user) = true;
+    return bytes;
+}
+
 struct Upload {
     const std::string* body;
     size_t at = 0;
@@ -84,6 +93,9 @@ SendResult send_webhook(const SinkConfig& sink, const Message& m, const std::vec
     curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &response);
+    bool headers_ended = false;
+    curl_easy_setopt(c.get(), CURLOPT_HEADERFUNCTION, header_line);
+    curl_easy_setopt(c.get(), CURLOPT_HEADERDATA, &headers_ended);
     CURLcode code = curl_easy_perform(c.get());
     long status = 0;
     curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -98,6 +110,9 @@ SendResult send_webhook(const SinkConfig& sink, const Message& m, const std::vec
     }
     if (status < 200 || status > 299)
         return {false, fmt::format("webhook {}: HTTP {}", sink.name, status), {}};
+    if (!headers_ended)
+        return {
+            false, fmt::format("webhook {}: the response ended inside its headers", sink.name), {}};
     if (sink.format == WebhookFormat::kSlack && response != "ok")
         return {false, fmt::format("webhook {}: Slack answered without ok", sink.name), {}};
     return {true, "", {}};

@@ -9,6 +9,8 @@ The email sink is checked against a real postfix (the message read from its mail
 sink against a real rsyslog (the file it writes). Addresses: 127.0.11.x to 127.0.14.x."""
 import http.server
 import json
+import pwd
+import ssl
 import os
 import signal
 import socket
@@ -57,7 +59,7 @@ class Receiver:
         self.lock = threading.Lock()
         self.server = None
 
-    def start(self):
+    def start(self, tls_dir=None):
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -72,8 +74,15 @@ class Receiver:
                         outer.mode = "ok"
                 if mode == "hang":
                     time.sleep(hang)
-                code = 500 if mode == "fail" else 200
+                if mode == "close":  # the status line, then the connection closes
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Len")
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                code = {"fail": 500, "429": 429}.get(mode, 200)
                 self.send_response(code)
+                if code == 429:
+                    self.send_header("Retry-After", "3")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -83,6 +92,11 @@ class Receiver:
 
         http.server.ThreadingHTTPServer.allow_reuse_address = True
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if tls_dir:  # a certificate nobody trusts
+            key, crt = servers.self_signed(tls_dir, cn="hook.searchlight-lab.test")
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(crt, key)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -381,6 +395,341 @@ class TestDeadLetters(unittest.TestCase):
                 self.assertEqual(p.returncode, 0, p.stdout)
                 self.assertEqual(json.loads(p.stdout)["dead"], [])
             finally:
+                hook.stop()
+
+
+class MailboxPostfix(servers.Postfix):
+    """The lab's postfix with a virtual domain, alerts.test, delivered to a Maildir we read."""
+
+    def command(self):
+        cmd = super().command()
+        pw = pwd.getpwnam("postfix")
+        mail = os.path.join(self.dir, "mail")
+        os.makedirs(mail, exist_ok=True)
+        os.chown(mail, pw.pw_uid, pw.pw_gid)
+        with open(os.path.join(self.dir, "main.cf"), "a") as f:
+            f.write(f"virtual_mailbox_domains = alerts.test\nvirtual_mailbox_base = {mail}\n"
+                    f"virtual_mailbox_maps = static:alerts/\nvirtual_uid_maps = static:{pw.pw_uid}\n"
+                    f"virtual_gid_maps = static:{pw.pw_gid}\nvirtual_minimum_uid = {pw.pw_uid}\n")
+        return cmd
+
+    def messages(self):
+        new = os.path.join(self.dir, "mail", "alerts", "new")
+        if not os.path.isdir(new):
+            return []
+        out = []
+        for name in sorted(os.listdir(new)):
+            with open(os.path.join(new, name), "rb") as f:
+                out.append(f.read().decode("utf-8", "replace"))
+        return out
+
+
+class Rsyslog(servers.Server):
+    """rsyslogd from Debian, listening on TCP and UDP on 127.0.0.1, writing what it parsed
+    (MSGID, APP-NAME, severity, STRUCTURED-DATA, MSG) to a file."""
+    name = "rsyslog"
+
+    def __init__(self, tcp_port, udp_port):
+        super().__init__("127.0.0.1", tcp_port)
+        self.udp_port = udp_port
+        self.out = os.path.join(self.dir, "out.log")
+
+    def command(self):
+        conf = os.path.join(self.dir, "rsyslog.conf")
+        with open(conf, "w") as f:
+            f.write(f"""global(workDirectory="{self.dir}")
+module(load="imtcp")
+module(load="imudp")
+input(type="imtcp" address="127.0.0.1" port="{self.port}")
+input(type="imudp" address="127.0.0.1" port="{self.udp_port}")
+template(name="t" type="string"
+         string="%msgid%|%app-name%|%syslogseverity-text%|%structured-data%|%msg%\\n")
+*.* action(type="omfile" file="{self.out}" template="t")
+""")
+        return ["rsyslogd", "-n", "-f", conf, "-i", os.path.join(self.dir, "rsyslogd.pid")]
+
+    def lines(self):
+        try:
+            with open(self.out) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+
+def until(predicate, timeout=20, step=0.2):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+class TestSinks(unittest.TestCase):
+    """Each sink against a real server: one exposure, then the message read where it landed."""
+
+    def once(self, cfg, db):
+        return sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+
+    def write(self, cfg, net, sinks, route_sinks):
+        with open(cfg, "w") as f:
+            f.write(f"""scopes:
+  - {{name: lab, targets: [{net}], ports: [6379], every: 1m, owner: secops@example.org}}
+routes:
+  - match: {{event: [new_exposure]}}
+    sinks: [{route_sinks}]
+sinks:
+{sinks}delivery: {{retry_base: 200ms, retry_max: 500ms, dead_after: 1h}}
+""")
+
+    def test_email_through_a_real_postfix(self):
+        fx.require_root(self)
+        net = free_net(15)
+        with tempfile.TemporaryDirectory() as d, MailboxPostfix("127.0.15.25", 2525, auth=False) as mta:
+            db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+            self.write(cfg, net, "  mail: {type: email, smtp: \"smtp://127.0.15.25:2525\", "
+                       "from: searchlight@example.org, to: [secops@alerts.test], starttls: false}\n",
+                       "mail")
+            self.once(cfg, db)
+            with servers.Redis("127.0.15.5", 6379):
+                self.once(cfg, db)
+            got = until(mta.messages)
+            self.assertEqual(len(got), 1, got)
+            mail = got[0]
+            event = json.loads(sl("events", "event:new_exposure", "--db", db, "--format",
+                                  "json").stdout)[0]
+            head, _, text = mail.partition("\n\n")
+            self.assertIn(f"X-Searchlight-Event-Id: {event['id']}", head)
+            self.assertIn(f"Message-ID: <{event['id']}@", head)
+            self.assertRegex(head, r"\nDate: \w{3}, \d\d \w{3} 20\d\d ")
+            self.assertIn("Subject: [searchlight] new_exposure redis-no-auth (medium)", head)
+            self.assertIn("127.0.15.5:6379", text)
+            self.assertIn("Fix: ", text)
+            self.assertIn("Window: first seen ", text)
+            self.assertEqual(event["delivery"], "sent")
+
+    def test_email_that_demands_starttls_from_a_server_without_it_is_retried_not_lost(self):
+        fx.require_root(self)
+        net = free_net(16)
+        with tempfile.TemporaryDirectory() as d, MailboxPostfix("127.0.16.25", 2525, auth=False) as mta:
+            db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+            self.write(cfg, net, "  mail: {type: email, smtp: \"smtp://127.0.16.25:2525\", "
+                       "from: searchlight@example.org, to: [secops@alerts.test]}\n", "mail")
+            self.once(cfg, db)
+            with servers.Redis("127.0.16.5", 6379):
+                self.once(cfg, db)
+            s = json.loads(sl("monitor", "status", "--db", db, "--format", "json").stdout)
+            self.assertEqual(len(s["undelivered"]), 1, s)
+            self.assertIn("email mail:", s["undelivered"][0]["last_error"])
+            self.assertEqual(mta.messages(), [])
+
+    def test_syslog_over_tcp_and_udp_through_a_real_rsyslog(self):
+        fx.require_root(self)
+        net = free_net(17)
+        tcp, udp = fx.free_port(), fx.free_port()
+        with tempfile.TemporaryDirectory() as d, Rsyslog(tcp, udp) as rs:
+            db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+            self.write(cfg, net,
+                       f"  tcp: {{type: syslog, transport: tcp, address: \"127.0.0.1:{tcp}\"}}\n"
+                       f"  udp: {{type: syslog, transport: udp, address: \"127.0.0.1:{udp}\", "
+                       "app_name: sl-udp}\n", "tcp, udp")
+            self.once(cfg, db)
+            with servers.Redis("127.0.17.5", 6379):
+                self.once(cfg, db)
+            event = json.loads(sl("events", "event:new_exposure", "--db", db, "--format",
+                                  "json").stdout)[0]
+            lines = until(lambda: rs.lines() if len(rs.lines()) >= 2 else None)
+            self.assertEqual(len(lines), 2, lines)
+            apps = sorted(line.split("|")[1] for line in lines)
+            self.assertEqual(apps, ["searchlight", "sl-udp"])
+            for line in lines:
+                msgid, _, severity, sd, msg = line.split("|", 4)
+                self.assertEqual(msgid, "new_exposure")
+                self.assertEqual(severity, "warning")
+                self.assertIn(f'id="{event["id"]}"', sd)
+                self.assertIn('rule="redis-no-auth"', sd)
+                self.assertIn('ip="127.0.17.5"', sd)
+                self.assertIn("redis-no-auth", msg)
+
+
+class TestWebhookFaults(unittest.TestCase):
+    """A sink that fails in each way is retried as documented, and the alert arrives once."""
+
+    def run_fault(self, third, mode, error, tls=False, hang=0):
+        fx.require_root(self)
+        net = free_net(third)
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+            hook = Receiver().start(tls_dir=d if tls else None)
+            hook.mode, hook.hang_s = mode, hang
+            scheme = "https" if tls else "http"
+            with open(cfg, "w") as f:
+                f.write(config_text(net, hook.port, delivery="delivery: {retry_base: 200ms, "
+                                    "retry_max: 500ms, dead_after: 1h}\n")
+                        .replace("http://", f"{scheme}://").replace("timeout: 10s", "timeout: 1s"))
+            try:
+                sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+                with servers.Redis(f"127.0.{third}.5", 6379):
+                    sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+                    s = json.loads(sl("monitor", "status", "--db", db, "--format", "json").stdout)
+                    self.assertEqual(len(s["undelivered"]), 1, s)
+                    pending = s["undelivered"][0]
+                    self.assertIn(error, pending["last_error"])
+                    if tls:  # the same receiver, now plain: the scheme alone was the fault
+                        hook.stop()
+                        hook = Receiver(hook.port).start()
+                        with open(cfg) as f:
+                            text = f.read()
+                        with open(cfg, "w") as f:
+                            f.write(text.replace("https://", "http://"))
+                    hook.mode = "ok"
+                    until(lambda: (sl("monitor", "run", "--config", cfg, "--db", db, "--once"),
+                                   hook.events("new_exposure"))[1], timeout=30, step=0.5)
+                got = hook.events("new_exposure")
+                self.assertEqual(len({i for i, _ in got}), 1, hook.kinds())
+                return pending
+            finally:
+                hook.stop()
+
+    def test_500_is_retried(self):
+        self.run_fault(18, "fail", "HTTP 500")
+
+    def test_a_sink_that_hangs_past_the_timeout_is_retried(self):
+        self.run_fault(19, "hang", "Timeout", hang=3)
+
+    def test_429_waits_for_retry_after(self):
+        pending = self.run_fault(20, "429", "HTTP 429")
+        created = pending["created_at"]
+        self.assertGreaterEqual(pending["next_attempt_at"], created)
+
+    def test_a_connection_closed_mid_response_is_retried(self):
+        self.run_fault(21, "close", "webhook hook:")
+
+    def test_a_certificate_nobody_trusts_is_refused_and_retried(self):
+        self.run_fault(22, "ok", "SSL", tls=True)
+
+
+def children(pid):
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+class TestLifecycle(unittest.TestCase):
+    """What becomes one message: a baseline, a host that goes, flapping under resolve_after, and
+    a monitor that falls behind or whose scan dies."""
+
+    def setup(self, d, net, ports, route, extra_scope=""):
+        db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+        hook = Receiver().start()
+        with open(cfg, "w") as f:
+            f.write(f"""scopes:
+  - {{name: lab, targets: [{net}], ports: {ports}, every: 1m, owner: secops@example.org{extra_scope}}}
+routes:
+  - match: {route}
+    sinks: [hook]
+sinks:
+  hook: {{type: webhook, url: "http://127.0.0.1:{hook.port}/"}}
+""")
+        return db, cfg, hook
+
+    def once(self, cfg, db):
+        sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+
+    def test_a_first_cycle_is_one_digest(self):
+        fx.require_root(self)
+        net = free_net(24)
+        with tempfile.TemporaryDirectory() as d, servers.Redis("127.0.24.5", 6379):
+            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=medium'}")
+            try:
+                self.once(cfg, db)
+                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.digest"])
+                data = hook.requests[0]["body"]["data"]
+                self.assertEqual(data["count"], 1)
+                self.assertEqual(data["events"][0]["event"], "new_exposure")
+                self.assertIn("baseline of scope lab", data["title"])
+                self.once(cfg, db)  # the same exposure again: nothing
+                self.assertEqual(len(hook.requests), 1)
+            finally:
+                hook.stop()
+
+    def test_a_host_whose_every_service_went_is_one_host_gone(self):
+        fx.require_root(self)
+        net = free_net(25)
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg, hook = self.setup(d, net, "[6379, 6380]",
+                                       "{event: [host_gone, service_gone]}")
+            try:
+                self.once(cfg, db)
+                with servers.Redis("127.0.25.5", 6379), servers.Redis("127.0.25.5", 6380):
+                    self.once(cfg, db)
+                self.once(cfg, db)
+                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.host_gone"])
+                data = hook.requests[0]["body"]["data"]
+                self.assertEqual(data["ip"], "127.0.25.5")
+                self.assertEqual(sorted(s["port"] for s in data["detail"]["services"]), [6379, 6380])
+                held = json.loads(sl("events", "event:service_gone", "--db", db, "--format",
+                                     "json").stdout)
+                self.assertEqual(len(held), 2)
+                self.assertTrue(all(e["held"].startswith("part of host_gone") for e in held))
+            finally:
+                hook.stop()
+
+    def test_resolve_after_waits_for_consecutive_misses_and_a_flap_is_silent(self):
+        fx.require_root(self)
+        net = free_net(26)
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=medium'}",
+                                       ", resolve_after: 2")
+            try:
+                self.once(cfg, db)
+                with servers.Redis("127.0.26.5", 6379):
+                    self.once(cfg, db)  # new_exposure
+                self.once(cfg, db)      # one miss: not yet resolved
+                with servers.Redis("127.0.26.5", 6379):
+                    self.once(cfg, db)  # back: a flap, said to nobody
+                self.once(cfg, db)      # a miss
+                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure"])
+                self.once(cfg, db)      # the second consecutive miss: resolved
+                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure",
+                                                "org.searchlight.monitor.exposure_resolved"])
+                flap = json.loads(sl("events", "event:exposure_reopened", "--db", db, "--format",
+                                     "json").stdout)
+                self.assertEqual(len(flap), 1)
+                self.assertIn("flap", flap[0]["held"])
+            finally:
+                hook.stop()
+
+    def test_an_overdue_scope_and_a_killed_scan_are_said(self):
+        fx.require_root(self)
+        net = "127.0.27.0/24"
+        free_net(27)
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=high'}", ", rate: 20")
+            with open(cfg) as f:
+                text = f.read()
+            with open(cfg, "w") as f:
+                f.write(text.replace("every: 1m", "every: 1s"))
+            daemon = Daemon(cfg, db, os.path.join(d, "monitor.log")).start()
+            try:
+                overdue = hook.wait_for("scan_overdue", timeout=15)
+                self.assertIn("scope lab is overdue", overdue[0][1]["title"])
+                scans = until(lambda: children(daemon.proc.pid), timeout=10, step=0.05)
+                self.assertTrue(scans, "no scan running")
+                for pid in scans:
+                    os.kill(pid, signal.SIGKILL)
+                failed = hook.wait_for("scan_failed", timeout=15)
+                self.assertIn("the scan exited", failed[0][1]["title"])
+                self.assertEqual(len(hook.events("scan_overdue")), 1)
+                self.assertEqual(daemon.stop(), 0)
+            finally:
+                daemon.stop(signal.SIGKILL)
                 hook.stop()
 
 

@@ -34,7 +34,8 @@ def listening_sockets():
     found = set()
     for path, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
         try:
-            lines = open(path).read().splitlines()[1:]
+            with open(path) as f:
+                lines = f.read().splitlines()[1:]
         except FileNotFoundError:
             continue
         for line in lines:
