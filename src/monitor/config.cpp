@@ -350,7 +350,7 @@ class Loader {
         }
         if (auto v = n["repeat"]) {
             auto ms = interval(v, "repeat");
-            if (ms && *ms < 60'000) fault(v, "repeat must be at least 1m");
+            if (ms && *ms < 1000) fault(v, "repeat must be at least 1s");
             r.repeat_ms = ms.value_or(0);
         }
         c.routes.push_back(std::move(r));

@@ -351,6 +351,7 @@ class Scheduler {
         std::vector<Event*> ptrs;
         for (auto& d : *events) ptrs.push_back(&d.event);
         auto messages = route_events(config, ptrs, facts.baseline, now);
+        if (auto s = add_reminders(config, scope, scan_id, now, *events, messages); !s) return s;
         if (auto s = record_cycle(db_.db(), facts, *events, messages); !s) return s;
         shared_.poke();
         std::map<std::string, int> counts;
@@ -363,6 +364,23 @@ class Scheduler {
             facts.baseline ? "baseline " : "", scan_id,
             static_cast<double>(facts.ended_ms - facts.started_ms) / 1000, events->size(),
             what.empty() ? "" : " (", what.empty() ? "" : what + ")", messages.size()));
+        return Ok{};
+    }
+
+    // Reminders go to the route that asked for them (`repeat`), to its sinks only.
+    Status add_reminders(const MonitorConfig& config, const ScopeConfig& scope,
+                         const std::string& scan_id, int64_t now, std::vector<DiffEvent>& events,
+                         std::vector<Message>& messages) {
+        for (const auto& route : config.routes) {
+            auto due = reminder_events(db_.db(), scope, route, scan_id, now);
+            if (!due) return due.error();
+            for (auto& d : *due) {
+                for (const auto& sink : route.sinks)
+                    messages.push_back({new_scan_id(), route.index, sink, scope.name, "event",
+                                        d.event.title, {d.event.id}});
+                events.push_back(std::move(d));
+            }
+        }
         return Ok{};
     }
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/clock.h"
+#include "monitor/route.h"
 #include "scan/port_spec.h"
 #include "scan/target_spec.h"
 #include "store/prepare.h"
@@ -398,6 +399,46 @@ Result<std::optional<int64_t>> last_covering_scan_end(Connection& db, const IpAd
         }
     }
     return std::optional<int64_t>();
+}
+
+Result<std::vector<DiffEvent>> reminder_events(Connection& db, const ScopeConfig& scope,
+                                               const RouteConfig& route,
+                                               const std::string& scan_id, int64_t now) {
+    std::vector<DiffEvent> out;
+    if (route.repeat_ms <= 0) return out;
+    auto st = db.prepare(
+        "SELECT e.finding_id, e.event, e.episode, coalesce(n.at, e.time) FROM events e JOIN "
+        "findings f ON f.id = e.finding_id LEFT JOIN monitor_notices n ON n.key = 'remind:' || ? "
+        "|| ':' || e.finding_id || ':' || e.episode WHERE e.scope = ? AND e.event IN "
+        "('new_exposure', 'exposure_reopened') AND e.held IS NULL AND f.status = 'open' AND "
+        "f.reopen_count = e.episode");
+    if (!st) return st.error();
+    st->bind_all({static_cast<int64_t>(route.index), scope.name});
+    struct Due {
+        int64_t finding, episode;
+        std::string type;
+    };
+    std::vector<Due> due;
+    while (true) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        if (now - st->integer(3) >= route.repeat_ms)
+            due.push_back({st->integer(0), st->integer(2), st->text(1)});
+    }
+    CycleFacts c{scan_id, 0, 0, false};
+    for (const auto& d : due) {
+        auto e = finding_event(db, scope, c, now, d.finding, d.type);
+        if (!e) return e.error();
+        if (!*e || !route_matches(route.match, **e)) continue;  // as the route took it first
+        Event ev = std::move(**e);
+        ev.event = "exposure_reminder";
+        ev.detail["reminder_of"] = d.type;
+        if (ev.first_seen) ev.detail["open_for_s"] = (now - *ev.first_seen) / 1000;
+        ev.title = "still open: " + ev.title;
+        out.push_back({std::move(ev), fmt::format("remind:{}:{}:{}", route.index, d.finding, d.episode)});
+    }
+    return out;
 }
 
 Result<std::vector<DiffEvent>> diff_cycle(Connection& db, const ScopeConfig& scope,

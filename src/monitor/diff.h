@@ -34,6 +34,13 @@ Event scope_event(const ScopeConfig& scope, const std::string& scan_id, int64_t 
 Result<std::vector<DiffEvent>> diff_cycle(store::Connection& db, const ScopeConfig& scope,
                                           const CycleFacts& cycle, int64_t now_ms);
 
+// Reminders of a route with `repeat`: exposures of the scope still open whose announcement (or
+// last reminder on this route) is at least `repeat` old. Each carries its notice key, so the
+// reminder's time is written with it.
+Result<std::vector<DiffEvent>> reminder_events(store::Connection& db, const ScopeConfig& scope,
+                                               const RouteConfig& route,
+                                               const std::string& scan_id, int64_t now_ms);
+
 // The end of the last completed scan before `before_ms` whose scope covered ip:port (its
 // hosts, ports and shard), or nothing: the upper bound time_to_detect is measured from.
 Result<std::optional<int64_t>> last_covering_scan_end(store::Connection& db, const IpAddr& ip,

@@ -706,6 +706,46 @@ sinks:
             finally:
                 hook.stop()
 
+    def test_reminders_repeat_while_an_exposure_stays_open(self):
+        fx.require_root(self)
+        net = free_net(28)
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=medium'}\n    repeat: 2s")
+            try:
+                self.once(cfg, db)
+                with servers.Redis("127.0.28.5", 6379):
+                    self.once(cfg, db)
+                    time.sleep(2.2)
+                    self.once(cfg, db)
+                    self.once(cfg, db)  # within 2 s of the reminder: nothing
+                    self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure",
+                                                    "org.searchlight.monitor.exposure_reminder"])
+                    reminder = hook.events("exposure_reminder")[0][1]
+                    self.assertEqual(reminder["detail"]["reminder_of"], "new_exposure")
+                self.once(cfg, db)
+                time.sleep(2.2)
+                self.once(cfg, db)  # resolved: no more reminders
+                self.assertEqual(hook.kinds()[2:], ["org.searchlight.monitor.exposure_resolved"])
+            finally:
+                hook.stop()
+
+    def test_a_certificate_near_its_end_is_said_once_per_threshold(self):
+        fx.require_root(self)
+        net = free_net(29)
+        with tempfile.TemporaryDirectory() as d:
+            db, cfg, hook = self.setup(d, net, "[8443]", "{event: [cert_expiring]}")
+            try:
+                self.once(cfg, db)
+                with servers.Nginx("127.0.29.5", 8443, site="tls"):  # valid for 30 days
+                    self.once(cfg, db)
+                    self.once(cfg, db)
+                got = hook.events("cert_expiring")
+                self.assertEqual(len(got), 1, hook.kinds())
+                self.assertEqual(got[0][1]["detail"]["threshold_days"], 30)
+                self.assertIn(got[0][1]["detail"]["days_left"], (29, 30))
+            finally:
+                hook.stop()
+
     def test_an_overdue_scope_and_a_killed_scan_are_said(self):
         fx.require_root(self)
         net = "127.0.27.0/24"
