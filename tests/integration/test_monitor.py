@@ -773,5 +773,27 @@ sinks:
                 hook.stop()
 
 
+class TestPackaging(unittest.TestCase):
+    def verify(self, text):
+        with tempfile.TemporaryDirectory() as d:
+            unit = os.path.join(d, "searchlight-monitor.service")
+            with open(unit, "w") as f:
+                f.write(text.replace("/usr/bin/searchlight", fx.searchlight()))
+            return subprocess.run(["systemd-analyze", "verify", unit], capture_output=True,
+                                  text=True, timeout=60)
+
+    def test_the_systemd_unit_verifies_and_is_confined(self):
+        with open(os.path.join(ROOT, "packaging", "searchlight-monitor.service")) as f:
+            text = f.read()
+        p = self.verify(text)
+        self.assertEqual((p.returncode, p.stderr.strip()), (0, ""), p.stderr)
+        for line in ("StateDirectory=searchlight", "ProtectSystem=strict", "NoNewPrivileges=yes",
+                     "CapabilityBoundingSet=\n", "AmbientCapabilities=\n", "DynamicUser=yes"):
+            self.assertIn(line, text)
+        # the check can fail: a misspelt directive is reported
+        p = self.verify(text.replace("ProtectSystem=strict", "ProtectSytem=strict"))
+        self.assertIn("ProtectSytem", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
