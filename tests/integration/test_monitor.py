@@ -7,6 +7,7 @@ finding and a low one to different sinks while a silence holds one back; dead me
 `monitor status` exit 4 until `monitor retry`; SIGHUP refuses a bad file and keeps running.
 The email sink is checked against a real postfix (the message read from its mailbox), the syslog
 sink against a real rsyslog (the file it writes). Addresses: 127.0.11.x to 127.0.14.x."""
+import contextlib
 import http.server
 import json
 import pwd
@@ -625,9 +626,20 @@ class TestLifecycle(unittest.TestCase):
     """What becomes one message: a baseline, a host that goes, flapping under resolve_after, and
     a monitor that falls behind or whose scan dies."""
 
-    def setup(self, d, net, ports, route, extra_scope=""):
+    @contextlib.contextmanager
+    def scope(self, third, ports, route, extra_scope=""):
+        """A scope 127.0.<third>.0/28, its database and configuration, and a receiver."""
+        fx.require_root(self)
+        net = free_net(third)
+        with tempfile.TemporaryDirectory() as d:
+            hook = Receiver().start()
+            try:
+                yield self.setup(d, net, ports, route, extra_scope, hook)
+            finally:
+                hook.stop()
+
+    def setup(self, d, net, ports, route, extra_scope, hook):
         db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
-        hook = Receiver().start()
         with open(cfg, "w") as f:
             f.write(f"""scopes:
   - {{name: lab, targets: [{net}], ports: {ports}, every: 1m, owner: secops@example.org{extra_scope}}}
@@ -643,115 +655,85 @@ sinks:
         sl("monitor", "run", "--config", cfg, "--db", db, "--once")
 
     def test_a_first_cycle_is_one_digest(self):
-        fx.require_root(self)
-        net = free_net(24)
-        with tempfile.TemporaryDirectory() as d, servers.Redis("127.0.24.5", 6379):
-            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=medium'}")
-            try:
-                self.once(cfg, db)
-                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.digest"])
-                data = hook.requests[0]["body"]["data"]
-                self.assertEqual(data["count"], 1)
-                self.assertEqual(data["events"][0]["event"], "new_exposure")
-                self.assertIn("baseline of scope lab", data["title"])
-                self.once(cfg, db)  # the same exposure again: nothing
-                self.assertEqual(len(hook.requests), 1)
-            finally:
-                hook.stop()
+        with self.scope(24, "[6379]", "{severity: '>=medium'}") as (db, cfg, hook), \
+                servers.Redis("127.0.24.5", 6379):
+            self.once(cfg, db)
+            self.assertEqual(hook.kinds(), ["org.searchlight.monitor.digest"])
+            data = hook.requests[0]["body"]["data"]
+            self.assertEqual(data["count"], 1)
+            self.assertEqual(data["events"][0]["event"], "new_exposure")
+            self.assertIn("baseline of scope lab", data["title"])
+            self.once(cfg, db)  # the same exposure again: nothing
+            self.assertEqual(len(hook.requests), 1)
 
     def test_a_host_whose_every_service_went_is_one_host_gone(self):
-        fx.require_root(self)
-        net = free_net(25)
-        with tempfile.TemporaryDirectory() as d:
-            db, cfg, hook = self.setup(d, net, "[6379, 6380]",
-                                       "{event: [host_gone, service_gone]}")
-            try:
+        with self.scope(25, "[6379, 6380]", "{event: [host_gone, service_gone]}") as (db, cfg, hook):
+            self.once(cfg, db)
+            with servers.Redis("127.0.25.5", 6379), servers.Redis("127.0.25.5", 6380):
                 self.once(cfg, db)
-                with servers.Redis("127.0.25.5", 6379), servers.Redis("127.0.25.5", 6380):
-                    self.once(cfg, db)
-                self.once(cfg, db)
-                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.host_gone"])
-                data = hook.requests[0]["body"]["data"]
-                self.assertEqual(data["ip"], "127.0.25.5")
-                self.assertEqual(sorted(s["port"] for s in data["detail"]["services"]), [6379, 6380])
-                held = json.loads(sl("events", "event:service_gone", "--db", db, "--format",
-                                     "json").stdout)
-                self.assertEqual(len(held), 2)
-                self.assertTrue(all(e["held"].startswith("part of host_gone") for e in held))
-            finally:
-                hook.stop()
+            self.once(cfg, db)
+            self.assertEqual(hook.kinds(), ["org.searchlight.monitor.host_gone"])
+            data = hook.requests[0]["body"]["data"]
+            self.assertEqual(data["ip"], "127.0.25.5")
+            self.assertEqual(sorted(s["port"] for s in data["detail"]["services"]), [6379, 6380])
+            held = json.loads(sl("events", "event:service_gone", "--db", db, "--format",
+                                 "json").stdout)
+            self.assertEqual(len(held), 2)
+            self.assertTrue(all(e["held"].startswith("part of host_gone") for e in held))
 
     def test_resolve_after_waits_for_consecutive_misses_and_a_flap_is_silent(self):
-        fx.require_root(self)
-        net = free_net(26)
-        with tempfile.TemporaryDirectory() as d:
-            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=medium'}",
-                                       ", resolve_after: 2")
-            try:
-                self.once(cfg, db)
-                with servers.Redis("127.0.26.5", 6379):
-                    self.once(cfg, db)  # new_exposure
-                self.once(cfg, db)      # one miss: not yet resolved
-                with servers.Redis("127.0.26.5", 6379):
-                    self.once(cfg, db)  # back: a flap, said to nobody
-                self.once(cfg, db)      # a miss
-                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure"])
-                self.once(cfg, db)      # the second consecutive miss: resolved
-                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure",
-                                                "org.searchlight.monitor.exposure_resolved"])
-                flap = json.loads(sl("events", "event:exposure_reopened", "--db", db, "--format",
-                                     "json").stdout)
-                self.assertEqual(len(flap), 1)
-                self.assertIn("flap", flap[0]["held"])
-            finally:
-                hook.stop()
+        with self.scope(26, "[6379]", "{severity: '>=medium'}", ", resolve_after: 2") as (db, cfg, hook):
+            self.once(cfg, db)
+            with servers.Redis("127.0.26.5", 6379):
+                self.once(cfg, db)  # new_exposure
+            self.once(cfg, db)      # one miss: not yet resolved
+            with servers.Redis("127.0.26.5", 6379):
+                self.once(cfg, db)  # back: a flap, said to nobody
+            self.once(cfg, db)      # a miss
+            self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure"])
+            self.once(cfg, db)      # the second consecutive miss: resolved
+            self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure",
+                                            "org.searchlight.monitor.exposure_resolved"])
+            flap = json.loads(sl("events", "event:exposure_reopened", "--db", db, "--format",
+                                 "json").stdout)
+            self.assertEqual(len(flap), 1)
+            self.assertIn("flap", flap[0]["held"])
 
     def test_reminders_repeat_while_an_exposure_stays_open(self):
-        fx.require_root(self)
-        net = free_net(28)
-        with tempfile.TemporaryDirectory() as d:
-            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=medium'}\n    repeat: 2s")
-            try:
-                self.once(cfg, db)
-                with servers.Redis("127.0.28.5", 6379):
-                    self.once(cfg, db)
-                    time.sleep(2.2)
-                    self.once(cfg, db)
-                    self.once(cfg, db)  # within 2 s of the reminder: nothing
-                    self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure",
-                                                    "org.searchlight.monitor.exposure_reminder"])
-                    reminder = hook.events("exposure_reminder")[0][1]
-                    self.assertEqual(reminder["detail"]["reminder_of"], "new_exposure")
+        with self.scope(28, "[6379]", "{severity: '>=medium'}\n    repeat: 2s") as (db, cfg, hook):
+            self.once(cfg, db)
+            with servers.Redis("127.0.28.5", 6379):
                 self.once(cfg, db)
                 time.sleep(2.2)
-                self.once(cfg, db)  # resolved: no more reminders
-                self.assertEqual(hook.kinds()[2:], ["org.searchlight.monitor.exposure_resolved"])
-            finally:
-                hook.stop()
+                self.once(cfg, db)
+                self.once(cfg, db)  # within 2 s of the reminder: nothing
+                self.assertEqual(hook.kinds(), ["org.searchlight.monitor.new_exposure",
+                                                "org.searchlight.monitor.exposure_reminder"])
+                reminder = hook.events("exposure_reminder")[0][1]
+                self.assertEqual(reminder["detail"]["reminder_of"], "new_exposure")
+            self.once(cfg, db)
+            time.sleep(2.2)
+            self.once(cfg, db)  # resolved: no more reminders
+            self.assertEqual(hook.kinds()[2:], ["org.searchlight.monitor.exposure_resolved"])
 
     def test_a_certificate_near_its_end_is_said_once_per_threshold(self):
-        fx.require_root(self)
-        net = free_net(29)
-        with tempfile.TemporaryDirectory() as d:
-            db, cfg, hook = self.setup(d, net, "[8443]", "{event: [cert_expiring]}")
-            try:
+        with self.scope(29, "[8443]", "{event: [cert_expiring]}") as (db, cfg, hook):
+            self.once(cfg, db)
+            with servers.Nginx("127.0.29.5", 8443, site="tls"):  # valid for 30 days
                 self.once(cfg, db)
-                with servers.Nginx("127.0.29.5", 8443, site="tls"):  # valid for 30 days
-                    self.once(cfg, db)
-                    self.once(cfg, db)
-                got = hook.events("cert_expiring")
-                self.assertEqual(len(got), 1, hook.kinds())
-                self.assertEqual(got[0][1]["detail"]["threshold_days"], 30)
-                self.assertIn(got[0][1]["detail"]["days_left"], (29, 30))
-            finally:
-                hook.stop()
+                self.once(cfg, db)
+            got = hook.events("cert_expiring")
+            self.assertEqual(len(got), 1, hook.kinds())
+            self.assertEqual(got[0][1]["detail"]["threshold_days"], 30)
+            self.assertIn(got[0][1]["detail"]["days_left"], (29, 30))
 
     def test_an_overdue_scope_and_a_killed_scan_are_said(self):
         fx.require_root(self)
         net = "127.0.27.0/24"
         free_net(27)
         with tempfile.TemporaryDirectory() as d:
-            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=high'}", ", rate: 20")
+            hook = Receiver().start()
+            db, cfg, hook = self.setup(d, net, "[6379]", "{severity: '>=high'}", ", rate: 20", hook)
             with open(cfg) as f:
                 text = f.read()
             with open(cfg, "w") as f:
