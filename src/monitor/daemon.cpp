@@ -229,8 +229,6 @@ class Scheduler {
         return 0;
     }
 
-    bool reload_requested() const { return reload_; }
-
   private:
     // When each scope runs first: one interval after its last cycle started, or now.
     Status plan(const MonitorConfig& config) {
@@ -376,8 +374,13 @@ class Scheduler {
             if (!due) return due.error();
             for (auto& d : *due) {
                 for (const auto& sink : route.sinks)
-                    messages.push_back({new_scan_id(), route.index, sink, scope.name, "event",
-                                        d.event.title, {d.event.id}});
+                    messages.push_back({new_scan_id(),
+                                        route.index,
+                                        sink,
+                                        scope.name,
+                                        "event",
+                                        d.event.title,
+                                        {d.event.id}});
                 events.push_back(std::move(d));
             }
         }
@@ -451,7 +454,6 @@ class Scheduler {
     int signal_fd_;
     std::map<std::string, ScopeState> state_;
     bool stopping_ = false;
-    bool reload_ = false;
 };
 
 }  // namespace
@@ -488,8 +490,11 @@ int run_monitor(const RunOptions& o) {
     Scheduler scheduler(o, shared, std::move(*scheduler_db), signal_fd.get());
     if (o.once) {
         int rc = scheduler.run();
-        auto sent = deliverer.pass(*shared.current());
-        if (!sent) log_line("delivery: " + sent.error().message);
+        while (true) {  // what is due now, in batches; retries wait for the next run
+            auto sent = deliverer.pass(*shared.current());
+            if (!sent) log_line("delivery: " + sent.error().message);
+            if (!sent || *sent < kDeliveryBatch) break;
+        }
         return rc;
     }
     std::thread worker([&] { deliverer.run(); });

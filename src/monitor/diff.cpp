@@ -402,8 +402,8 @@ Result<std::optional<int64_t>> last_covering_scan_end(Connection& db, const IpAd
 }
 
 Result<std::vector<DiffEvent>> reminder_events(Connection& db, const ScopeConfig& scope,
-                                               const RouteConfig& route,
-                                               const std::string& scan_id, int64_t now) {
+                                               const RouteConfig& route, const std::string& scan_id,
+                                               int64_t now) {
     std::vector<DiffEvent> out;
     if (route.repeat_ms <= 0) return out;
     auto st = db.prepare(
@@ -436,7 +436,8 @@ Result<std::vector<DiffEvent>> reminder_events(Connection& db, const ScopeConfig
         ev.detail["reminder_of"] = d.type;
         if (ev.first_seen) ev.detail["open_for_s"] = (now - *ev.first_seen) / 1000;
         ev.title = "still open: " + ev.title;
-        out.push_back({std::move(ev), fmt::format("remind:{}:{}:{}", route.index, d.finding, d.episode)});
+        out.push_back(
+            {std::move(ev), fmt::format("remind:{}:{}:{}", route.index, d.finding, d.episode)});
     }
     return out;
 }

@@ -38,8 +38,8 @@ Result<std::vector<DiffEvent>> diff_cycle(store::Connection& db, const ScopeConf
 // last reminder on this route) is at least `repeat` old. Each carries its notice key, so the
 // reminder's time is written with it.
 Result<std::vector<DiffEvent>> reminder_events(store::Connection& db, const ScopeConfig& scope,
-                                               const RouteConfig& route,
-                                               const std::string& scan_id, int64_t now_ms);
+                                               const RouteConfig& route, const std::string& scan_id,
+                                               int64_t now_ms);
 
 // The end of the last completed scan before `before_ms` whose scope covered ip:port (its
 // hosts, ports and shard), or nothing: the upper bound time_to_detect is measured from.

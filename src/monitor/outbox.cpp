@@ -19,7 +19,8 @@ Status insert_events(Connection& db, const std::vector<DiffEvent>& events) {
         "INSERT INTO events(id, event, time, scope, scan_id, ip, port, transport, rule, "
         "severity_rank, finding_id, episode, held, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
         "?, ?, ?, ?)");
-    auto notice = db.prepare("INSERT INTO monitor_notices(key, at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET at = "
+    auto notice = db.prepare(
+        "INSERT INTO monitor_notices(key, at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET at = "
         "excluded.at");
     if (!ins || !notice) return make_error("database: " + db.message());
     for (const auto& d : events) {

@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/duration.h"
+#include "core/text.h"
 #include "store/store.h"
 
 namespace sl::monitor {
@@ -163,8 +164,9 @@ Result<EventFilter> parse_event_filter(std::string_view text, int64_t now) {
         if (end == std::string_view::npos) end = text.size();
         std::string_view term = text.substr(i, end - i);
         size_t colon = term.find(':');
-        auto bad = [&](const std::string& why) {
-            return make_error(fmt::format("events query:1:{}: {}", i + 1, why));
+        auto bad = [&](const std::string& why) {  // quotes the query: escaped, one line
+            return make_error(
+                fmt::format("events query:1:{}: {}", i + 1, escape_for_terminal(why)));
         };
         if (colon == std::string_view::npos || colon + 1 == term.size())
             return bad(fmt::format("expected key:value, got '{}'", term));
