@@ -13,6 +13,7 @@ import json
 import pwd
 import ssl
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -425,6 +426,26 @@ class MailboxPostfix(servers.Postfix):
         return out
 
 
+class TlsMailboxPostfix(MailboxPostfix):
+    """The mailbox postfix with STARTTLS (a certificate for its address, signed by nobody) and
+    AUTH PLAIN inside TLS for one sasldb user."""
+    user, password = "alerts", "SEARCHLIGHT-SMTP-7f3a"
+
+    def command(self):
+        cmd = super().command()
+        key, crt = os.path.join(self.dir, "key.pem"), os.path.join(self.dir, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", crt, "-days", "30", "-subj", "/CN=smtp.searchlight-lab.test",
+                        "-addext", f"subjectAltName=IP:{self.ip}"], check=True, capture_output=True)
+        db = os.path.join(self.dir, "sasldb2")
+        subprocess.run(["saslpasswd2", "-c", "-p", "-f", db, "-u", "mail.searchlight-lab.test",
+                        self.user], input=self.password.encode(), check=True, capture_output=True)
+        shutil.chown(db, user="postfix")
+        with open(os.path.join(self.dir, "main.cf"), "a") as f:
+            f.write("smtpd_sasl_local_domain = mail.searchlight-lab.test\n")
+        return cmd
+
+
 class Rsyslog(servers.Server):
     """rsyslogd from Debian, listening on TCP and UDP on 127.0.0.1, writing what it parsed
     (MSGID, APP-NAME, severity, STRUCTURED-DATA, MSG) to a file."""
@@ -509,6 +530,34 @@ sinks:
             self.assertIn("Fix: ", text)
             self.assertIn("Window: first seen ", text)
             self.assertEqual(event["delivery"], "sent")
+
+    def test_email_with_starttls_and_auth_through_a_real_postfix(self):
+        fx.require_root(self)
+        net = free_net(30)
+        ip = "127.0.30.25"
+        with tempfile.TemporaryDirectory() as d, \
+                TlsMailboxPostfix(ip, 2525, tls=True, auth=True) as mta:
+            db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+            pw = os.path.join(d, "smtp-password")
+            with open(pw, "w") as f:
+                f.write(mta.password + "\n")
+            self.write(cfg, net, f"  mail: {{type: email, smtp: \"smtp://{ip}:2525\", "
+                       "from: searchlight@example.org, to: [secops@alerts.test], "
+                       f"username: {mta.user}, password_file: {pw}, "
+                       f"ca_file: {os.path.join(mta.dir, 'cert.pem')}}}\n", "mail")
+            self.once(cfg, db)
+            with servers.Redis("127.0.30.5", 6379):
+                self.once(cfg, db)
+            got = until(mta.messages)
+            s = json.loads(sl("monitor", "status", "--db", db, "--format", "json",
+                              check=False).stdout)
+            self.assertEqual(len(got), 1, s)
+            self.assertIn("127.0.30.5:6379", got[0])
+            with open(os.path.join(mta.dir, "server.log")) as f:
+                log = f.read()
+            self.assertIn("ehlo=2 starttls=1 auth=1 mail=1 rcpt=1 data=1", log)  # verified TLS
+            self.assertIn(f"sasl_method=PLAIN, sasl_username={mta.user}@", log)  # AUTH inside it
+            self.assertNotIn(mta.password, sl("monitor", "check-config", cfg).stdout)
 
     def test_email_that_demands_starttls_from_a_server_without_it_is_retried_not_lost(self):
         fx.require_root(self)

@@ -258,7 +258,7 @@ class StoreFaults(unittest.TestCase):
         consistent(self, db)
 
     def test_disk_full_stops_the_scan_with_exit_1(self):
-        with tmpfs(self.dir, "full", "400k") as mnt:
+        with tmpfs(self.dir, "full", "640k") as mnt:  # a new store (schema 9) and its log fit
             db = os.path.join(mnt, "full.db")
             filler = os.path.join(mnt, "filler")
             rng = random.Random(12)
