@@ -141,7 +141,14 @@ CLI::App* add_monitor_command(CLI::App& app, MonitorArgs& a) {
 Each scope is scanned on its schedule into the store; the completed scan is diffed against the
 state before it, and the events (new_exposure, exposure_resolved, new_service, host_gone, ...)
 go through the routes to webhooks, mail, syslog or a file, through an outbox that survives
-restarts and outages. docs/monitor.md has an annotated monitor.yaml.
+restarts and outages. docs/monitor.md has an annotated monitor.yaml; the smallest is:
+
+  scopes:
+    - {name: lab, targets: [10.0.0.0/28], ports: [6379], every: 5m, owner: secops@example.org}
+  routes:
+    - {match: {severity: ">=medium"}, sinks: [hook]}
+  sinks:
+    hook: {type: webhook, url_env: HOOK_URL, format: slack}
 
 Examples:
   searchlight monitor check-config monitor.yaml
