@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +37,18 @@ constexpr int64_t kIdleWaitMs = 1000;
 constexpr int64_t kScanDeadlineMs = 6 * 3'600'000;
 constexpr size_t kMaxReprobes = 64;  // per cycle; beyond, new exposures go out unconfirmed
 constexpr size_t kMaxReprobeOutput = 1 << 20;
+
+// Test builds only (RELIABILITY T2): SL_FAILPOINT=<name> aborts the process right there, as a
+// crash would. Names: after-commit (a cycle's events are recorded, nothing sent yet) and
+// after-send (a sink confirmed a message that is not marked delivered yet).
+void failpoint(const char* name) {
+#ifdef SL_FAILPOINTS
+    const char* want = std::getenv("SL_FAILPOINT");
+    if (want && std::strcmp(want, name) == 0) std::abort();
+#else
+    (void)name;
+#endif
+}
 
 void log_line(const std::string& s) {
     std::fprintf(stderr, "searchlight monitor: %s\n", escape_for_terminal(s).c_str());
@@ -127,6 +141,7 @@ class Deliverer {
             r = send_message(sink->second, d.message, d.events, max_items, now);
         }
         if (r.ok) {
+            failpoint("after-send");
             log_line(fmt::format("delivered {} to {}: {}", d.message.dedup_id(), d.message.sink,
                                  d.message.title));
             return mark_delivered(db_.db(), d.id, unix_ms());
@@ -351,6 +366,7 @@ class Scheduler {
         auto messages = route_events(config, ptrs, facts.baseline, now);
         if (auto s = add_reminders(config, scope, scan_id, now, *events, messages); !s) return s;
         if (auto s = record_cycle(db_.db(), facts, *events, messages); !s) return s;
+        failpoint("after-commit");
         shared_.poke();
         std::map<std::string, int> counts;
         for (const auto& d : *events) counts[d.event.event]++;

@@ -32,7 +32,8 @@ Status service_events(Connection& db, const ScopeConfig& scope, const CycleFacts
                       std::vector<DiffEvent>& out) {
     auto st = db.prepare(
         "SELECT o.id, o.service_id, o.change, o.ip, o.port, o.transport, o.protocol, "
-        "o.product, o.version, o.access, o.cert_sha256, s.first_seen FROM observations o "
+        "o.product, o.version, o.access, o.cert_sha256, s.first_seen, o.first_seen FROM "
+        "observations o "
         "JOIN service_rows s ON s.id = o.service_id WHERE o.first_seen BETWEEN ? AND ? AND "
         "o.first_scan = ? AND o.change IS NOT NULL ORDER BY o.id");
     auto before = db.prepare(
@@ -54,8 +55,8 @@ Status service_events(Connection& db, const ScopeConfig& scope, const CycleFacts
         e.product = st->text(7);
         e.version = st->text(8);
         e.access = st->text(9);
-        e.first_seen = st->integer(11);
-        e.last_seen = e.first_seen;
+        e.first_seen = st->integer(11);  // the service's first sighting ever
+        e.last_seen = st->integer(12);   // this state's first: the sighting that began it
         if (change == "revived") e.detail["revived"] = true;
         if (change == "changed") {
             before->bind_all({st->integer(1), st->integer(0)});

@@ -340,6 +340,39 @@ class TestMonitorDaemon(unittest.TestCase):
             self.assertGreater(len(received), len(ips))   # some twice: at least once, deduplicated
             self.assertEqual(undelivered, 0)
 
+    def test_crash_points_around_a_send_lose_nothing(self):
+        """RELIABILITY T2: a crash after the outbox commit and before any send, and one after a
+        sink's 2xx before the message is marked: after a restart each event arrives, once or
+        again with the same id."""
+        fx.require_root(self)
+        net = free_net(32)
+        for point, deliveries in (("after-commit", 1), ("after-send", 2)):
+            with tempfile.TemporaryDirectory() as d:
+                db, cfg = os.path.join(d, "m.db"), os.path.join(d, "monitor.yaml")
+                hook = Receiver().start()
+                try:
+                    with open(cfg, "w") as f:
+                        f.write(config_text(net, hook.port, every="1m"))
+                    sl("monitor", "run", "--config", cfg, "--db", db, "--once")  # baseline
+                    with servers.Redis("127.0.32.5", 6379):
+                        p = subprocess.run([fx.searchlight(), "monitor", "run", "--config", cfg,
+                                            "--db", db, "--once"], capture_output=True,
+                                           text=True, env=dict(os.environ, SL_FAILPOINT=point),
+                                           timeout=120)
+                        self.assertNotEqual(p.returncode, 0, f"{point}: no crash")
+                        self.assertEqual(len(hook.events("new_exposure")), deliveries - 1, point)
+                        sl("monitor", "run", "--config", cfg, "--db", db, "--once")
+                    got = hook.events("new_exposure")
+                    self.assertEqual(len(got), deliveries, (point, hook.kinds()))
+                    self.assertEqual(len({i for i, _ in got}), 1, point)
+                    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+                        self.assertEqual(c.execute("SELECT status, count(*) FROM deliveries "
+                                                   "GROUP BY status").fetchall(),
+                                         [("delivered", 1)], point)
+                        self.assertEqual(c.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
+                finally:
+                    hook.stop()
+
     def test_sighup_keeps_the_old_configuration_when_the_new_one_is_bad(self):
         fx.require_root(self)
         net = free_net(12)
