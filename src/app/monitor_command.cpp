@@ -74,6 +74,16 @@ void print_status_table(const Json& s) {
                cell(sc["open_exposures"]), age(sc["oldest_open_age_s"])});
     }
     t.print(stdout);
+    for (const auto& sc : s["scopes"]) {
+        if (sc["open"].empty()) continue;
+        std::printf("\nopen in %s (oldest first, at most 20):\n",
+                    escape_for_terminal(sc["name"].get<std::string>()).c_str());
+        output::TextTable o({"ASSET", "RULE", "SEVERITY", "STATUS", "SINCE", "AGE"});
+        for (const auto& x : sc["open"])
+            o.add({cell(x["ip"]) + ":" + cell(x["port"]), cell(x["rule"]), cell(x["severity"]),
+                   cell(x["status"]), short_time(x["first_seen"]), age(x["age_s"])});
+        o.print(stdout);
+    }
     for (const char* kind : {"undelivered", "dead"}) {
         const Json& list = s[kind];
         std::printf("\n%zu %s messages\n", list.size(), kind);

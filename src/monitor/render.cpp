@@ -67,11 +67,23 @@ int syslog_severity(const Event& e) {
     }
 }
 
+std::string clipped(std::string s, size_t n) { return s.size() > n ? s.substr(0, n) + "..." : s; }
+
+// One item of a digest: what and where, then its evidence, since when, and the fix, short.
+std::string digest_line(const Event& e) {
+    std::string line = one_line(e);
+    if (!e.evidence.is_null()) line += "; evidence " + clipped(evidence_text(e.evidence), 160);
+    if (e.first_seen) line += "; since " + when(e.first_seen);
+    if (e.resolved_at) line += "; resolved " + when(e.resolved_at);
+    if (!e.remediation.empty()) line += "; fix: " + clipped(safe(e.remediation), 160);
+    return line;
+}
+
 std::string list_text(const Message& m, const std::vector<Event>& events, size_t max_items,
                       const std::function<std::string(const std::string&)>& escape) {
     std::string out = escape(m.title) + "\n";
     size_t shown = std::min(events.size(), max_items);
-    for (size_t i = 0; i < shown; ++i) out += "- " + escape(one_line(events[i])) + "\n";
+    for (size_t i = 0; i < shown; ++i) out += "- " + escape(digest_line(events[i])) + "\n";
     if (events.size() > shown) out += fmt::format("and {} more\n", events.size() - shown);
     return out;
 }

@@ -17,6 +17,33 @@ Json time_json(const store::Statement& st, int col) {
     return st.is_null(col) ? Json(nullptr) : Json(rfc3339_ms(st.integer(col)));
 }
 
+constexpr int64_t kOpenListed = 20;  // per scope, oldest first
+
+// The scope's announced exposures still open, oldest first, with their age.
+Result<Json> open_exposures(Connection& db, const std::string& scope, int64_t now) {
+    auto st = db.prepare(
+        "SELECT DISTINCT f.ip, f.port, f.rule, f.severity, f.first_seen, f.status FROM events e "
+        "JOIN findings f ON f.id = e.finding_id WHERE e.scope = ? AND e.event IN "
+        "('new_exposure', 'exposure_reopened') AND f.status IN ('open', 'acknowledged') AND "
+        "f.reopen_count = e.episode ORDER BY f.first_seen LIMIT ?");
+    if (!st) return st.error();
+    st->bind_all({scope, kOpenListed});
+    Json out = Json::array();
+    while (true) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back({{"ip", st->text(0)},
+                       {"port", st->integer(1)},
+                       {"rule", st->text(2)},
+                       {"severity", st->text(3)},
+                       {"first_seen", rfc3339_ms(st->integer(4))},
+                       {"age_s", (now - st->integer(4)) / 1000},
+                       {"status", st->text(5)}});
+    }
+    return out;
+}
+
 Result<Json> scope_status(Connection& db, const std::string& name, const ScopeConfig* scope,
                           const DeliveryConfig& delivery, int64_t now, bool& healthy) {
     Json s;
@@ -77,6 +104,9 @@ Result<Json> scope_status(Connection& db, const std::string& name, const ScopeCo
     s["oldest_open_age_s"] =
         open->is_null(1) ? Json(nullptr) : Json((now - open->integer(1)) / 1000);
     open->reset();
+    auto list = open_exposures(db, name, now);
+    if (!list) return list.error();
+    s["open"] = *list;
     return s;
 }
 

@@ -472,6 +472,10 @@ class TestDeadLetters(unittest.TestCase):
                                           check=False).stdout)
                         if s["dead"]:
                             break
+                opened = s["scopes"][0]["open"]  # the exposure while it was open, with its age
+                self.assertEqual([(o["ip"], o["port"], o["rule"]) for o in opened],
+                                 [("127.0.14.5", 6379, "redis-no-auth")])
+                self.assertGreaterEqual(opened[0]["age_s"], 0)
                 p = sl("monitor", "status", "--config", cfg, "--db", db, check=False)
                 self.assertEqual(p.returncode, 4, p.stdout)
                 self.assertIn("HTTP 500", p.stdout)
