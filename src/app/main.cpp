@@ -12,6 +12,7 @@
 #include "app/rules_command.h"
 #include "app/scan_command.h"
 #include "app/search_command.h"
+#include "app/serve_command.h"
 #include "app/store_commands.h"
 #include "core/text.h"
 
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
     CLI::App* monitor = sl::app::add_monitor_command(app, monitor_args);
     sl::app::EventsArgs events_args;
     CLI::App* events = sl::app::add_events_command(app, events_args);
+    sl::app::ServeArgs serve_args;
+    CLI::App* serve = sl::app::add_serve_command(app, serve_args);
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
@@ -83,5 +86,6 @@ int main(int argc, char** argv) {
     if (importer->parsed()) return sl::app::run_import(import_args);
     if (monitor->parsed()) return sl::app::run_monitor_command(*monitor, monitor_args);
     if (events->parsed()) return sl::app::run_events(events_args);
+    if (serve->parsed()) return sl::app::run_serve(serve_args);
     return sl::app::kExitUsage;
 }

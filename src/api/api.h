@@ -1,0 +1,52 @@
+// The JSON API behind `searchlight serve` (docs/api.md): the checks every request meets first
+// (the Host header against the names served, the bearer token on /api, security headers on
+// every answer) and the read endpoints over the store: search, findings, hosts, scans, events,
+// the monitor's status, and /healthz. Errors are JSON with a message (and the query's column).
+// Stored values are returned as JSON strings: the UI renders them as text.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/http_server.h"
+#include "store/store.h"
+
+namespace sl::api {
+
+struct ApiOptions {
+    std::string db_path;
+    std::string token;
+    std::set<std::string> hosts;  // Host header values served ("127.0.0.1:8470", ...)
+};
+
+// The Host values a server listening on address:port answers to: the address itself, and for
+// loopback also localhost and the other loopback spelling.
+std::set<std::string> served_hosts(const IpAddr& address, uint16_t port);
+
+class Api {
+  public:
+    explicit Api(ApiOptions o) : options_(std::move(o)) {}
+    Response handle(const Request& r);
+
+  private:
+    Response route(const Request& r);
+    Response search(const Request& r, bool findings);
+    Response host(const Request& r, const std::string& ip);
+    Response scans(const Request& r);
+    Response events(const Request& r);
+    Response monitor(const Request& r);
+
+    // Read-only connections, kept for reuse (each request takes one, then gives it back).
+    class Lease;
+    Result<store::Store> take();
+    void give(store::Store s);
+
+    ApiOptions options_;
+    std::mutex mu_;
+    std::vector<store::Store> idle_;
+};
+
+}  // namespace sl::api

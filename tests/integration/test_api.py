@@ -1,0 +1,222 @@
+"""`searchlight serve` over real HTTP (issue 13, the API's first part): a store made by a real
+scan of a real redis, the server on a free loopback port; the token (made once, mode 0600,
+rotated), 401 without it and nothing leaked, the Host check, security headers on every answer,
+each endpoint's shape, pagination, errors with the query's column, the refusal to listen off
+loopback without TLS, a slowloris from another address and a burst of 1,000 malformed requests
+while a normal client stays served. Addresses: 127.0.40.x."""
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+ROOT = __file__.rsplit("/tests/", 1)[0]
+sys.path.insert(0, ROOT + "/tests/support")
+import fixtures as fx  # noqa: E402
+import servers  # noqa: E402
+
+REDIS_IP = "127.0.40.5"
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                    "Referrer-Policy", "Cache-Control")
+
+
+def sl(*args, check=True, timeout=120):
+    p = subprocess.run([fx.searchlight()] + list(args), capture_output=True, text=True,
+                       timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"searchlight {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
+    return p
+
+
+class Server:
+    def __init__(self, db, port):
+        self.db, self.port = db, port
+        self.proc = subprocess.Popen([fx.searchlight(), "serve", "--db", db, "--listen",
+                                      f"127.0.0.1:{port}"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        servers.wait_port("127.0.0.1", port)
+
+    def stop(self):
+        self.proc.terminate()
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out, err
+
+
+def get(port, path, token=None, host=None, method="GET", data=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    if host:
+        req.add_header("Host", host)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), json.loads(e.read())
+
+
+class TestServe(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.db = os.path.join(cls.dir.name, "api.db")
+        with servers.Redis(REDIS_IP, 6379):
+            sl("scan", REDIS_IP, "-p", "6379,6380", "--db", cls.db, "-q", "-o", "/dev/null")
+        cls.port = fx.free_port()
+        cls.server = Server(cls.db, cls.port)
+        with open(cls.db + ".token") as f:
+            cls.token = f.read().strip()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.dir.cleanup()
+
+    def test_the_token_is_private_and_required(self):
+        mode = stat.S_IMODE(os.stat(self.db + ".token").st_mode)
+        self.assertEqual(mode, 0o600)
+        self.assertRegex(self.token, r"^[0-9a-f]{64}$")
+        for token in (None, "0" * 64, self.token[:-1]):
+            code, headers, body = get(self.port, "/api/search?q=port:6379", token)
+            self.assertEqual(code, 401)
+            self.assertIn("Bearer", headers["WWW-Authenticate"])
+            self.assertNotIn(REDIS_IP, json.dumps(body))
+            self.assertEqual(set(body), {"error"})
+
+    def test_the_host_header_must_name_this_server(self):
+        for host in ("evil.example", f"evil.example:{self.port}", f"127.0.0.2:{self.port}"):
+            code, _, body = get(self.port, "/api/scans", self.token, host=host)
+            self.assertEqual(code, 421, host)
+            self.assertNotIn("scans", body)
+        for host in (f"localhost:{self.port}", f"127.0.0.1:{self.port}"):
+            self.assertEqual(get(self.port, "/api/scans", self.token, host=host)[0], 200, host)
+
+    def test_every_answer_carries_the_security_headers(self):
+        for path, token in (("/api/search", self.token), ("/api/search", None), ("/nowhere", None),
+                            ("/healthz", None)):
+            _, headers, _ = get(self.port, path, token)
+            for h in SECURITY_HEADERS:
+                self.assertIn(h, headers, (path, h))
+            self.assertIn("frame-ancestors 'none'", headers["Content-Security-Policy"])
+            self.assertNotIn("unsafe-inline", headers["Content-Security-Policy"])
+            self.assertEqual(headers["X-Content-Type-Options"], "nosniff")
+
+    def test_endpoints_answer_in_their_shapes(self):
+        code, _, s = get(self.port, "/api/search?q=port:6379&facets=product,access", self.token)
+        self.assertEqual(code, 200)
+        self.assertEqual(set(s), {"total", "rows", "facets", "next_cursor"})
+        self.assertEqual(s["total"], 1)
+        row = s["rows"][0]
+        self.assertEqual((row["ip"], row["port"], row["protocol"], row["access"]),
+                         (REDIS_IP, 6379, "redis", "open"))
+        self.assertEqual([f["key"] for f in s["facets"]], ["product", "access"])
+        code, _, f = get(self.port, "/api/findings?q=rule:redis-no-auth", self.token)
+        self.assertEqual((code, f["total"]), (200, 1))
+        self.assertEqual(f["rows"][0]["rule"], "redis-no-auth")
+        code, _, h = get(self.port, f"/api/hosts/{REDIS_IP}", self.token)
+        self.assertEqual(code, 200)
+        self.assertEqual(h["services"][0]["port"], 6379)
+        self.assertEqual(get(self.port, "/api/hosts/10.9.9.9", self.token)[0], 404)
+        self.assertEqual(get(self.port, "/api/hosts/not-an-ip", self.token)[0], 400)
+        code, _, sc = get(self.port, "/api/scans", self.token)
+        self.assertEqual((code, len(sc["scans"])), (200, 1))
+        self.assertEqual(get(self.port, "/api/events", self.token)[2], {"events": []})
+        code, _, m = get(self.port, "/api/monitor", self.token)
+        self.assertEqual((code, set(m)), (200, {"scopes", "undelivered", "dead", "healthy"}))
+        self.assertEqual(get(self.port, "/healthz")[2], {"status": "ok"})
+        self.assertEqual(get(self.port, "/api/nothing", self.token)[0], 404)
+
+    def test_pages_follow_their_cursor(self):
+        _, _, first = get(self.port, "/api/search?limit=1", self.token)
+        self.assertEqual(first["total"], 1)
+        self.assertIsNone(first["next_cursor"])
+        _, _, none = get(self.port, "/api/search?limit=0", self.token)
+        self.assertEqual((none["rows"], none["next_cursor"]), ([], "0"))
+        _, _, page = get(self.port, f"/api/search?limit=1&cursor={none['next_cursor']}", self.token)
+        self.assertEqual(len(page["rows"]), 1)
+
+    def test_errors_are_json_with_the_column(self):
+        code, _, e = get(self.port, "/api/search?q=port:70000", self.token)
+        self.assertEqual(code, 400)
+        self.assertIn("column", e["error"])
+        self.assertEqual(get(self.port, "/api/search?limit=abc", self.token)[0], 400)
+        self.assertEqual(get(self.port, "/api/search?facets=colour", self.token)[0], 400)
+        self.assertEqual(get(self.port, "/api/events?q=colour:red", self.token)[0], 400)
+        code, _, e = get(self.port, "/api/search", self.token, method="POST", data=b"x" * 20000)
+        self.assertEqual(code, 413)
+        self.assertEqual(get(self.port, "/api/search", self.token, method="DELETE")[0], 405)
+
+    def test_a_slowloris_and_a_burst_of_garbage_do_not_starve_a_normal_client(self):
+        slow = []
+        try:
+            for _ in range(40):  # from another address: the per-address limit holds it at 16
+                s = socket.socket()
+                s.bind(("127.0.0.2", 0))
+                s.settimeout(2)
+                try:
+                    s.connect(("127.0.0.1", self.port))
+                    s.send(b"GET /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                    slow.append(s)
+                except OSError:
+                    s.close()
+            worst = 0.0
+            for i in range(1000):
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as g:
+                    g.sendall(bytes([(i * 7 + j) % 256 for j in range(64)]) + b"\r\n\r\n")
+                if i % 100 == 0:
+                    for s in slow:
+                        try:
+                            s.send(b"X")
+                        except OSError:
+                            pass
+                    t = time.time()
+                    code, _, _ = get(self.port, "/healthz")
+                    worst = max(worst, time.time() - t)
+                    self.assertEqual(code, 200)
+            self.assertLess(worst, 2.0, "a normal request waited behind the attackers")
+        finally:
+            for s in slow:
+                s.close()
+
+
+class TestServeRefusals(unittest.TestCase):
+    def test_no_clear_text_off_loopback_and_a_rotated_token(self):
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "x.db")
+            p = sl("serve", "--db", db, "--listen", "127.0.0.1:1", check=False)
+            self.assertEqual(p.returncode, 2, p.stderr)  # no database yet: refused, nothing made
+            self.assertFalse(os.path.exists(db + ".token"))
+            sl("scan", "127.0.40.9", "-p", "1", "--db", db, "-q", "-o", "/dev/null")
+            for listen in ("0.0.0.0:18999", "[::]:18999", "10.1.2.3:18999"):
+                p = sl("serve", "--db", db, "--listen", listen, check=False)
+                self.assertEqual(p.returncode, 2, listen)
+                self.assertIn("without TLS", p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+            port = fx.free_port()
+            server = Server(db, port)
+            first = server.proc.stdout.readline().strip()
+            rc, _, _ = server.stop()
+            self.assertEqual(rc, 0)
+            with open(db + ".token") as f:
+                token = f.read().strip()
+            self.assertEqual(first, f"token: {token}")  # printed on creation
+            server = Server(db, port)  # not printed again
+            self.assertEqual(get(port, "/api/scans", token)[0], 200)
+            _, out, _ = server.stop()
+            self.assertEqual(out, "")
+            rotated = sl("serve", "--db", db, "--rotate-token").stdout.strip()
+            self.assertNotEqual(rotated, token)
+            server = Server(db, port)
+            self.assertEqual(get(port, "/api/scans", token)[0], 401)
+            self.assertEqual(get(port, "/api/scans", rotated)[0], 200)
+            server.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
