@@ -18,6 +18,9 @@ using Json = nlohmann::ordered_json;
 
 constexpr size_t kIdleConnections = 8;
 constexpr size_t kDefaultLimit = 50;
+constexpr int64_t kSessionMs = 12 * 3'600'000;
+constexpr size_t kMaxSessions = 1000;
+constexpr const char* kCookie = "sl_session";
 
 const std::vector<std::pair<std::string, std::string>> kSecurityHeaders = {
     {"Content-Security-Policy",
@@ -66,6 +69,34 @@ std::string bearer(const Request& r) {
     auto h = r.header("authorization");
     if (!h || h->size() < 7 || h->compare(0, 7, "Bearer ") != 0) return "";
     return h->substr(7);
+}
+
+// The value of one cookie in a Cookie header ("a=1; sl_session=abc").
+std::string cookie(const Request& r, const std::string& name) {
+    auto h = r.header("cookie");
+    if (!h) return "";
+    size_t i = 0;
+    while (i < h->size()) {
+        while (i < h->size() && (*h)[i] == ' ') ++i;
+        size_t end = h->find(';', i);
+        if (end == std::string::npos) end = h->size();
+        std::string pair = h->substr(i, end - i);
+        size_t eq = pair.find('=');
+        if (eq != std::string::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+        i = end + 1;
+    }
+    return "";
+}
+
+Result<Json> json_body(const Request& r) {
+    Json j = Json::parse(r.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return make_error("the body must be a JSON object");
+    return j;
+}
+
+std::string text_field(const Json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace
@@ -121,12 +152,18 @@ Response Api::handle(const Request& r) {
         out = error(421, "this server does not answer to that Host");
     } else if (r.path == "/healthz") {
         out = r.method == "GET" ? json(200, {{"status", "ok"}}) : error(405, "GET only");
+    } else if (r.path == "/api/session" && r.method == "POST") {
+        out = origin_allowed(r, Caller::kSession) ? open_session(r)
+                                                  : error(403, "a request from another site");
     } else if (r.path.rfind("/api/", 0) == 0 || r.path == "/api") {
-        if (!token_matches(options_.token, bearer(r))) {
+        Caller c = caller(r);
+        if (c == Caller::kNobody) {
             out = error(401, "a bearer token is required (Authorization: Bearer <token>)");
             out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"searchlight\"");
+        } else if (r.method != "GET" && !origin_allowed(r, c)) {
+            out = error(403, "a state change from another site (Origin) is refused");
         } else {
-            out = route(r);
+            out = route(r, c);
         }
     } else {
         out = error(404, "not found");
@@ -135,7 +172,95 @@ Response Api::handle(const Request& r) {
     return out;
 }
 
-Response Api::route(const Request& r) {
+Api::Caller Api::caller(const Request& r) {
+    if (token_matches(options_.token, bearer(r))) return Caller::kToken;
+    std::string id = cookie(r, kCookie);
+    if (id.empty()) return Caller::kNobody;
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return Caller::kNobody;
+    if (it->second < unix_ms()) {
+        sessions_.erase(it);
+        return Caller::kNobody;
+    }
+    return Caller::kSession;
+}
+
+bool Api::origin_allowed(const Request& r, Caller c) const {
+    auto origin = r.header("origin");
+    if (!origin) return c == Caller::kToken;  // a script with the token, not a browser page
+    std::string scheme = options_.tls ? "https://" : "http://";
+    for (const auto& h : options_.hosts)
+        if (*origin == scheme + h) return true;
+    return false;
+}
+
+Response Api::open_session(const Request& r) {
+    auto body = json_body(r);
+    if (!body) return error(400, body.error().message);
+    if (!token_matches(options_.token, text_field(*body, "token")))
+        return error(401, "that is not the token");
+    auto id = fresh_secret();
+    if (!id) return error(500, id.error().message);
+    int64_t now = unix_ms();
+    {
+        std::lock_guard lock(mu_);
+        for (auto it = sessions_.begin(); it != sessions_.end();)
+            it = it->second < now ? sessions_.erase(it) : std::next(it);
+        if (sessions_.size() >= kMaxSessions) sessions_.erase(sessions_.begin());
+        sessions_[*id] = now + kSessionMs;
+    }
+    Response out = json(200, {{"expires_at", rfc3339_ms(now + kSessionMs)}});
+    out.headers.emplace_back(
+        "Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", kCookie,
+                                  *id, kSessionMs / 1000, options_.tls ? "; Secure" : ""));
+    return out;
+}
+
+Response Api::close_session(const Request& r) {
+    {
+        std::lock_guard lock(mu_);
+        sessions_.erase(cookie(r, kCookie));
+    }
+    Response out = json(200, {{"closed", true}});
+    out.headers.emplace_back("Set-Cookie", fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; "
+                                                       "Max-Age=0{}",
+                                                       kCookie, options_.tls ? "; Secure" : ""));
+    return out;
+}
+
+Response Api::change_finding(const Request& r, const std::string& ref) {
+    auto body = json_body(r);
+    if (!body) return error(400, body.error().message);
+    std::string action = text_field(*body, "action"), reason = text_field(*body, "reason");
+    if (action == "acknowledge") action = "ack";
+    if (action != "ack" && action != "accept" && action != "reopen")
+        return error(400, "action is acknowledge, accept or reopen");
+    if (action == "accept" && reason.empty())
+        return error(400, "accept needs a reason: why the risk is accepted");
+    std::optional<int64_t> until;
+    if (std::string u = text_field(*body, "until"); !u.empty()) {
+        auto t = parse_rfc3339(u);
+        if (!t) return error(400, "until is a date such as 2027-01-31");
+        until = *t * 1000;
+    }
+    std::string by = text_field(*body, "by");
+    if (by.empty()) by = "api";
+    if (by.size() > 100 || reason.size() > 1000) return error(400, "by or reason is too long");
+    auto db = store::Store::open(options_.db_path, store::OpenMode::kReadWrite);
+    if (!db) return error(503, db.error().message);
+    auto to = store::change_finding(*db, ref, action, reason, until, by, unix_ms());
+    if (!to) {
+        bool missing = to.error().message.find("no finding") != std::string::npos;
+        return error(missing ? 404 : 409, to.error().message);
+    }
+    return json(200, {{"finding", ref}, {"status", *to}, {"by", by}});
+}
+
+Response Api::route(const Request& r, Caller) {
+    if (r.path == "/api/session" && r.method == "DELETE") return close_session(r);
+    if (r.method == "POST" && r.path.rfind("/api/findings/", 0) == 0)
+        return change_finding(r, r.path.substr(14));
     if (r.method != "GET") return error(405, "GET only here");
     if (r.path == "/api/search") return search(r, false);
     if (r.path == "/api/findings") return search(r, true);

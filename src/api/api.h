@@ -5,6 +5,7 @@
 // Stored values are returned as JSON strings: the UI renders them as text.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -20,6 +21,7 @@ struct ApiOptions {
     std::string db_path;
     std::string token;
     std::set<std::string> hosts;  // Host header values served ("127.0.0.1:8470", ...)
+    bool tls = false;             // the session cookie is Secure, origins are https://
 };
 
 // The Host values a server listening on address:port answers to: the address itself, and for
@@ -32,7 +34,16 @@ class Api {
     Response handle(const Request& r);
 
   private:
-    Response route(const Request& r);
+    // Who is asking: the bearer token, or a session cookie that the token opened.
+    enum class Caller { kNobody, kToken, kSession };
+    Caller caller(const Request& r);
+    // A state change from a browser must come from a page of ours (CSRF): an Origin header, when
+    // present, must name a host served; a session (cookie) must send one.
+    bool origin_allowed(const Request& r, Caller c) const;
+    Response route(const Request& r, Caller c);
+    Response open_session(const Request& r);
+    Response close_session(const Request& r);
+    Response change_finding(const Request& r, const std::string& ref);
     Response search(const Request& r, bool findings);
     Response host(const Request& r, const std::string& ip);
     Response scans(const Request& r);
@@ -47,6 +58,7 @@ class Api {
     ApiOptions options_;
     std::mutex mu_;
     std::vector<store::Store> idle_;
+    std::map<std::string, int64_t> sessions_;  // cookie value -> expiry (Unix ms)
 };
 
 }  // namespace sl::api

@@ -18,13 +18,17 @@ namespace {
 
 constexpr size_t kTokenBytes = 32;
 
-Result<std::string> fresh_value() {
+}  // namespace
+
+Result<std::string> fresh_secret() {
     unsigned char raw[kTokenBytes];
     if (RAND_bytes(raw, sizeof raw) != 1) return make_error("cannot draw random bytes for a token");
     std::string hex;
     for (unsigned char b : raw) hex += fmt::format("{:02x}", b);
     return hex;
 }
+
+namespace {
 
 Status write_file(const std::string& path, const std::string& value, int extra_flags) {
     net::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | extra_flags, 0600));
@@ -70,7 +74,7 @@ Result<Token> ensure_token(const std::string& db_path) {
         if (!v) return v.error();
         return Token{*v, false};
     }
-    auto v = fresh_value();
+    auto v = fresh_secret();
     if (!v) return v.error();
     if (auto s = write_file(path, *v, O_EXCL); !s) return s.error();
     return Token{*v, true};
@@ -78,7 +82,7 @@ Result<Token> ensure_token(const std::string& db_path) {
 
 Result<Token> rotate_token(const std::string& db_path) {
     std::string path = token_path(db_path), tmp = path + ".new";
-    auto v = fresh_value();
+    auto v = fresh_secret();
     if (!v) return v.error();
     ::unlink(tmp.c_str());
     if (auto s = write_file(tmp, *v, O_EXCL); !s) return s.error();

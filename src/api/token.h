@@ -19,6 +19,8 @@ std::string token_path(const std::string& db_path);
 // may read, is refused (one line: what and where).
 Result<Token> ensure_token(const std::string& db_path);
 Result<Token> rotate_token(const std::string& db_path);
+// 32 random bytes as hex (a token, a session).
+Result<std::string> fresh_secret();
 bool token_matches(const std::string& expected, const std::string& given);
 
 }  // namespace sl::api

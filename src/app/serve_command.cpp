@@ -147,7 +147,8 @@ int run_serve(const ServeArgs& a) {
     sigaddset(&mask, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     net::UniqueFd signal_fd(::signalfd(-1, &mask, SFD_CLOEXEC));
-    api::Api handler({*path, token->value, api::served_hosts(listen->address, listen->port)});
+    api::Api handler({*path, token->value, api::served_hosts(listen->address, listen->port),
+                      !o.tls_cert_pem.empty()});
     auto server =
         api::HttpServer::start(o, [&](const api::Request& r) { return handler.handle(r); });
     if (!server) {

@@ -48,12 +48,16 @@ class Server:
         return self.proc.returncode, out, err
 
 
-def get(port, path, token=None, host=None, method="GET", data=None):
+def get(port, path, token=None, host=None, method="GET", data=None, headers=None):
+    if isinstance(data, dict):
+        data = json.dumps(data).encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data)
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     if host:
         req.add_header("Host", host)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, dict(r.headers), json.loads(r.read())
@@ -183,6 +187,79 @@ class TestServe(unittest.TestCase):
         finally:
             for s in slow:
                 s.close()
+
+
+class TestWorkflow(unittest.TestCase):
+    """Acknowledge, accept and reopen over the API, with who and when; sessions and CSRF."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.db = os.path.join(self.dir.name, "wf.db")
+        with servers.Redis("127.0.40.6", 6379):
+            sl("scan", "127.0.40.6", "-p", "6379", "--db", self.db, "-q", "-o", "/dev/null")
+        self.port = fx.free_port()
+        self.server = Server(self.db, self.port)
+        with open(self.db + ".token") as f:
+            self.token = f.read().strip()
+        _, _, f = get(self.port, "/api/findings?q=rule:redis-no-auth", self.token)
+        self.finding = str(f["rows"][0]["id"])
+        self.origin = {"Origin": f"http://127.0.0.1:{self.port}"}
+
+    def tearDown(self):
+        self.server.stop()
+        self.dir.cleanup()
+
+    def post(self, body, token=None, headers=None, ref=None):
+        return get(self.port, f"/api/findings/{ref or self.finding}", token, method="POST",
+                   data=body, headers=headers)
+
+    def test_acknowledge_accept_reopen_with_who_and_why(self):
+        code, _, r = self.post({"action": "acknowledge", "by": "alice", "reason": "SEC-981"},
+                               self.token)
+        self.assertEqual((code, r["status"], r["by"]), (200, "acknowledged", "alice"))
+        self.assertEqual(self.post({"action": "acknowledge"}, self.token)[0], 409)
+        self.assertEqual(self.post({"action": "accept"}, self.token)[0], 400)  # no reason
+        code, _, r = self.post({"action": "accept", "reason": "lab box", "until": "2099-01-31"},
+                               self.token)
+        self.assertEqual((code, r["status"]), (200, "accepted"))
+        self.assertEqual(self.post({"action": "reopen"}, self.token)[2]["status"], "open")
+        self.assertEqual(self.post({"action": "acknowledge"}, self.token, ref="99999")[0], 404)
+        self.assertEqual(self.post({"action": "explode"}, self.token)[0], 400)
+        self.assertEqual(get(self.port, f"/api/findings/{self.finding}", self.token,
+                             method="POST", data=b"not json")[0], 400)
+        host = json.loads(sl("host", "127.0.40.6", "--db", self.db, "--format", "json").stdout)
+        changes = [(c["actor"], c["to"]) for c in host["services"][0]["findings"][0]["changes"]]
+        self.assertIn(("alice", "acknowledged"), changes)
+
+    def test_a_state_change_from_another_site_is_refused(self):
+        code, _, _ = self.post({"action": "acknowledge"}, self.token,
+                               {"Origin": "http://evil.example"})
+        self.assertEqual(code, 403)
+        code, _, _ = self.post({"action": "acknowledge"}, self.token, self.origin)
+        self.assertEqual(code, 200)
+
+    def test_a_session_cookie_opened_by_the_token(self):
+        self.assertEqual(get(self.port, "/api/session", method="POST", data={"token": "0" * 64},
+                             headers=self.origin)[0], 401)
+        self.assertEqual(get(self.port, "/api/session", method="POST",
+                             data={"token": self.token},
+                             headers={"Origin": "http://evil.example"})[0], 403)
+        code, headers, _ = get(self.port, "/api/session", method="POST",
+                               data={"token": self.token}, headers=self.origin)
+        self.assertEqual(code, 200)
+        set_cookie = headers["Set-Cookie"]
+        for attribute in ("HttpOnly", "SameSite=Strict", "Path=/"):
+            self.assertIn(attribute, set_cookie)
+        self.assertNotIn("Secure", set_cookie)  # plain HTTP on loopback; Secure under TLS
+        jar = {"Cookie": set_cookie.split(";")[0]}
+        self.assertEqual(get(self.port, "/api/scans", headers=jar)[0], 200)
+        # with a cookie, a state change needs our Origin (a form on another site sends none)
+        self.assertEqual(self.post({"action": "acknowledge"}, headers=jar)[0], 403)
+        self.assertEqual(self.post({"action": "acknowledge"}, headers={**jar, **self.origin})[0],
+                         200)
+        self.assertEqual(get(self.port, "/api/session", method="DELETE",
+                             headers={**jar, **self.origin})[0], 200)
+        self.assertEqual(get(self.port, "/api/scans", headers=jar)[0], 401)
 
 
 class TestServeRefusals(unittest.TestCase):
