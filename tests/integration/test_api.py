@@ -16,10 +16,32 @@ import unittest
 import urllib.error
 import urllib.request
 
+import jsonschema
+
 ROOT = __file__.rsplit("/tests/", 1)[0]
 sys.path.insert(0, ROOT + "/tests/support")
 import fixtures as fx  # noqa: E402
 import servers  # noqa: E402
+
+OPENAPI = os.path.join(ROOT, "docs", "openapi.json")
+with open(OPENAPI) as f:
+    SPEC = json.load(f)
+CHECKED = set()  # (path template, method) pairs checked against the spec in this run
+
+
+def pointer(*parts):
+    return "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def conforms(test, template, method, status, body):
+    """The body is what docs/openapi.json says this endpoint answers with this status."""
+    responses = SPEC["paths"][template][method.lower()]["responses"]
+    test.assertIn(str(status), responses, (template, method, status))
+    schema = dict(SPEC)
+    schema["$ref"] = "#/" + pointer("paths", template, method.lower(), "responses", str(status),
+                                   "content", "application/json", "schema")
+    jsonschema.Draft202012Validator(schema).validate(body)
+    CHECKED.add((template, method.lower()))
 
 REDIS_IP = "127.0.40.5"
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
@@ -114,6 +136,9 @@ class TestServe(unittest.TestCase):
     def test_endpoints_answer_in_their_shapes(self):
         code, _, s = get(self.port, "/api/search?q=port:6379&facets=product,access", self.token)
         self.assertEqual(code, 200)
+        conforms(self, "/api/search", "GET", code, s)
+        for row in s["rows"]:
+            jsonschema.Draft202012Validator({**SPEC, "$ref": "#/components/schemas/Service"}).validate(row)
         self.assertEqual(set(s), {"total", "rows", "facets", "next_cursor"})
         self.assertEqual(s["total"], 1)
         row = s["rows"][0]
@@ -122,18 +147,34 @@ class TestServe(unittest.TestCase):
         self.assertEqual([f["key"] for f in s["facets"]], ["product", "access"])
         code, _, f = get(self.port, "/api/findings?q=rule:redis-no-auth", self.token)
         self.assertEqual((code, f["total"]), (200, 1))
+        conforms(self, "/api/findings", "GET", code, f)
+        jsonschema.Draft202012Validator({**SPEC, "$ref": "#/components/schemas/Finding"}).validate(
+            f["rows"][0])
         self.assertEqual(f["rows"][0]["rule"], "redis-no-auth")
         code, _, h = get(self.port, f"/api/hosts/{REDIS_IP}", self.token)
         self.assertEqual(code, 200)
+        conforms(self, "/api/hosts/{ip}", "GET", code, h)
+        code, _, e = get(self.port, "/api/hosts/10.9.9.9", self.token)
+        conforms(self, "/api/hosts/{ip}", "GET", code, e)
         self.assertEqual(h["services"][0]["port"], 6379)
         self.assertEqual(get(self.port, "/api/hosts/10.9.9.9", self.token)[0], 404)
         self.assertEqual(get(self.port, "/api/hosts/not-an-ip", self.token)[0], 400)
         code, _, sc = get(self.port, "/api/scans", self.token)
         self.assertEqual((code, len(sc["scans"])), (200, 1))
-        self.assertEqual(get(self.port, "/api/events", self.token)[2], {"events": []})
+        conforms(self, "/api/scans", "GET", code, sc)
+        code, _, ev = get(self.port, "/api/events", self.token)
+        self.assertEqual(ev, {"events": []})
+        conforms(self, "/api/events", "GET", code, ev)
         code, _, m = get(self.port, "/api/monitor", self.token)
         self.assertEqual((code, set(m)), (200, {"scopes", "undelivered", "dead", "healthy"}))
-        self.assertEqual(get(self.port, "/healthz")[2], {"status": "ok"})
+        conforms(self, "/api/monitor", "GET", code, m)
+        code, _, hz = get(self.port, "/healthz")
+        self.assertEqual(hz, {"status": "ok"})
+        conforms(self, "/healthz", "GET", code, hz)
+        code, _, e = get(self.port, "/api/search?q=port:70000", self.token)
+        conforms(self, "/api/search", "GET", code, e)
+        code, _, e = get(self.port, "/api/search")
+        conforms(self, "/api/search", "GET", code, e)
         self.assertEqual(get(self.port, "/api/nothing", self.token)[0], 404)
 
     def test_pages_follow_their_cursor(self):
@@ -217,6 +258,9 @@ class TestWorkflow(unittest.TestCase):
         code, _, r = self.post({"action": "acknowledge", "by": "alice", "reason": "SEC-981"},
                                self.token)
         self.assertEqual((code, r["status"], r["by"]), (200, "acknowledged", "alice"))
+        conforms(self, "/api/findings/{id}", "POST", code, r)
+        code, _, e = self.post({"action": "acknowledge"}, self.token)
+        conforms(self, "/api/findings/{id}", "POST", code, e)
         self.assertEqual(self.post({"action": "acknowledge"}, self.token)[0], 409)
         self.assertEqual(self.post({"action": "accept"}, self.token)[0], 400)  # no reason
         code, _, r = self.post({"action": "accept", "reason": "lab box", "until": "2099-01-31"},
@@ -244,9 +288,10 @@ class TestWorkflow(unittest.TestCase):
         self.assertEqual(get(self.port, "/api/session", method="POST",
                              data={"token": self.token},
                              headers={"Origin": "http://evil.example"})[0], 403)
-        code, headers, _ = get(self.port, "/api/session", method="POST",
-                               data={"token": self.token}, headers=self.origin)
+        code, headers, opened = get(self.port, "/api/session", method="POST",
+                                    data={"token": self.token}, headers=self.origin)
         self.assertEqual(code, 200)
+        conforms(self, "/api/session", "POST", code, opened)
         set_cookie = headers["Set-Cookie"]
         for attribute in ("HttpOnly", "SameSite=Strict", "Path=/"):
             self.assertIn(attribute, set_cookie)
@@ -257,8 +302,10 @@ class TestWorkflow(unittest.TestCase):
         self.assertEqual(self.post({"action": "acknowledge"}, headers=jar)[0], 403)
         self.assertEqual(self.post({"action": "acknowledge"}, headers={**jar, **self.origin})[0],
                          200)
-        self.assertEqual(get(self.port, "/api/session", method="DELETE",
-                             headers={**jar, **self.origin})[0], 200)
+        code, _, closed = get(self.port, "/api/session", method="DELETE",
+                              headers={**jar, **self.origin})
+        self.assertEqual(code, 200)
+        conforms(self, "/api/session", "DELETE", code, closed)
         self.assertEqual(get(self.port, "/api/scans", headers=jar)[0], 401)
 
 
@@ -293,6 +340,17 @@ class TestServeRefusals(unittest.TestCase):
             self.assertEqual(get(port, "/api/scans", token)[0], 401)
             self.assertEqual(get(port, "/api/scans", rotated)[0], 200)
             server.stop()
+
+
+class TestZOpenApi(unittest.TestCase):
+    """Runs last (unittest sorts classes by name): every operation in docs/openapi.json was
+    checked against a real answer above, so the file cannot drift from the server."""
+
+    def test_every_documented_operation_was_checked(self):
+        documented = {(p, m) for p, ops in SPEC["paths"].items() for m in ops}
+        self.assertEqual(documented - CHECKED, set())
+        self.assertEqual(SPEC["openapi"], "3.1.0")
+        jsonschema.Draft202012Validator.check_schema(SPEC["components"]["schemas"]["Page"])
 
 
 if __name__ == "__main__":
