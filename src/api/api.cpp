@@ -267,6 +267,7 @@ Response Api::route(const Request& r, Caller) {
     if (r.path == "/api/scans") return scans(r);
     if (r.path == "/api/events") return events(r);
     if (r.path == "/api/monitor") return monitor(r);
+    if (r.path == "/api/stats") return stats(r);
     if (r.path.rfind("/api/hosts/", 0) == 0) return host(r, r.path.substr(11));
     return error(404, "no such endpoint");
 }
@@ -339,6 +340,17 @@ Response Api::events(const Request& r) {
     auto list = monitor::list_events((*lease).db(), *filter);
     if (!list) return error(500, list.error().message);
     return json(200, {{"events", *list}});
+}
+
+Response Api::stats(const Request& r) {
+    auto days = number_arg(r, "days", 30, 366);
+    if (!days || *days == 0) return error(400, "days must be a whole number from 1 to 366");
+    auto db = take();
+    if (!db) return error(503, db.error().message);
+    Lease lease(*this, std::move(*db));
+    auto s = monitor::exposure_stats((*lease).db(), unix_ms(), static_cast<int>(*days));
+    if (!s) return error(500, s.error().message);
+    return json(200, *s);
 }
 
 Response Api::monitor(const Request&) {

@@ -49,6 +49,7 @@ class Api {
     Response scans(const Request& r);
     Response events(const Request& r);
     Response monitor(const Request& r);
+    Response stats(const Request& r);
 
     // Read-only connections, kept for reuse (each request takes one, then gives it back).
     class Lease;

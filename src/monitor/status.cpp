@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/clock.h"
 #include "core/duration.h"
 #include "core/text.h"
@@ -146,7 +148,94 @@ std::vector<std::string> split(std::string_view v, char sep) {
     return out;
 }
 
+constexpr const char* kSeverities[] = {"info", "low", "medium", "high", "critical"};
+constexpr int64_t kStatsDayMs = 86'400'000;
+constexpr int64_t kMaxStatValues = 100'000;
+
+// count, median, p90 and max of a query's first column (seconds), at most kMaxStatValues rows.
+Result<Json> spread(Connection& db, const std::string& sql, const std::vector<store::SqlValue>& p) {
+    auto st = db.prepare(sql);
+    if (!st) return st.error();
+    std::vector<store::SqlValue> params = p;
+    params.emplace_back(kMaxStatValues);
+    st->bind_all(params);
+    std::vector<int64_t> v;
+    while (true) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        v.push_back(st->integer(0));
+    }
+    std::sort(v.begin(), v.end());
+    auto at = [&](double q) {
+        return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+    };
+    if (v.empty())
+        return Json{{"count", 0}, {"median", nullptr}, {"p90", nullptr}, {"max", nullptr}};
+    return Json{{"count", v.size()}, {"median", at(0.5)}, {"p90", at(0.9)}, {"max", v.back()}};
+}
+
+Result<Json> by_severity(Connection& db, int64_t at_ms, bool now) {
+    auto st = db.prepare(
+        now ? "SELECT severity, count(*) FROM findings WHERE status IN ('open', 'acknowledged') "
+              "GROUP BY severity"
+            : "SELECT severity, count(*) FROM findings WHERE first_seen <= ?1 AND (resolved_at "
+              "IS NULL OR resolved_at > ?1) AND status != 'accepted' GROUP BY severity");
+    if (!st) return st.error();
+    if (now)
+        st->bind_all({});
+    else
+        st->bind_all({at_ms});
+    Json out = Json::object();
+    for (const char* s : kSeverities) out[s] = 0;
+    while (true) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        if (out.contains(st->text(0))) out[st->text(0)] = st->integer(1);
+    }
+    return out;
+}
+
 }  // namespace
+
+Result<Json> exposure_stats(Connection& db, int64_t now, int days) {
+    Json out;
+    auto current = by_severity(db, now, true);
+    if (!current) return current.error();
+    out["open_by_severity"] = *current;
+    Json series = Json::array();
+    int64_t today_end = (now / kStatsDayMs + 1) * kStatsDayMs - 1;
+    for (int d = days - 1; d >= 0; --d) {
+        int64_t end = std::min(now, today_end - d * kStatsDayMs);
+        auto counts = by_severity(db, end, false);
+        if (!counts) return counts.error();
+        Json day = {{"day", rfc3339_ms(end).substr(0, 10)}};
+        for (const auto& [k, v] : counts->items()) day[k] = v;
+        series.push_back(day);
+    }
+    out["open_over_time"] = series;
+    auto ttd = spread(db,
+                      "SELECT json_extract(body, '$.time_to_detect_s') AS t FROM events WHERE "
+                      "event IN ('new_exposure', 'exposure_reopened') AND t IS NOT NULL AND (held "
+                      "IS NULL OR held NOT LIKE 're-probe%') LIMIT ?",
+                      {});
+    if (!ttd) return ttd.error();
+    out["time_to_detect_s"] = *ttd;
+    auto resolved = spread(db,
+                           "SELECT (resolved_at - first_seen) / 1000 FROM findings WHERE status = "
+                           "'resolved' AND resolved_at IS NOT NULL LIMIT ?",
+                           {});
+    if (!resolved) return resolved.error();
+    auto open = spread(db,
+                       "SELECT (? - first_seen) / 1000 FROM findings WHERE status IN ('open', "
+                       "'acknowledged') LIMIT ?",
+                       {now});
+    if (!open) return open.error();
+    out["exposure_window_s"] = {{"resolved", *resolved}, {"open", *open}};
+    out["generated_at"] = rfc3339_ms(now);
+    return out;
+}
 
 Result<Json> monitor_status(Connection& db, const MonitorConfig* config, int64_t now) {
     Json out;

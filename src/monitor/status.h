@@ -19,6 +19,12 @@ namespace sl::monitor {
 // healthy is false when a scope is overdue or a message is dead (exit code 4).
 Result<Json> monitor_status(store::Connection& db, const MonitorConfig* config, int64_t now_ms);
 
+// The dashboard's figures (GET /api/stats): open findings by severity now and at the end of each
+// of the last `days` days (UTC; a finding counts from its first sighting to its latest
+// resolution, so a finding that was resolved and reopened counts as open in between), the
+// monitor's time to detect, and exposure windows of resolved and still-open findings.
+Result<Json> exposure_stats(store::Connection& db, int64_t now_ms, int days);
+
 struct EventFilter {
     std::set<std::string> events, scopes, rules;
     std::string ip;

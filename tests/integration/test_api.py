@@ -168,6 +168,13 @@ class TestServe(unittest.TestCase):
         code, _, m = get(self.port, "/api/monitor", self.token)
         self.assertEqual((code, set(m)), (200, {"scopes", "undelivered", "dead", "healthy"}))
         conforms(self, "/api/monitor", "GET", code, m)
+        code, _, st = get(self.port, "/api/stats?days=7", self.token)
+        self.assertEqual((code, len(st["open_over_time"])), (200, 7))
+        self.assertEqual(st["open_by_severity"]["medium"], 1)  # redis-no-auth
+        self.assertEqual(st["open_over_time"][-1]["medium"], 1)
+        self.assertEqual(st["exposure_window_s"]["open"]["count"], 1)
+        conforms(self, "/api/stats", "GET", code, st)
+        self.assertEqual(get(self.port, "/api/stats?days=0", self.token)[0], 400)
         code, _, hz = get(self.port, "/healthz")
         self.assertEqual(hz, {"status": "ok"})
         conforms(self, "/healthz", "GET", code, hz)
