@@ -21,6 +21,7 @@ constexpr size_t kDefaultLimit = 50;
 constexpr int64_t kSessionMs = 12 * 3'600'000;
 constexpr size_t kMaxSessions = 1000;
 constexpr const char* kCookie = "sl_session";
+constexpr size_t kMaxBulk = 500;
 
 const std::vector<std::pair<std::string, std::string>> kSecurityHeaders = {
     {"Content-Security-Policy",
@@ -229,6 +230,29 @@ Response Api::close_session(const Request& r) {
     return out;
 }
 
+// Several findings at once: {"ids": [...], "action": ...}; each answered on its own.
+Response Api::change_findings(const Request& r) {
+    auto body = json_body(r);
+    if (!body) return error(400, body.error().message);
+    auto ids = body->find("ids");
+    if (ids == body->end() || !ids->is_array() || ids->empty() || ids->size() > kMaxBulk)
+        return error(400, fmt::format("ids must be a list of 1 to {} finding ids", kMaxBulk));
+    Json results = Json::array();
+    for (const auto& id : *ids) {
+        std::string ref = id.is_string()           ? id.get<std::string>()
+                          : id.is_number_integer() ? std::to_string(id.get<int64_t>())
+                                                   : std::string();
+        Request one = r;
+        Json single = *body;
+        single.erase("ids");
+        one.body = single.dump();
+        Response answer = change_finding(one, ref);
+        Json j = Json::parse(answer.body, nullptr, false);
+        results.push_back({{"finding", ref}, {"code", answer.status}, {"answer", j}});
+    }
+    return json(200, {{"results", results}});
+}
+
 Response Api::change_finding(const Request& r, const std::string& ref) {
     auto body = json_body(r);
     if (!body) return error(400, body.error().message);
@@ -259,6 +283,7 @@ Response Api::change_finding(const Request& r, const std::string& ref) {
 
 Response Api::route(const Request& r, Caller) {
     if (r.path == "/api/session" && r.method == "DELETE") return close_session(r);
+    if (r.method == "POST" && r.path == "/api/findings") return change_findings(r);
     if (r.method == "POST" && r.path.rfind("/api/findings/", 0) == 0)
         return change_finding(r, r.path.substr(14));
     if (r.method != "GET") return error(405, "GET only here");

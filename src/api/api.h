@@ -44,6 +44,7 @@ class Api {
     Response open_session(const Request& r);
     Response close_session(const Request& r);
     Response change_finding(const Request& r, const std::string& ref);
+    Response change_findings(const Request& r);
     Response search(const Request& r, bool findings);
     Response host(const Request& r, const std::string& ip);
     Response scans(const Request& r);

@@ -274,6 +274,16 @@ class TestWorkflow(unittest.TestCase):
                                self.token)
         self.assertEqual((code, r["status"]), (200, "accepted"))
         self.assertEqual(self.post({"action": "reopen"}, self.token)[2]["status"], "open")
+        code, _, bulk = get(self.port, "/api/findings", self.token, method="POST",
+                            data={"ids": [self.finding, "99999"], "action": "acknowledge",
+                                  "by": "bob"})
+        self.assertEqual(code, 200)
+        conforms(self, "/api/findings", "POST", code, bulk)
+        self.assertEqual([(x["finding"], x["code"]) for x in bulk["results"]],
+                         [(self.finding, 200), ("99999", 404)])
+        self.assertEqual(get(self.port, "/api/findings", self.token, method="POST",
+                             data={"ids": [], "action": "reopen"})[0], 400)
+        self.assertEqual(self.post({"action": "reopen"}, self.token)[2]["status"], "open")
         self.assertEqual(self.post({"action": "acknowledge"}, self.token, ref="99999")[0], 404)
         self.assertEqual(self.post({"action": "explode"}, self.token)[0], 400)
         self.assertEqual(get(self.port, f"/api/findings/{self.finding}", self.token,
