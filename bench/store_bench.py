@@ -167,4 +167,5 @@ def main():
           f"for {ndjson / 2**20:,.0f} MiB of NDJSON; services|observations = {obs}")
     questions(db, files[-1])
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The API under load (issue 13): wrk (Debian) against /api/search on a store of SERVICES
+# synthetic services (one scan, bench/store_bench.py's records), at 64 connections for DURATION
+# seconds per question, printing requests/s and p50/p99 latency beside the same question asked
+# through `searchlight search` (a process per question, what a script would otherwise do). The
+# goal is p99 under 100 ms for indexed questions. Figures only; it never passes or fails.
+# Settings: SERVICES (1000000), DURATION (20). Traffic goes only to 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup
+scripts/build release >/dev/null
+exec /usr/bin/python3 bench/api_bench.py build/release/src/app/searchlight

@@ -1,0 +1,88 @@
+"""bench/api.sh: a store of SERVICES services made from bench/store_bench.py's records, then
+wrk against `searchlight serve` for a few indexed questions, beside `searchlight search`."""
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SL = os.path.abspath(sys.argv[1])
+SERVICES = int(os.environ.get("SERVICES", "1000000"))
+DURATION = int(os.environ.get("DURATION", "20"))
+WORK = tempfile.mkdtemp(prefix="sl_api_bench_")
+sys.argv = [sys.argv[0], SL, WORK, str(SERVICES), str(SERVICES)]
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "support"))
+import fixtures as fx  # noqa: E402
+import store_bench  # noqa: E402
+
+QUESTIONS = ["port:6379", "product:redis access:open", "net:10.17.0.0/16", "port:9200 -access:auth_required"]
+
+
+def make_store():
+    path = os.path.join(WORK, "scan.ndjson")
+    scan_id, t = "01900000-0000-7000-8000-000000000001", "2026-11-01T02:00:00.000Z"
+    with open(path, "w") as f:
+        for h in range(SERVICES):
+            f.write(store_bench.record(store_bench.new_service(h), scan_id, t))
+        f.write(f'{{"type":"summary","scan_id":"{scan_id}","time":"{t}","interrupted":true}}\n')
+    db = os.path.join(WORK, "api.db")
+    started = time.time()
+    subprocess.run([SL, "import", path, "--db", db], check=True, capture_output=True)
+    os.unlink(path)
+    return db, time.time() - started
+
+
+def wrk(url, token, port):
+    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{DURATION}s", "--latency", "--timeout", "5s",
+                          "-H", f"Authorization: Bearer {token}", "-H", f"Host: 127.0.0.1:{port}",
+                          url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    def pct(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, pct(50), pct(99), int(non2xx.group(1)) if non2xx else 0
+
+
+def cli(db, q):
+    times = []
+    for _ in range(10):
+        t = time.perf_counter()
+        subprocess.run([SL, "search", q, "--db", db, "--format", "json", "--limit", "50"],
+                       check=True, capture_output=True)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def main():
+    db, took = make_store()
+    print(f"store: {SERVICES} services imported in {took:.0f} s ({db})")
+    port = fx.free_port()
+    server = subprocess.Popen([SL, "serve", "--db", db, "--listen", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import servers  # noqa: E402
+        servers.wait_port("127.0.0.1", port)
+        with open(db + ".token") as f:
+            token = f.read().strip()
+        print(f"\n{'question':<36} {'API req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+              f" {'CLI p50 ms':>11}")
+        for q in QUESTIONS:
+            url = f"http://127.0.0.1:{port}/api/search?limit=50&q=" + q.replace(" ", "%20").replace(":", "%3A").replace("/", "%2F")
+            rps, p50, p99, bad = wrk(url, token, port)
+            print(f"{q:<36} {rps:>10.0f} {p50:>8.1f} {p99:>8.1f} {bad:>7} {cli(db, q):>11.1f}",
+                  flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(WORK, ignore_errors=True)
+    print(f"\n64 connections, {DURATION} s per question, 2 wrk threads; the server has 2 threads.")
+
+
+main()
