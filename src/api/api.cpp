@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "api/assets.h"
 #include "api/token.h"
 #include "core/clock.h"
 #include "monitor/status.h"
@@ -167,10 +168,21 @@ Response Api::handle(const Request& r) {
             out = route(r, c);
         }
     } else {
-        out = error(404, "not found");
+        out = asset(r);
     }
     for (const auto& h : kSecurityHeaders) out.headers.push_back(h);
     return out;
+}
+
+// The UI's files, compiled in (assets.h); "/" is index.html. Needs no token: it holds no data.
+Response Api::asset(const Request& r) const {
+    std::string path = r.path == "/" ? "/index.html" : r.path;
+    for (const auto& a : assets())
+        if (a.path == path) {
+            if (r.method != "GET") return error(405, "GET only");
+            return {200, std::string(a.content_type), std::string(a.body), {}};
+        }
+    return error(404, "not found");
 }
 
 Api::Caller Api::caller(const Request& r) {

@@ -41,6 +41,7 @@ class Api {
     // present, must name a host served; a session (cookie) must send one.
     bool origin_allowed(const Request& r, Caller c) const;
     Response route(const Request& r, Caller c);
+    Response asset(const Request& r) const;
     Response open_session(const Request& r);
     Response close_session(const Request& r);
     Response change_finding(const Request& r, const std::string& ref);
