@@ -108,9 +108,7 @@ std::set<std::string> served_hosts(const IpAddr& address, uint16_t port) {
     std::string p = std::to_string(port);
     std::string a = address.to_string();
     out.insert(address.family == Family::kV6 ? "[" + a + "]:" + p : a + ":" + p);
-    bool loopback =
-        address.family == Family::kV4 ? (address.value >> 24) == 127 : address.value == 1;
-    if (loopback) {
+    if (is_loopback(address)) {
         out.insert("localhost:" + p);
         out.insert("127.0.0.1:" + p);
         out.insert("[::1]:" + p);

@@ -45,10 +45,6 @@ Result<Listen> parse_listen(const std::string& text) {
     return Listen{*ip, static_cast<uint16_t>(p)};
 }
 
-bool is_loopback(const IpAddr& a) {
-    return a.family == Family::kV4 ? (a.value >> 24) == 127 : a.value == 1;
-}
-
 Result<std::string> read_pem(const std::string& path, const char* flag) {
     std::ifstream in(path);
     if (!in) return make_error(fmt::format("{} '{}': cannot read it", flag, path));

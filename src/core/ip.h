@@ -45,5 +45,13 @@ Result<IpAddr> parse_ip(std::string_view text);
 IpInterval cidr_interval(IpAddr addr, int prefix);
 // CIDR text for an interval when it is exactly one prefix, otherwise "first-last".
 std::string interval_to_string(const IpInterval& interval);
+// The address lies in the interval (same family, first <= address <= last).
+inline bool contains(const IpInterval& iv, const IpAddr& a) {
+    return a.family == iv.family && a.value >= iv.first && a.value <= iv.last;
+}
+// 127.0.0.0/8 or ::1.
+inline bool is_loopback(const IpAddr& a) {
+    return a.family == Family::kV4 ? (a.value >> 24) == 127 : a.value == 1;
+}
 
 }  // namespace sl

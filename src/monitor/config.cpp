@@ -606,8 +606,7 @@ bool SeverityMatch::matches(int r) const {
 
 bool SilenceConfig::matches(const IpAddr& ip, uint16_t p, const std::string& r, int64_t now) const {
     if (now >= expires_ms) return false;
-    if (net && (ip.family != net->family || ip.value < net->first || ip.value > net->last))
-        return false;
+    if (net && !contains(*net, ip)) return false;
     if (port && *port != p) return false;
     return rule.empty() || rule == r;
 }

@@ -285,9 +285,8 @@ Status resolution_events(Connection& db, const ScopeConfig& scope, const CycleFa
 }
 
 bool in_scope(const ScopeConfig& scope, const IpAddr& ip) {
-    return std::any_of(scope.intervals.begin(), scope.intervals.end(), [&](const IpInterval& iv) {
-        return iv.family == ip.family && ip.value >= iv.first && ip.value <= iv.last;
-    });
+    return std::any_of(scope.intervals.begin(), scope.intervals.end(),
+                       [&](const IpInterval& iv) { return contains(iv, ip); });
 }
 
 // Certificates of the scope's live TLS services within a threshold: once per threshold.
@@ -358,8 +357,7 @@ bool scope_covers(const Json& scope, const IpAddr& ip, uint16_t port) {
     for (const auto& h : *hosts) {
         if (!h.is_string()) continue;
         auto iv = scan::parse_exclude(h.get<std::string>());
-        if (iv && iv->family == ip.family && ip.value >= iv->first && ip.value <= iv->last)
-            return true;
+        if (iv && contains(*iv, ip)) return true;
     }
     return false;
 }

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/duration.h"
 #include "core/text.h"
+#include "store/search.h"
 #include "store/store.h"
 
 namespace sl::monitor {
@@ -14,10 +15,7 @@ namespace sl::monitor {
 namespace {
 
 using store::Connection;
-
-Json time_json(const store::Statement& st, int col) {
-    return st.is_null(col) ? Json(nullptr) : Json(rfc3339_ms(st.integer(col)));
-}
+using store::time_json;
 
 constexpr int64_t kOpenListed = 20;  // per scope, oldest first
 

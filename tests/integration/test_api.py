@@ -48,12 +48,7 @@ SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Fram
                     "Referrer-Policy", "Cache-Control")
 
 
-def sl(*args, check=True, timeout=120):
-    p = subprocess.run([fx.searchlight()] + list(args), capture_output=True, text=True,
-                       timeout=timeout)
-    if check and p.returncode != 0:
-        raise AssertionError(f"searchlight {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
-    return p
+sl = fx.sl
 
 
 class Server:

@@ -32,12 +32,7 @@ import servers  # noqa: E402
 INTERVAL = 2  # seconds between cycles of the daemon tests
 
 
-def sl(*args, check=True, timeout=120):
-    p = subprocess.run([fx.searchlight()] + list(args), capture_output=True, text=True,
-                       timeout=timeout)
-    if check and p.returncode != 0:
-        raise AssertionError(f"searchlight {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
-    return p
+sl = fx.sl
 
 
 def free_net(third):

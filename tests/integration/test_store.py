@@ -24,12 +24,7 @@ SARIF_SCHEMA = os.path.join(ROOT, "tests/node/node_modules/@microsoft/sarif-mult
 SARIF_TOOL = os.path.join(ROOT, "tests/node/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool")
 
 
-def sl(*args, check=True, timeout=120, env=None):
-    p = subprocess.run([fx.searchlight()] + list(args), capture_output=True, text=True,
-                       timeout=timeout, env=env)
-    if check and p.returncode != 0:
-        raise AssertionError(f"searchlight {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
-    return p
+sl = fx.sl
 
 
 def scan(db, target, ports, *extra, check=True):

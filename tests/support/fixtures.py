@@ -24,6 +24,15 @@ def searchlight():
     return path
 
 
+def sl(*args, check=True, timeout=120, env=None):
+    """Runs the searchlight binary; with check, a non-zero exit fails with its stderr."""
+    p = subprocess.run([searchlight()] + list(args), capture_output=True, text=True,
+                       timeout=timeout, env=env)
+    if check and p.returncode != 0:
+        raise AssertionError(f"searchlight {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
+    return p
+
+
 def require_root(test):
     if os.geteuid() != 0:
         test.fail("this test needs root (network namespaces, nftables): run it as root")
