@@ -8,6 +8,7 @@
 #include "api/token.h"
 #include "core/clock.h"
 #include "monitor/status.h"
+#include "store/page_cursor.h"
 #include "store/reports.h"
 #include "store/search.h"
 
@@ -311,11 +312,13 @@ Response Api::search(const Request& r, bool findings) {
     std::string q = r.arg("q").value_or("");
     auto limit = number_arg(r, "limit", kDefaultLimit, store::kMaxPageSize);
     if (!limit) return error(400, limit.error().message);
-    auto offset = number_arg(r, "cursor", 0, 1'000'000'000);
-    if (!offset) return error(400, "cursor: not one this server gave");
     store::SearchOptions o;
     o.limit = *limit;
-    o.offset = *offset;
+    if (auto c = r.arg("cursor"); c && !c->empty()) {
+        auto key = store::decode_cursor(*c);
+        if (!key) return error(400, key.error().message);
+        o.after = std::move(*key);
+    }
     o.now_ms = unix_ms();
     o.sort = findings ? store::Sort::kSeverity : store::Sort::kNewest;
     if (auto f = r.arg("facets"); f && !f->empty()) {
@@ -332,11 +335,12 @@ Response Api::search(const Request& r, bool findings) {
     Lease lease(*this, std::move(*db));
     auto res = findings ? store::search_findings((*lease).db(), compiled.sql, o)
                         : store::search_services((*lease).db(), compiled.sql, o);
-    if (!res) return error(500, res.error().message);
+    if (!res) {
+        bool cursor = res.error().message.rfind("cursor:", 0) == 0;
+        return error(cursor ? 400 : 500, res.error().message);
+    }
     Json body = {{"total", res->total}, {"rows", res->rows}, {"facets", facets_json(res->facets)}};
-    size_t next = o.offset + res->rows.size();
-    body["next_cursor"] =
-        next < static_cast<size_t>(res->total) ? Json(std::to_string(next)) : Json(nullptr);
+    body["next_cursor"] = res->next ? Json(store::encode_cursor(*res->next)) : Json(nullptr);
     return json(200, body);
 }
 

@@ -17,7 +17,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Every matching row, page by page (no page is larger than the store allows).
+// Every matching row, page by page (no page is larger than the store allows), each page
+// starting after the last row of the one before.
 template <class F>
 Status each_page(store::Connection& db, const store::query::Compiled& q, bool findings, F&& f) {
     store::SearchOptions o;
@@ -28,8 +29,8 @@ Status each_page(store::Connection& db, const store::query::Compiled& q, bool fi
         auto r = findings ? store::search_findings(db, q, o) : store::search_services(db, q, o);
         if (!r) return r.error();
         for (auto& row : r->rows) f(row);
-        if (r->rows.size() < o.limit) return Ok{};
-        o.offset += o.limit;
+        if (!r->next) return Ok{};
+        o.after = std::move(r->next);  // keyset: a scan writing meanwhile shifts nothing
     }
 }
 

@@ -89,8 +89,8 @@ int list(const FindingsArgs& a) {
         print_failure(s.error().message);
         return kExitFailure;
     }
-    auto r =
-        store::search_findings(db->db(), compiled.sql, {a.limit, a.offset, *sort, *facets, now});
+    auto r = store::search_findings(db->db(), compiled.sql,
+                                    {a.limit, a.offset, *sort, *facets, now, std::nullopt});
     if (!r) {
         print_failure(r.error().message);
         return kExitFailure;

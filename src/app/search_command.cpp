@@ -145,7 +145,7 @@ int run_search(const SearchArgs& a) {
     if (!compiled.ok) return print_query_error(a.query, compiled.error);
     auto db = open_store(a.store.db, store::OpenMode::kReadOnly);
     if (!db) return open_failure(db.error());
-    store::SearchOptions o{a.limit, a.offset, *sort, *facets, now};
+    store::SearchOptions o{a.limit, a.offset, *sort, *facets, now, std::nullopt};
     auto r = store::search_services(db->db(), compiled.sql, o);
     if (!r) {
         print_failure(r.error().message);

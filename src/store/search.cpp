@@ -119,32 +119,94 @@ Result<int64_t> count_rows(Connection& db, const Compiled& q) {
     return db.scalar(fmt::format("SELECT count(*) FROM {} WHERE {}", q.from, q.where), q.params);
 }
 
-// The sort keys. "Newest" is the newest state first (state_since: when a service entered its
-// current state), which the port, product and protocol indexes hold in that order, so a search
-// by one of them reads its page off the index and stops.
-std::string order_by(Sort sort, const Compiled& q, Target target) {
+// The sort keys, each ending in the row id so that the order is total (a cursor then names
+// one place in it). "Newest" is the newest state first (state_since: when a service entered
+// its current state), which the port, product and protocol indexes hold in that order, so a
+// search by one of them reads its page off the index and stops.
+struct SortColumn {
+    std::string expr;
+    bool desc = false;
+};
+using SortKey = std::vector<SortColumn>;
+
+SortKey sort_key(Sort sort, const Compiled& q, Target target) {
     const std::string& st = q.state;
+    bool findings = target == Target::kFindings;
+    std::string id = row_id(q, target);
     switch (sort) {
         case Sort::kFirstSeen:
-            return fmt::format("{}.first_seen DESC, s.ip_key, s.port",
-                               target == Target::kFindings ? "f" : st);
+            return {{(findings ? "f" : st) + ".first_seen", true}, {"s.ip_key"}, {"s.port"}, {id}};
         case Sort::kAddress:
-            return "s.ip_key, s.port";
+            return {{"s.ip_key"}, {"s.port"}, {id}};
         case Sort::kPort:
-            return fmt::format("{}.port, s.ip_key", st);
+            return {{st + ".port"}, {"s.ip_key"}, {id}};
         case Sort::kSeverity:
-            return target == Target::kFindings ? "f.severity_rank DESC, f.ip_key, f.port, f.rule"
-                                               : "s.ip_key, s.port";
+            if (findings)
+                return {{"f.severity_rank", true}, {"f.ip_key"}, {"f.port"}, {"f.rule"}, {id}};
+            return {{"s.ip_key"}, {"s.port"}, {id}};
         case Sort::kLastSeen:
-            return fmt::format("{} DESC, s.ip_key, s.port", target == Target::kFindings
-                                                                ? "f.last_seen"
-                                                                : query::last_seen_column(q.state));
+            return {{findings ? "f.last_seen" : query::last_seen_column(st), true},
+                    {"s.ip_key"},
+                    {"s.port"},
+                    {id}};
         case Sort::kNewest:
         default:  // the newest state first: a service's state_since is its observation's start
-            if (target == Target::kFindings) return "f.last_seen DESC, f.ip_key, f.port";
-            return fmt::format("{} DESC, s.ip_key, s.port",
-                               q.state == "o" ? "o.first_seen" : "s.state_since");
+            if (findings) return {{"f.last_seen", true}, {"f.ip_key"}, {"f.port"}, {id}};
+            return {{st == "o" ? "o.first_seen" : "s.state_since", true},
+                    {"s.ip_key"},
+                    {"s.port"},
+                    {id}};
     }
+}
+
+std::string order_sql(const SortKey& key) {
+    std::vector<std::string> parts;
+    for (const auto& c : key) parts.push_back(c.desc ? c.expr + " DESC" : c.expr);
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string key_columns(const SortKey& key) {
+    std::string out;
+    for (const auto& c : key) out += ", " + c.expr;
+    return out;
+}
+
+// "Strictly after this key" in SQLite's order (NULLs first ascending, last descending), as
+// (k1 after) OR (k1 IS v1 AND k2 after) OR ...; the values are bound, never spliced.
+struct After {
+    std::string sql = "1";
+    std::vector<SqlValue> params;
+};
+
+After after_sql(const SortKey& key, const std::optional<std::vector<SqlValue>>& values) {
+    After out;
+    if (!values) return out;
+    std::vector<std::string> alternatives;
+    for (size_t i = 0; i < key.size(); ++i) {
+        std::string alt;
+        for (size_t j = 0; j < i; ++j) {
+            alt += key[j].expr + " IS ? AND ";
+            out.params.push_back((*values)[j]);
+        }
+        bool null = std::holds_alternative<std::monostate>((*values)[i]);
+        const std::string& e = key[i].expr;
+        if (null) {
+            alt += key[i].desc ? "0" : e + " IS NOT NULL";
+        } else {
+            alt += key[i].desc ? fmt::format("({0} < ? OR {0} IS NULL)", e) : e + " > ?";
+            out.params.push_back((*values)[i]);
+        }
+        alternatives.push_back("(" + alt + ")");
+    }
+    out.sql = fmt::format("({})", fmt::join(alternatives, " OR "));
+    return out;
+}
+
+// The cursor for the next page: the key of the last row shown, when more rows follow.
+std::optional<std::vector<SqlValue>> next_key(const Statement& st, int first_col, size_t n) {
+    std::vector<SqlValue> key;
+    for (size_t i = 0; i < n; ++i) key.push_back(st.value(first_col + static_cast<int>(i)));
+    return key;
 }
 
 Result<Json> service_findings(Connection& db, int64_t service_id) {
@@ -171,9 +233,12 @@ Result<Json> service_findings(Connection& db, int64_t service_id) {
     }
 }
 
-std::vector<SqlValue> page(const Compiled& q, const SearchOptions& o) {
+// The page's parameters: the query's, the cursor's, then one row more than the page (it says
+// whether another page follows) and the offset.
+std::vector<SqlValue> page(const Compiled& q, const After& after, const SearchOptions& o) {
     std::vector<SqlValue> p = q.params;
-    p.push_back(static_cast<int64_t>(std::min(o.limit, kMaxPageSize)));
+    p.insert(p.end(), after.params.begin(), after.params.end());
+    p.push_back(static_cast<int64_t>(std::min(o.limit, kMaxPageSize) + 1));
     p.push_back(static_cast<int64_t>(o.offset));
     return p;
 }
@@ -240,26 +305,37 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     if (!total) return total.error();
     r.total = *total;
     const std::string& st = q.state;
+    std::optional<std::vector<SqlValue>> last_key;
     // The page is chosen over narrow rows first (ids in order), then only its rows are read
     // whole: sorting 50,000 matches with their records attached costs four times as much.
+    SortKey key = sort_key(o.sort, q, Target::kServices);
+    if (o.after && o.after->size() != key.size())
+        return make_error("cursor: not one this server gave");
+    After after = after_sql(key, o.after);
     std::string row_key = st + ".id";
     std::string sql = fmt::format(
         "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, {0}.version, "
         "{0}.access, {0}.tls, s.first_seen, g.last_seen, s.gone_at, {10}, {0}.first_seen, "
-        "{8}, {1}, {2} FROM {3} WHERE {6} IN (SELECT {6} FROM {9} WHERE {4} ORDER BY {5} "
-        "LIMIT ? OFFSET ?) ORDER BY {7}",
-        st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.rows_from, q.where,
-        order_by(o.sort, q, Target::kServices), row_key, order_by(o.sort, q, Target::kServices),
-        query::last_seen_column(st), o.sort == Sort::kLastSeen ? q.rows_from : q.from,
-        query::record_column(st));
+        "{8}, {1}, {2}{11} FROM {3} WHERE {6} IN (SELECT {6} FROM {9} WHERE {4} AND {12} "
+        "ORDER BY {5} LIMIT ? OFFSET ?) ORDER BY {7}",
+        st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.rows_from, q.where, order_sql(key),
+        row_key, order_sql(key), query::last_seen_column(st),
+        o.sort == Sort::kLastSeen ? q.rows_from : q.from, query::record_column(st),
+        key_columns(key), after.sql);
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
-    rows->bind_all(page(q, o));
+    rows->bind_all(page(q, after, o));
     std::vector<std::pair<int64_t, Json>> found;
+    const size_t limit = std::min(o.limit, kMaxPageSize);
     while (true) {
         auto row = rows->step();
         if (!row) return row.error();
         if (!*row) break;
+        if (found.size() == limit) {  // the row beyond the page: another page follows
+            r.next = limit ? last_key : std::nullopt;
+            break;
+        }
+        last_key = next_key(*rows, 18, key.size());
         Json j;
         j["ip"] = rows->text(1);
         j["port"] = rows->integer(2);
@@ -300,20 +376,31 @@ Result<SearchResult> search_findings(Connection& db, const Compiled& q, const Se
     auto total = count_rows(db, q);
     if (!total) return total.error();
     r.total = *total;
+    SortKey key =
+        sort_key(o.sort == Sort::kNewest ? Sort::kSeverity : o.sort, q, Target::kFindings);
+    if (o.after && o.after->size() != key.size())
+        return make_error("cursor: not one this server gave");
+    After after = after_sql(key, o.after);
     std::string sql = fmt::format(
         "SELECT f.id, f.fingerprint, f.ip, f.port, f.transport, f.rule, f.category, f.severity, "
         "f.title, f.evidence, f.remediation, f.status, f.first_seen, f.last_seen, f.resolved_at, "
-        "f.reopen_count, f.reason, f.actor, f.until, s.protocol, s.product, {} FROM {} WHERE {} "
-        "ORDER BY {} LIMIT ? OFFSET ?",
-        kHoneypot, q.from, q.where,
-        order_by(o.sort == Sort::kNewest ? Sort::kSeverity : o.sort, q, Target::kFindings));
+        "f.reopen_count, f.reason, f.actor, f.until, s.protocol, s.product, {}{} FROM {} "
+        "WHERE {} AND {} ORDER BY {} LIMIT ? OFFSET ?",
+        kHoneypot, key_columns(key), q.from, q.where, after.sql, order_sql(key));
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
-    rows->bind_all(page(q, o));
+    rows->bind_all(page(q, after, o));
+    const size_t limit = std::min(o.limit, kMaxPageSize);
+    std::optional<std::vector<SqlValue>> last_key;
     while (true) {
         auto row = rows->step();
         if (!row) return row.error();
         if (!*row) break;
+        if (r.rows.size() == limit) {  // the row beyond the page: another page follows
+            r.next = limit ? last_key : std::nullopt;
+            break;
+        }
+        last_key = next_key(*rows, 22, key.size());
         Json j;
         j["id"] = rows->integer(0);
         j["fingerprint"] = rows->text(1);

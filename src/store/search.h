@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,12 +41,16 @@ struct SearchOptions {
     Sort sort = Sort::kNewest;
     std::vector<FacetSpec> facets;
     int64_t now_ms = 0;
+    // Keyset pagination (page_cursor.h): start strictly after this sort key, a SearchResult's
+    // `next` from the same query and sort.
+    std::optional<std::vector<SqlValue>> after;
 };
 
 struct SearchResult {
     int64_t total = 0;
     std::vector<Json> rows;
     std::vector<Facet> facets;
+    std::optional<std::vector<SqlValue>> next;  // the key after the page, when rows follow
 };
 
 // "port,product:5" -> facet specs; an unknown key names the closest one.

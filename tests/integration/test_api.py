@@ -82,6 +82,64 @@ def get(port, path, token=None, host=None, method="GET", data=None, headers=None
         return e.code, dict(e.headers), json.loads(e.read())
 
 
+def service_line(scan_id, t, ip, port, access):
+    return json.dumps({"type": "service", "scan_id": scan_id, "time": t, "ip": ip, "port": port,
+                       "transport": "tcp", "state": "open", "tls": False, "protocol": "redis",
+                       "product": "Redis", "version": "7.0.15", "status": "ok",
+                       "access": access, "probe": "redis"}) + "\n"
+
+
+def import_scan(db, path, scan_id, t, services):
+    """One interrupted scan of synthetic records (never traffic): it resolves nothing."""
+    with open(path, "w") as f:
+        for ip, port, access in services:
+            f.write(service_line(scan_id, t, ip, port, access))
+        f.write(json.dumps({"type": "summary", "scan_id": scan_id, "time": t,
+                            "interrupted": True}) + "\n")
+    sl("import", path, "--db", db)
+
+
+class TestCursorWhileAScanWrites(unittest.TestCase):
+    """Keyset pages: a scan that adds and changes services between two pages neither repeats a
+    row nor pushes an unchanged one off the pages still to come (an offset would do both)."""
+
+    def test_no_row_repeats_and_no_unchanged_row_is_lost(self):
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "pages.db")
+            first = [(f"10.99.{i // 50}.{i % 50 + 1}", 6379 + i % 2, "auth_required")
+                     for i in range(120)]
+            import_scan(db, os.path.join(d, "a.ndjson"), "01900000-0000-7000-8000-00000000000a",
+                        "2026-11-01T02:00:00.000Z", first)
+            server = Server(db, fx.free_port())
+            try:
+                with open(db + ".token") as f:
+                    token = f.read().strip()
+                seen, cursor, pages = [], "", 0
+                while True:
+                    path = "/api/search?limit=25&q=net:10.99.0.0/16" + (
+                        f"&cursor={cursor}" if cursor else "")
+                    code, _, page = get(server.port, path, token)
+                    self.assertEqual(code, 200, page)
+                    conforms(self, "/api/search", "GET", code, page)
+                    seen += [(r["ip"], r["port"]) for r in page["rows"]]
+                    pages += 1
+                    if pages == 2:  # a scan writes: 30 new services, 10 change state
+                        changed = [(ip, port, "open") for ip, port, _ in first[:10]]
+                        new = [(f"10.99.9.{i + 1}", 6379, "open") for i in range(30)]
+                        import_scan(db, os.path.join(d, "b.ndjson"),
+                                    "01900000-0000-7000-8000-00000000000b",
+                                    "2026-11-02T02:00:00.000Z", changed + new)
+                    cursor = page["next_cursor"]
+                    if not cursor:
+                        break
+                    self.assertLess(pages, 20)
+                self.assertEqual(len(seen), len(set(seen)), "a row repeated")
+                unchanged = {(ip, port) for ip, port, _ in first[10:]}
+                self.assertEqual(unchanged - set(seen), set(), "an unchanged row was lost")
+            finally:
+                server.stop()
+
+
 class TestServe(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -184,9 +242,11 @@ class TestServe(unittest.TestCase):
         self.assertEqual(first["total"], 1)
         self.assertIsNone(first["next_cursor"])
         _, _, none = get(self.port, "/api/search?limit=0", self.token)
-        self.assertEqual((none["rows"], none["next_cursor"]), ([], "0"))
-        _, _, page = get(self.port, f"/api/search?limit=1&cursor={none['next_cursor']}", self.token)
-        self.assertEqual(len(page["rows"]), 1)
+        self.assertEqual((none["rows"], none["next_cursor"]), ([], None))
+        for bad in ("0", "zz", "5b5d", "5b7b7d5d", "7b7d", "x" * 5000, "5b312c325d"):
+            code, _, e = get(self.port, f"/api/search?cursor={bad}", self.token)
+            self.assertEqual(code, 400, bad)
+            self.assertIn("cursor", e["error"]["message"])
 
     def test_errors_are_json_with_the_column(self):
         code, _, e = get(self.port, "/api/search?q=port:70000", self.token)
