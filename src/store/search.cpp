@@ -178,9 +178,10 @@ struct After {
     std::vector<SqlValue> params;
 };
 
-After after_sql(const SortKey& key, const std::optional<std::vector<SqlValue>>& values) {
+Result<After> after_sql(const SortKey& key, const std::optional<std::vector<SqlValue>>& values) {
     After out;
     if (!values) return out;
+    if (values->size() != key.size()) return make_error("cursor: not one this server gave");
     std::vector<std::string> alternatives;
     for (size_t i = 0; i < key.size(); ++i) {
         std::string alt;
@@ -309,9 +310,8 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     // The page is chosen over narrow rows first (ids in order), then only its rows are read
     // whole: sorting 50,000 matches with their records attached costs four times as much.
     SortKey key = sort_key(o.sort, q, Target::kServices);
-    if (o.after && o.after->size() != key.size())
-        return make_error("cursor: not one this server gave");
-    After after = after_sql(key, o.after);
+    auto after = after_sql(key, o.after);
+    if (!after) return after.error();
     std::string row_key = st + ".id";
     std::string sql = fmt::format(
         "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, {0}.version, "
@@ -321,10 +321,10 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
         st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.rows_from, q.where, order_sql(key),
         row_key, order_sql(key), query::last_seen_column(st),
         o.sort == Sort::kLastSeen ? q.rows_from : q.from, query::record_column(st),
-        key_columns(key), after.sql);
+        key_columns(key), after->sql);
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
-    rows->bind_all(page(q, after, o));
+    rows->bind_all(page(q, *after, o));
     std::vector<std::pair<int64_t, Json>> found;
     const size_t limit = std::min(o.limit, kMaxPageSize);
     while (true) {
@@ -378,18 +378,17 @@ Result<SearchResult> search_findings(Connection& db, const Compiled& q, const Se
     r.total = *total;
     SortKey key =
         sort_key(o.sort == Sort::kNewest ? Sort::kSeverity : o.sort, q, Target::kFindings);
-    if (o.after && o.after->size() != key.size())
-        return make_error("cursor: not one this server gave");
-    After after = after_sql(key, o.after);
+    auto after = after_sql(key, o.after);
+    if (!after) return after.error();
     std::string sql = fmt::format(
         "SELECT f.id, f.fingerprint, f.ip, f.port, f.transport, f.rule, f.category, f.severity, "
         "f.title, f.evidence, f.remediation, f.status, f.first_seen, f.last_seen, f.resolved_at, "
         "f.reopen_count, f.reason, f.actor, f.until, s.protocol, s.product, {}{} FROM {} "
         "WHERE {} AND {} ORDER BY {} LIMIT ? OFFSET ?",
-        kHoneypot, key_columns(key), q.from, q.where, after.sql, order_sql(key));
+        kHoneypot, key_columns(key), q.from, q.where, after->sql, order_sql(key));
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
-    rows->bind_all(page(q, after, o));
+    rows->bind_all(page(q, *after, o));
     const size_t limit = std::min(o.limit, kMaxPageSize);
     std::optional<std::vector<SqlValue>> last_key;
     while (true) {
