@@ -1,128 +1,104 @@
-// Searchlight's web UI. Every value from the store reaches the page through textContent, never
-// innerHTML: banners come from hostile servers. The API answers only to a session cookie (or
-// the token), and the Content-Security-Policy allows this file and nothing inline.
-"use strict";
+// Searchlight's web UI: the router (every view has its own #/ URL), the login, and the
+// keyboard. The views are modules of their own; every value from the store reaches the page as
+// text (dom.js). The API answers only to a session cookie (or the token), and the
+// Content-Security-Policy allows these files and nothing inline.
+import { $, LoggedOut, currentRoute, errorLine } from "./dom.js";
+import { renderDashboard } from "./dashboard.js";
+import { renderSearch } from "./search.js";
+import { renderHost } from "./host.js";
+import { renderFinding, renderFindings } from "./findings.js";
+import { renderDiff } from "./diff.js";
 
-const $ = (id) => document.getElementById(id);
+const VIEWS = {
+  "": (view) => renderDashboard(view),
+  search: (view, r) => renderSearch(view, r.params),
+  findings: (view, r) => renderFindings(view, r.params),
+  finding: (view, r) => renderFinding(view, r.path.slice(1)),
+  host: (view, r) => renderHost(view, r.path.slice(1)),
+  diff: (view, r) => renderDiff(view, r.params),
+};
 
-function el(tag, text, attrs = {}) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
+function showLogin(shown) {
+  $("login").hidden = !shown;
+  $("view").hidden = shown;
+  $("nav").hidden = shown;
+  if (shown) $("token").focus();
 }
 
-async function api(path, options = {}) {
-  const r = await fetch(path, { credentials: "same-origin", ...options });
-  const body = await r.json().catch(() => ({}));
-  if (r.status === 401) { show("login"); throw new Error("log in first"); }
-  if (!r.ok) throw new Error((body.error && body.error.message) || ("HTTP " + r.status));
-  return body;
-}
-
-function show(name) {
-  for (const s of ["login", "dashboard", "search"]) $(s).hidden = s !== name;
-  $("nav").hidden = name === "login";
-}
-
-async function dashboard() {
-  show("dashboard");
-  const stats = await api("/api/stats?days=30");
-  const bars = $("severity-bars");
-  bars.replaceChildren();
-  const counts = stats.open_by_severity;
-  const largest = Math.max(1, ...Object.values(counts));
-  for (const sev of ["critical", "high", "medium", "low", "info"]) {
-    const row = el("div", null, { class: "bar", "data-severity": sev });
-    row.append(el("span", sev, { class: "label" }));
-    const fill = el("span", null, { class: "fill" });
-    fill.style.width = (20 * counts[sev] / largest) + "em";
-    row.append(fill, el("span", counts[sev], { class: "count" }));
-    bars.append(row);
-  }
-  const open = await api("/api/findings?limit=10&q=" + encodeURIComponent(""));
-  const body = $("longest").tBodies[0];
-  body.replaceChildren();
-  const rows = open.rows.filter((f) => f.status === "open" || f.status === "acknowledged")
-    .sort((a, b) => a.first_seen.localeCompare(b.first_seen));
-  for (const f of rows) {
-    const tr = el("tr");
-    tr.append(el("td", f.ip + ":" + f.port), el("td", f.rule), el("td", f.severity), el("td", f.first_seen));
-    body.append(tr);
-  }
-  const m = await api("/api/monitor");
-  $("monitor-health").textContent = m.healthy
-    ? "healthy: " + m.scopes.length + " scopes, " + m.undelivered.length + " undelivered alerts"
-    : "NOT HEALTHY: " + m.dead.length + " dead alerts";
-}
-
-async function search(q) {
-  show("search");
-  $("q").value = q;
-  $("search-error").textContent = "";
+async function route() {
+  const r = currentRoute();
+  const render = VIEWS[r.path[0] || ""];
+  const view = $("view");
+  for (const a of document.querySelectorAll("#nav a"))
+    a.toggleAttribute("aria-current", a.getAttribute("href") === "#/" + (r.path[0] || ""));
+  showLogin(false);
+  view.setAttribute("aria-busy", "true");
   try {
-    const r = await api("/api/search?limit=100&facets=product,port,access&q=" + encodeURIComponent(q));
-    $("total").textContent = r.total + " services";
-    const body = $("results").tBodies[0];
-    body.replaceChildren();
-    for (const s of r.rows) {
-      const rec = s.record || {};
-      const title = (rec.http && rec.http.title) || rec.banner || "";
-      const tr = el("tr");
-      tr.append(el("td", s.ip), el("td", s.port), el("td", s.protocol), el("td", s.product),
-                el("td", s.access), el("td", title));
-      body.append(tr);
-    }
-    const facets = $("facets");
-    facets.replaceChildren();
-    for (const f of r.facets) {
-      const box = el("div");
-      box.append(el("strong", f.key));
-      for (const b of f.buckets) {
-        const button = el("button", b.value + " (" + b.count + ")", { type: "button" });
-        button.addEventListener("click", () => {
-          const value = /[\s"]/.test(b.value) ? '"' + b.value.replace(/"/g, "") + '"' : b.value;
-          location.hash = "#/search?q=" + encodeURIComponent((q ? q + " " : "") + f.key + ":" + value);
-        });
-        box.append(button);
-      }
-      facets.append(box);
-    }
+    if (!render) throw new Error("no such page: " + location.hash);
+    await render(view, r);
+    view.dataset.view = r.path[0] || "dashboard";
   } catch (e) {
-    $("search-error").textContent = e.message;
+    if (e instanceof LoggedOut) return;
+    view.replaceChildren(errorLine(e.message));
+  } finally {
+    view.removeAttribute("aria-busy");
   }
 }
 
-function route() {
-  const hash = location.hash || "#/";
-  if (hash.startsWith("#/search")) {
-    const q = new URLSearchParams(hash.split("?")[1] || "").get("q") || "";
-    search(q).catch(() => {});
-  } else {
-    dashboard().catch(() => {});
-  }
+async function logIn(ev) {
+  ev.preventDefault();
+  const r = await fetch("/api/session", {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: $("token").value.trim() }),
+  });
+  if (!r.ok) { $("login-error").textContent = "that is not the token"; return; }
+  $("token").value = "";
+  $("login-error").textContent = "";
+  route();
+}
+
+// "/" focuses the query box, j and k move between the rows of a table, Enter opens the row,
+// x ticks its checkbox, g then d, s, f or c go to the dashboard, search, findings or changes.
+function keyboard() {
+  let pendingG = false;
+  document.addEventListener("keydown", (ev) => {
+    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(ev.target.tagName);
+    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const rows = [...document.querySelectorAll("#view tr[data-href]")];
+    const at = rows.indexOf(document.activeElement);
+    if (pendingG) {
+      pendingG = false;
+      const to = { d: "#/", s: "#/search", f: "#/findings", c: "#/diff" }[ev.key];
+      if (to) { location.hash = to; ev.preventDefault(); }
+      return;
+    }
+    if (ev.key === "g") { pendingG = true; return; }
+    if (ev.key === "/" && $("q")) { $("q").focus(); ev.preventDefault(); }
+    else if ((ev.key === "j" || ev.key === "k") && rows.length) {
+      rows[Math.min(rows.length - 1, Math.max(0, at + (ev.key === "j" ? 1 : -1)))].focus();
+      ev.preventDefault();
+    } else if (ev.key === "Enter" && at >= 0) location.hash = rows[at].dataset.href;
+    else if (ev.key === "x" && at >= 0) {
+      const box = rows[at].querySelector("input[type=checkbox]");
+      if (box) box.checked = !box.checked;
+    }
+  });
+  document.addEventListener("click", (ev) => {  // a click on a row (not on its links or inputs) opens it
+    const tr = ev.target.closest && ev.target.closest("#view tr[data-href]");
+    if (tr && !ev.target.closest("a, button, input, select, label")) location.hash = tr.dataset.href;
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("login-form").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const r = await fetch("/api/session", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: $("token").value.trim() }),
-    });
-    if (!r.ok) { $("login-error").textContent = "that is not the token"; return; }
-    $("token").value = "";
-    route();
-  });
-  $("search-form").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    location.hash = "#/search?q=" + encodeURIComponent($("q").value);
-  });
+  $("login-form").addEventListener("submit", logIn);
   $("logout").addEventListener("click", async () => {
     await fetch("/api/session", { method: "DELETE", credentials: "same-origin" });
-    show("login");
+    showLogin(true);
   });
+  window.addEventListener("sl-logged-out", () => showLogin(true));
   window.addEventListener("hashchange", route);
+  keyboard();
   route();
 });
+

@@ -7,6 +7,7 @@
 #include "api/assets.h"
 #include "api/token.h"
 #include "core/clock.h"
+#include "core/duration.h"
 #include "monitor/status.h"
 #include "store/page_cursor.h"
 #include "store/reports.h"
@@ -24,6 +25,7 @@ constexpr int64_t kSessionMs = 12 * 3'600'000;
 constexpr size_t kMaxSessions = 1000;
 constexpr const char* kCookie = "sl_session";
 constexpr size_t kMaxBulk = 500;
+constexpr int64_t kMaxSpanCount = 9'999;  // since=9999d at most
 
 const std::vector<std::pair<std::string, std::string>> kSecurityHeaders = {
     {"Content-Security-Policy",
@@ -143,6 +145,18 @@ Result<store::Store> Api::take() {
 void Api::give(store::Store s) {
     std::lock_guard lock(mu_);
     if (idle_.size() < kIdleConnections) idle_.push_back(std::move(s));
+}
+
+// Runs `answer` on a pooled read-only connection: a 503 when the store cannot be opened, a 500
+// (with the store's message) when the read fails.
+template <class F>
+Response Api::reading(F&& answer) {
+    auto db = take();
+    if (!db) return error(503, db.error().message);
+    Lease lease(*this, std::move(*db));
+    Result<Json> body = answer((*lease).db());
+    if (!body) return error(500, body.error().message);
+    return json(200, *body);
 }
 
 Response Api::handle(const Request& r) {
@@ -304,7 +318,9 @@ Response Api::route(const Request& r, Caller) {
     if (r.path == "/api/events") return events(r);
     if (r.path == "/api/monitor") return monitor(r);
     if (r.path == "/api/stats") return stats(r);
+    if (r.path == "/api/diff") return diff(r);
     if (r.path.rfind("/api/hosts/", 0) == 0) return host(r, r.path.substr(11));
+    if (r.path.rfind("/api/findings/", 0) == 0) return finding(r.path.substr(14));
     return error(404, "no such endpoint");
 }
 
@@ -321,6 +337,13 @@ Response Api::search(const Request& r, bool findings) {
     }
     o.now_ms = unix_ms();
     o.sort = findings ? store::Sort::kSeverity : store::Sort::kNewest;
+    if (auto sort = r.arg("sort"); sort && !sort->empty()) {
+        auto s = store::parse_sort(*sort);
+        if (!s)
+            return error(400,
+                         "sort is newest, last_seen, first_seen, oldest, ip, port or severity");
+        o.sort = *s;
+    }
     if (auto f = r.arg("facets"); f && !f->empty()) {
         auto specs = store::parse_facets(*f);
         if (!specs) return error(400, "facets: " + specs.error().message);
@@ -347,24 +370,62 @@ Response Api::search(const Request& r, bool findings) {
 Response Api::host(const Request&, const std::string& ip_text) {
     auto ip = parse_ip(ip_text);
     if (!ip) return error(400, "not an address: " + ip.error().message);
-    auto db = take();
-    if (!db) return error(503, db.error().message);
-    Lease lease(*this, std::move(*db));
-    auto report = store::host_report((*lease).db(), *ip);
-    if (!report) return error(500, report.error().message);
-    if ((*report)["services"].empty()) return error(404, "this address is not in the store");
-    return json(200, *report);
+    bool found = true;
+    Response out = reading([&](store::Connection& db) -> Result<Json> {
+        auto report = store::host_report(db, *ip);
+        if (report) found = !(*report)["services"].empty();
+        return report;
+    });
+    return found ? out : error(404, "this address is not in the store");
+}
+
+Response Api::finding(const std::string& ref) {
+    bool found = true;
+    Response out = reading([&](store::Connection& db) -> Result<Json> {
+        auto f = store::finding_report(db, ref);
+        if (f) found = !f->is_null();
+        return f;
+    });
+    return found ? out : error(404, "no such finding");
 }
 
 Response Api::scans(const Request& r) {
     auto limit = number_arg(r, "limit", kDefaultLimit, 1000);
     if (!limit) return error(400, limit.error().message);
-    auto db = take();
-    if (!db) return error(503, db.error().message);
-    Lease lease(*this, std::move(*db));
-    auto list = store::list_scans((*lease).db(), *limit);
-    if (!list) return error(500, list.error().message);
-    return json(200, {{"scans", *list}});
+    return reading([&](store::Connection& db) -> Result<Json> {
+        auto list = store::list_scans(db, *limit);
+        if (!list) return list.error();
+        return Json{{"scans", *list}};
+    });
+}
+
+// What changed in the window: counts of each kind of change, and the first `limit` of each.
+Response Api::diff(const Request& r) {
+    std::string since = r.arg("since").value_or("24h");
+    auto span = parse_span_ms(since, kMaxSpanCount);
+    if (!span) return error(400, "since is a span such as 30m, 24h or 7d");
+    auto limit = number_arg(r, "limit", kDefaultLimit, store::kMaxPageSize);
+    if (!limit) return error(400, limit.error().message);
+    int64_t now = unix_ms();
+    return reading([&](store::Connection& db) -> Result<Json> {
+        auto d = store::diff_states(db, now - *span, now);
+        if (!d) return d.error();
+        Json body = {{"from", rfc3339_ms(now - *span)}, {"to", rfc3339_ms(now)}};
+        Json counts = Json::object();
+        const std::pair<const char*, std::vector<Json>*> kinds[] = {
+            {"new_services", &d->new_services},
+            {"gone_services", &d->gone_services},
+            {"changed_services", &d->changed_services},
+            {"new_findings", &d->new_findings},
+            {"resolved_findings", &d->resolved_findings}};
+        for (auto& [name, list] : kinds) {
+            counts[name] = list->size();
+            if (list->size() > *limit) list->resize(*limit);
+            body[name] = *list;
+        }
+        body["counts"] = counts;
+        return body;
+    });
 }
 
 Response Api::events(const Request& r) {
@@ -373,32 +434,25 @@ Response Api::events(const Request& r) {
     auto limit = number_arg(r, "limit", 100, 10'000);
     if (!limit) return error(400, limit.error().message);
     filter->limit = *limit;
-    auto db = take();
-    if (!db) return error(503, db.error().message);
-    Lease lease(*this, std::move(*db));
-    auto list = monitor::list_events((*lease).db(), *filter);
-    if (!list) return error(500, list.error().message);
-    return json(200, {{"events", *list}});
+    return reading([&](store::Connection& db) -> Result<Json> {
+        auto list = monitor::list_events(db, *filter);
+        if (!list) return list.error();
+        return Json{{"events", *list}};
+    });
 }
 
 Response Api::stats(const Request& r) {
     auto days = number_arg(r, "days", 30, 366);
     if (!days || *days == 0) return error(400, "days must be a whole number from 1 to 366");
-    auto db = take();
-    if (!db) return error(503, db.error().message);
-    Lease lease(*this, std::move(*db));
-    auto s = monitor::exposure_stats((*lease).db(), unix_ms(), static_cast<int>(*days));
-    if (!s) return error(500, s.error().message);
-    return json(200, *s);
+    return reading([&](store::Connection& db) {
+        return monitor::exposure_stats(db, unix_ms(), static_cast<int>(*days));
+    });
 }
 
 Response Api::monitor(const Request&) {
-    auto db = take();
-    if (!db) return error(503, db.error().message);
-    Lease lease(*this, std::move(*db));
-    auto s = monitor::monitor_status((*lease).db(), nullptr, unix_ms());
-    if (!s) return error(500, s.error().message);
-    return json(200, *s);
+    return reading([&](store::Connection& db) {
+        return monitor::monitor_status(db, options_.monitor_config.get(), unix_ms());
+    });
 }
 
 }  // namespace sl::api

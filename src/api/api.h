@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/http_server.h"
+#include "monitor/config.h"
 #include "store/store.h"
 
 namespace sl::api {
@@ -22,6 +23,9 @@ struct ApiOptions {
     std::string token;
     std::set<std::string> hosts;  // Host header values served ("127.0.0.1:8470", ...)
     bool tls = false;             // the session cookie is Secure, origins are https://
+    // The monitor's configuration, when given: /api/monitor then shows every scope's schedule,
+    // next cycle and whether it is overdue (without it, only what the store holds).
+    std::shared_ptr<const monitor::MonitorConfig> monitor_config;
 };
 
 // The Host values a server listening on address:port answers to: the address itself, and for
@@ -48,15 +52,19 @@ class Api {
     Response change_findings(const Request& r);
     Response search(const Request& r, bool findings);
     Response host(const Request& r, const std::string& ip);
+    Response finding(const std::string& ref);
     Response scans(const Request& r);
     Response events(const Request& r);
     Response monitor(const Request& r);
     Response stats(const Request& r);
+    Response diff(const Request& r);
 
     // Read-only connections, kept for reuse (each request takes one, then gives it back).
     class Lease;
     Result<store::Store> take();
     void give(store::Store s);
+    template <class F>
+    Response reading(F&& answer);
 
     ApiOptions options_;
     std::mutex mu_;

@@ -173,7 +173,8 @@ found or cannot take that change.
         ->capture_default_str()
         ->check(CLI::Range(size_t{0}, store::kMaxPageSize));
     cmd->add_option("--offset", a.offset, "Skip this many first");
-    cmd->add_option("--sort", a.sort, "severity, first_seen, last_seen, ip or port")
+    cmd->add_option("--sort", a.sort,
+                    "severity, first_seen, oldest (open longest first), last_seen, ip or port")
         ->capture_default_str();
     add_store_flags(cmd, a.store);
     add_change(cmd, "ack",

@@ -120,7 +120,8 @@ Exit codes: 0 results printed (even none), 1 runtime failure, 2 bad query, flag 
     cmd->add_option("--offset", a.offset, "Skip this many first")
         ->check(CLI::Range(size_t{0}, size_t{1} << 40));
     cmd->add_option("--sort", a.sort,
-                    "newest (the newest state first), last_seen, first_seen, ip or port")
+                    "newest (the newest state first), last_seen, first_seen (newest first), oldest "
+                    "(first seen longest ago first), ip or port")
         ->capture_default_str();
     cmd->add_flag("--include-gone", a.include_gone,
                   "Also services that a covering scan found gone");

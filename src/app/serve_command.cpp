@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "api/api.h"
@@ -17,6 +18,7 @@
 #include "app/exit_codes.h"
 #include "app/store_cli.h"
 #include "core/text.h"
+#include "monitor/config.h"
 #include "net/unique_fd.h"
 
 namespace sl::app {
@@ -71,6 +73,7 @@ Examples:
   searchlight serve --listen 127.0.0.1:9000 --db /var/lib/searchlight/searchlight.db
   curl -H "Authorization: Bearer $(cat ~/.local/share/searchlight/searchlight.db.token)" \
        'http://127.0.0.1:8470/api/search?q=access:open&facets=product'
+  searchlight serve --monitor-config monitor.yaml
   searchlight serve --rotate-token
 
 )help") + kExitCodeHelp);
@@ -80,6 +83,9 @@ Examples:
     cmd->add_option("--tls-cert", a.tls_cert, "PEM certificate (required off loopback)")
         ->type_name("FILE");
     cmd->add_option("--tls-key", a.tls_key, "PEM private key")->type_name("FILE");
+    cmd->add_option("--monitor-config", a.monitor_config,
+                    "The monitor's YAML: /api/monitor then shows schedules and overdue scopes")
+        ->type_name("FILE");
     cmd->add_flag("--rotate-token", a.rotate_token, "Replace the token, print it, and exit");
     return cmd;
 }
@@ -143,8 +149,17 @@ int run_serve(const ServeArgs& a) {
     sigaddset(&mask, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     net::UniqueFd signal_fd(::signalfd(-1, &mask, SFD_CLOEXEC));
-    api::Api handler({*path, token->value, api::served_hosts(listen->address, listen->port),
-                      !o.tls_cert_pem.empty()});
+    api::ApiOptions options{*path, token->value, api::served_hosts(listen->address, listen->port),
+                            !o.tls_cert_pem.empty(), nullptr};
+    if (!a.monitor_config.empty()) {
+        auto c = monitor::load_config(a.monitor_config);
+        if (!c) {
+            print_failure(c.error().message);
+            return kExitUsage;
+        }
+        options.monitor_config = std::make_shared<const monitor::MonitorConfig>(std::move(*c));
+    }
+    api::Api handler(std::move(options));
     auto server =
         api::HttpServer::start(o, [&](const api::Request& r) { return handler.handle(r); });
     if (!server) {

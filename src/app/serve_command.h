@@ -10,6 +10,7 @@ struct ServeArgs {
     std::string db;
     std::string listen = "127.0.0.1:8470";
     std::string tls_cert, tls_key;
+    std::string monitor_config;
     bool rotate_token = false;
 };
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& a);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "store/query/compile.h"
@@ -23,6 +24,13 @@ Status each_row(Statement& st, F&& f) {
         if (!*row) return Ok{};
         f(st);
     }
+}
+
+// A finding's reference as its id, or -1 when it is not a number (then it is a fingerprint).
+int64_t finding_number(const std::string& ref) {
+    bool digits =
+        !ref.empty() && ref.size() < 18 && ref.find_first_not_of("0123456789") == std::string::npos;
+    return digits ? std::stoll(ref) : -1;
 }
 
 Result<Json> observations_of(Connection& db, int64_t service_id) {
@@ -76,13 +84,16 @@ Result<Json> changes_of(Connection& db, int64_t finding_id) {
     return list;
 }
 
-Result<Json> findings_of(Connection& db, int64_t service_id) {
+// The findings that `where` selects, with their workflow changes, most severe first.
+Result<Json> findings_where(Connection& db, const std::string& where,
+                            const std::vector<SqlValue>& params) {
     auto st = db.prepare(
         "SELECT id, rule, severity, status, title, first_seen, last_seen, resolved_at, "
-        "reopen_count, reason, actor, until, fingerprint, evidence, remediation FROM findings "
-        "WHERE service_id = ? ORDER BY severity_rank DESC, rule");
+        "reopen_count, reason, actor, until, fingerprint, evidence, remediation, ip, port, "
+        "transport FROM findings WHERE " +
+        where + " ORDER BY severity_rank DESC, rule");
     if (!st) return st.error();
-    st->bind_all({service_id});
+    st->bind_all(params);
     std::vector<std::pair<int64_t, Json>> found;
     auto s = each_row(*st, [&](const Statement& r) {
         found.emplace_back(r.integer(0), Json{{"id", r.integer(0)},
@@ -99,7 +110,10 @@ Result<Json> findings_of(Connection& db, int64_t service_id) {
                                               {"until", time_json(r, 11)},
                                               {"fingerprint", r.text(12)},
                                               {"evidence", Json::parse(r.text(13), nullptr, false)},
-                                              {"remediation", r.text(14)}});
+                                              {"remediation", r.text(14)},
+                                              {"ip", r.text(15)},
+                                              {"port", r.integer(16)},
+                                              {"transport", r.text(17)}});
     });
     if (!s) return s.error();
     Json list = Json::array();
@@ -149,13 +163,22 @@ Result<Json> host_report(Connection& db, const IpAddr& ip) {
     for (auto& [id, svc] : services) {
         auto h = observations_of(db, id);
         if (!h) return h.error();
-        auto f = findings_of(db, id);
+        auto f = findings_where(db, "service_id = ?", {id});
         if (!f) return f.error();
         svc["history"] = std::move(*h);
         svc["findings"] = std::move(*f);
         host["services"].push_back(std::move(svc));
     }
     return host;
+}
+
+Result<Json> finding_report(Connection& db, const std::string& ref) {
+    auto snapshot = Transaction::snapshot(db);
+    if (!snapshot) return snapshot.error();
+    auto list = findings_where(db, "id = ? OR fingerprint = ?", {finding_number(ref), ref});
+    if (!list) return list.error();
+    if (list->empty()) return Json(nullptr);
+    return (*list)[0];
 }
 
 namespace {
@@ -208,13 +231,24 @@ struct StateAt {
     std::map<std::string, Json> fields;  // the state fields
 };
 
-Result<std::map<int64_t, StateAt>> services_at(Connection& db, int64_t t) {
-    auto st = db.prepare(
-        "SELECT o.service_id, o.ip, o.port, o.protocol, o.product, o.version, o.access, o.tls, "
-        "o.cert_sha256, o.rules FROM observations o WHERE o.first_seen <= ? AND (o.ended_at IS "
-        "NULL OR o.ended_at > ?)");
+// Only a service whose state began or ended inside the window (before, after] can differ at
+// its two ends, and only a finding that opened or resolved in it: the diff reads those, from
+// indexes (schema 10), and never the unchanged rest of the store.
+constexpr const char* kChangedServices =
+    "WITH changed(id) AS (SELECT service_id FROM observations WHERE first_seen > ?1 AND "
+    "first_seen <= ?2 UNION SELECT service_id FROM observations WHERE ended_at > ?1 AND "
+    "ended_at <= ?2) ";
+
+// The state at moment ?3 of each service that changed in the window (?1, ?2].
+Result<std::map<int64_t, StateAt>> services_at(Connection& db, int64_t t, int64_t before,
+                                               int64_t after) {
+    auto st = db.prepare(std::string(kChangedServices) +
+                         "SELECT o.service_id, o.ip, o.port, o.protocol, o.product, o.version, "
+                         "o.access, o.tls, o.cert_sha256, o.rules FROM observations o WHERE "
+                         "o.service_id IN changed AND o.first_seen <= ?3 AND (o.ended_at IS NULL "
+                         "OR o.ended_at > ?3)");
     if (!st) return st.error();
-    st->bind_all({t, t});
+    st->bind_all({before, after, t});
     std::map<int64_t, StateAt> out;
     auto s = each_row(*st, [&](const Statement& r) {
         out[r.integer(0)] = {r.text(1),
@@ -231,12 +265,16 @@ Result<std::map<int64_t, StateAt>> services_at(Connection& db, int64_t t) {
     return out;
 }
 
-Result<std::map<int64_t, Json>> findings_at(Connection& db, int64_t t) {
+// The findings open at moment ?3 among those that opened or resolved in the window (?1, ?2].
+Result<std::map<int64_t, Json>> findings_at(Connection& db, int64_t t, int64_t before,
+                                            int64_t after) {
     auto st = db.prepare(
-        "SELECT id, ip, port, rule, severity, title FROM findings WHERE first_seen <= ? AND "
-        "(resolved_at IS NULL OR resolved_at > ?)");
+        "SELECT id, ip, port, rule, severity, title FROM findings WHERE id IN (SELECT id FROM "
+        "findings WHERE first_seen > ?1 AND first_seen <= ?2 UNION SELECT id FROM findings WHERE "
+        "resolved_at > ?1 AND resolved_at <= ?2) AND first_seen <= ?3 AND (resolved_at IS NULL "
+        "OR resolved_at > ?3)");
     if (!st) return st.error();
-    st->bind_all({t, t});
+    st->bind_all({before, after, t});
     std::map<int64_t, Json> out;
     auto s = each_row(*st, [&](const Statement& r) {
         out[r.integer(0)] = {{"ip", r.text(1)},
@@ -258,10 +296,11 @@ Json service_json(const StateAt& s) {
 }  // namespace
 
 Result<Diff> diff_states(Connection& db, int64_t before_ms, int64_t after_ms) {
-    auto a = services_at(db, before_ms);
-    auto b = services_at(db, after_ms);
-    auto fa = findings_at(db, before_ms);
-    auto fb = findings_at(db, after_ms);
+    int64_t lo = std::min(before_ms, after_ms), hi = std::max(before_ms, after_ms);
+    auto a = services_at(db, before_ms, lo, hi);
+    auto b = services_at(db, after_ms, lo, hi);
+    auto fa = findings_at(db, before_ms, lo, hi);
+    auto fb = findings_at(db, after_ms, lo, hi);
     if (!a || !b || !fa || !fb) return make_error("database: " + db.message());
     Diff d;
     for (const auto& [id, s] : *b) {
@@ -295,11 +334,7 @@ Result<std::string> change_finding(Store& store, const std::string& ref, const s
     Connection& db = store.db();
     auto find = db.prepare("SELECT id, status FROM findings WHERE id = ? OR fingerprint = ?");
     if (!find) return find.error();
-    int64_t numeric =
-        ref.find_first_not_of("0123456789") == std::string::npos && !ref.empty() && ref.size() < 18
-            ? std::stoll(ref)
-            : -1;
-    find->bind_all({numeric, ref});
+    find->bind_all({finding_number(ref), ref});
     auto row = find->step();
     if (!row) return row.error();
     if (!*row)

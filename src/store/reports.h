@@ -16,6 +16,10 @@ namespace sl::store {
 // time ranges, and every finding with its workflow changes.
 Result<Json> host_report(Connection& db, const IpAddr& ip);
 
+// One finding (by id or fingerprint) with its service's address and its workflow changes;
+// null when there is no such finding.
+Result<Json> finding_report(Connection& db, const std::string& ref);
+
 // The newest scans first, at most `limit`.
 Result<std::vector<Json>> list_scans(Connection& db, size_t limit);
 // A scan by id, or an error naming what was asked.

@@ -372,8 +372,17 @@ CREATE TABLE monitor_notices (
 );
 )sql";
 
+// Version 10: the diff of two moments (`diff --since`, the UI's "since yesterday" strip) reads
+// only what changed between them: the states that ended, and the findings that opened or
+// resolved, in the window, from indexes (it loaded every state at both moments before).
+constexpr const char* kV10 = R"sql(
+CREATE INDEX observations_ended ON observations(ended_at) WHERE ended_at IS NOT NULL;
+CREATE INDEX findings_first_seen ON findings(first_seen);
+CREATE INDEX findings_resolved ON findings(resolved_at) WHERE resolved_at IS NOT NULL;
+)sql";
+
 constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4, kV5,
-                                                                 kV6, kV7, kV8, kV9};
+                                                                 kV6, kV7, kV8, kV9, kV10};
 
 // The search indexes as the migrations leave them (a test holds the two equal).
 struct IndexDef {

@@ -136,6 +136,8 @@ SortKey sort_key(Sort sort, const Compiled& q, Target target) {
     switch (sort) {
         case Sort::kFirstSeen:
             return {{(findings ? "f" : st) + ".first_seen", true}, {"s.ip_key"}, {"s.port"}, {id}};
+        case Sort::kOldest:  // the longest known first
+            return {{(findings ? "f" : st) + ".first_seen"}, {"s.ip_key"}, {"s.port"}, {id}};
         case Sort::kAddress:
             return {{"s.ip_key"}, {"s.port"}, {id}};
         case Sort::kPort:
@@ -291,11 +293,12 @@ Result<Sort> parse_sort(std::string_view text) {
     if (text == "newest") return Sort::kNewest;
     if (text == "last_seen") return Sort::kLastSeen;
     if (text == "first_seen") return Sort::kFirstSeen;
+    if (text == "oldest") return Sort::kOldest;
     if (text == "ip" || text == "address") return Sort::kAddress;
     if (text == "port") return Sort::kPort;
     if (text == "severity") return Sort::kSeverity;
-    return make_error(
-        fmt::format("--sort '{}': use newest, last_seen, first_seen, ip, port or severity", text));
+    return make_error(fmt::format(
+        "--sort '{}': use newest, last_seen, first_seen, oldest, ip, port or severity", text));
 }
 
 Result<SearchResult> search_services(Connection& db, const Compiled& q, const SearchOptions& o) {

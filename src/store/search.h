@@ -33,7 +33,7 @@ struct Facet {
     int64_t other = 0;  // rows counted under values beyond the top N
 };
 
-enum class Sort { kNewest, kLastSeen, kFirstSeen, kAddress, kPort, kSeverity };
+enum class Sort { kNewest, kLastSeen, kFirstSeen, kOldest, kAddress, kPort, kSeverity };
 
 struct SearchOptions {
     size_t limit = 100;

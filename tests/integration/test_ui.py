@@ -1,9 +1,11 @@
-"""The web UI in a real browser (issue 13, its first part): Debian's chromium driven by
-playwright-core (tests/node) against `searchlight serve` on a store made by real scans: a redis
-without a password, and an nginx whose page title is HTML and script. Log in with the token,
-read the dashboard, search, click a facet; the hostile title shows as text and runs nothing.
-Screenshots are saved under the build's output directory. Addresses: 127.0.41.x."""
+"""The web UI in a real browser: Debian's chromium driven by playwright-core (tests/node) against
+`searchlight serve` on stores made by real scans. The walk (a redis without a password, an nginx
+whose page title is HTML and script; 127.0.41.x): log in with the token, read the dashboard and
+the since-yesterday diff, search with the keyboard, click a facet, open a host, acknowledge a
+finding, accept a risk in bulk; the hostile title shows as text and runs nothing. The tour takes
+the README's pictures on the demo's lab (127.0.1.x). Screenshots go under $SL_UI_OUT."""
 import json
+import sqlite3
 import os
 import subprocess
 import sys
@@ -20,11 +22,8 @@ NODE_DIR = os.path.join(ROOT, "tests", "node")
 
 
 class TestUi(unittest.TestCase):
-    def test_log_in_dashboard_search_facet_and_hostile_text(self):
-        if not os.access("/usr/bin/chromium", os.X_OK):
-            self.fail("chromium is missing: run scripts/setup")
-        out = os.environ.get("SL_UI_OUT") or tempfile.mkdtemp(prefix="sl_ui_")
-        os.makedirs(out, exist_ok=True)
+    def test_walk_log_in_dashboard_search_facet_host_acknowledge(self):
+        out = output_dir("walk")
         with tempfile.TemporaryDirectory() as d:
             db = os.path.join(d, "ui.db")
             with servers.Redis("127.0.41.5", 6379):
@@ -33,33 +32,103 @@ class TestUi(unittest.TestCase):
                 with open(os.path.join(web.dir, "www", "index.html"), "w") as f:
                     f.write(f"<html><head><title>{HOSTILE}</title></head><body>x</body></html>")
                 sl_scan(db, "127.0.41.6", "8080")
-            port = fx.free_port()
-            server = subprocess.Popen([fx.searchlight(), "serve", "--db", db, "--listen",
-                                       f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
-            try:
-                servers.wait_port("127.0.0.1", port)
-                with open(db + ".token") as f:
-                    token = f.read().strip()
-                p = subprocess.run(["node", os.path.join(NODE_DIR, "ui_test.js"),
-                                    f"http://127.0.0.1:{port}/", token, out],
-                                   capture_output=True, text=True, timeout=120, cwd=NODE_DIR)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
-        seen = json.loads(p.stdout.strip().splitlines()[-1])
+            seen = browse(db, ["walk"], out)
         self.assertTrue(seen["login_shown"])
+        self.assertEqual(seen["wrong_token"], "that is not the token")
         self.assertEqual(seen["medium"], "1")  # redis-no-auth, on the dashboard
+        self.assertEqual(seen["open_card"], "1")
+        self.assertRegex(seen["strip"], r"^Since yesterday: \+1 new, \u22120 resolved, 0 changed \(2 services")
+        self.assertEqual(seen["chart_bands"], 5)
         self.assertTrue(any("127.0.41.5:6379" in r and "redis-no-auth" in r for r in seen["longest"]))
-        self.assertEqual(seen["total"], "1 services")
+        self.assertIn("New findings (1)", seen["diff_headings"])
+        self.assertIn("New services (2)", seen["diff_headings"])
+        self.assertEqual(seen["slash_focuses"], "q")
+        self.assertEqual(seen["search_hash"], "#/search?q=port:8080")
         self.assertEqual(seen["titles"], [HOSTILE])  # shown as the text it is
         self.assertEqual(seen["injected_elements"], 0)
+        self.assertTrue(seen["hostile_record_has_title"])
+        self.assertEqual(seen["injected_on_host"], 0)
+        self.assertIn("product:", seen["hash_after_facet"])
+        self.assertEqual(seen["total_after_facet"], "1 services")
+        self.assertEqual(seen["host_hash"], "#/host/127.0.41.5/6379/tcp")
+        self.assertTrue(any(r.startswith("127.0.41.5:6379") and "redis" in r for r in seen["services"]))
+        self.assertIn("state", seen["timeline_kinds"])
+        self.assertIn("finding", seen["timeline_kinds"])
+        self.assertTrue(any("redis-no-auth" in r and "acknowledged" in r for r in seen["after_ack"]))
+        self.assertEqual(seen["acknowledged_total"], "1 findings")
+        self.assertEqual(seen["bulk_notice"], "1 accepted")
+        self.assertEqual(seen["total_after_bulk"], "0 findings")  # the default list: the active
+        self.assertEqual(seen["statuses_after_bulk"], ["accepted"])
         self.assertIsNone(seen["xss"])
         self.assertEqual(seen["dialogs"], 0)
-        self.assertIn("product:", seen["hash_after_facet"])
-        for shot in ("dashboard.png", "search.png"):
-            self.assertGreater(os.path.getsize(os.path.join(out, shot)), 1000)
+        self.assertEqual(seen["page_errors"], [])
+        for shot in ("login", "dashboard", "diff", "search", "facet", "host", "acknowledged",
+                     "findings"):
+            self.assertGreater(os.path.getsize(os.path.join(out, shot + ".png")), 1000, shot)
+        with sqlite3.connect(db_copy(out)) as c:  # what the browser did is in the store
+            self.assertEqual(c.execute("SELECT status, reason FROM findings").fetchall(),
+                             [("accepted", "lab server, torn down weekly")])
+
+    def test_tour_of_the_demo_for_the_readme(self):
+        """The README's pictures: the demo's lab scanned into a store, twice (as the monitor would),
+        then the dashboard and the host page of 127.0.1.14. SL_UI_PICTURES=docs/img keeps them."""
+        out = os.environ.get("SL_UI_PICTURES") or output_dir("tour")
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "demo.db")
+            subprocess.run([LAB, "start"], check=True, capture_output=True)
+            try:
+                for _ in range(2):
+                    p = subprocess.run([fx.searchlight(), "scan", "127.0.1.0/24", "--db", db, "-q",
+                                        "-o", "/dev/null"], capture_output=True, text=True,
+                                       timeout=300)
+                    self.assertEqual(p.returncode, 0, p.stderr)
+            finally:
+                subprocess.run([LAB, "stop"], check=True, capture_output=True)
+            seen = browse(db, ["tour"], out, extra=["127.0.1.14"])
+        self.assertEqual(seen["open_card"], "26")  # the demo's 26 findings (README)
+        self.assertEqual(seen["services"], 1)
+        self.assertEqual(seen["page_errors"], [])
+        for shot in ("dashboard", "host"):
+            self.assertGreater(os.path.getsize(os.path.join(out, shot + ".png")), 10000, shot)
+
+
+LAB = os.path.join(ROOT, "scripts", "lab")
+
+
+def output_dir(name):
+    out = os.path.join(os.environ.get("SL_UI_OUT") or tempfile.mkdtemp(prefix="sl_ui_"), name)
+    os.makedirs(out, exist_ok=True)
+    return out
+
+
+def db_copy(out):
+    return os.path.join(out, "store.db")
+
+
+def browse(db, mode, out, extra=()):
+    """Serves db on a free port and runs one walk of ui_test.js; returns what it saw. A copy
+    of the store afterwards is left in out/store.db."""
+    if not os.access("/usr/bin/chromium", os.X_OK):
+        raise AssertionError("chromium is missing: run scripts/setup")
+    port = fx.free_port()
+    server = subprocess.Popen([fx.searchlight(), "serve", "--db", db, "--listen",
+                               f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        servers.wait_port("127.0.0.1", port)
+        with open(db + ".token") as f:
+            token = f.read().strip()
+        p = subprocess.run(["node", os.path.join(NODE_DIR, "ui_test.js"), *mode,
+                            f"http://127.0.0.1:{port}/", token, out, *extra],
+                           capture_output=True, text=True, timeout=180, cwd=NODE_DIR)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if p.returncode != 0:
+        raise AssertionError(p.stderr[-3000:])
+    with sqlite3.connect(db) as src, sqlite3.connect(db_copy(out)) as dst:
+        src.backup(dst)
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def sl_scan(db, ip, port):
