@@ -86,14 +86,18 @@ export function findingActions(f, after) {
     b.addEventListener("click", () => act("acknowledge"));
     box.append(b);
   }
-  if (f.status === "open" || f.status === "acknowledged") {
+  if (f.status === "open" || f.status === "acknowledged") {  // the reason and expiry on demand
     const fields = acceptFields();
-    const b = el("button", "Accept risk", { type: "button", class: "accept" });
-    b.addEventListener("click", () => {
+    const ask = el("button", "Accept risk\u2026", { type: "button", class: "accept" });
+    const form = el("span", null, { class: "accept-form", hidden: "" });
+    const confirm = el("button", "Accept", { type: "button", class: "confirm" });
+    ask.addEventListener("click", () => { form.hidden = false; ask.hidden = true; fields.reason.focus(); });
+    confirm.addEventListener("click", () => {
       if (!fields.body().reason) { message.textContent = "give a reason"; return; }
       act("accept", fields.body());
     });
-    box.append(fields.reason, fields.until, b);
+    form.append(fields.reason, fields.until, confirm);
+    box.append(ask, form);
   }
   if (f.status !== "open") {
     const b = el("button", "Reopen", { type: "button", class: "reopen" });

@@ -28,7 +28,7 @@ async function walk(page, url, token, out, seen) {
   await logIn(page, url, token);
   seen.medium = await page.textContent('.bar[data-severity="medium"] .count');
   seen.strip = await page.textContent("#since-strip");
-  seen.chart_bands = await page.$$eval("svg.chart polygon.band", (p) => p.length);
+  seen.chart_bands = await page.$$eval("svg.chart rect.band", (r) => r.map((x) => x.dataset.severity));
   seen.longest = await page.$$eval("#longest tbody tr", (rows) => rows.map((r) => r.textContent));
   seen.open_card = await page.textContent("#card-open .value");
   await page.screenshot({ path: out + "/dashboard.png", fullPage: true });
@@ -107,8 +107,8 @@ async function tour(page, url, token, out, host, seen) {
   await page.waitForSelector("svg.chart", T);
   seen.open_card = await page.textContent("#card-open .value");
   await page.screenshot({ path: out + "/dashboard.png", fullPage: true });
-  await page.goto(url + "#/host/" + host);
-  await page.waitForSelector('#view[data-view="host"] #services tbody tr', T);
+  await page.goto(url + "#/host/" + host);  // a service's page: its findings, states and record
+  await page.waitForSelector('#view[data-view="host"] #service', T);
   seen.services = await page.$$eval("#services tbody tr", (rows) => rows.length);
   await page.screenshot({ path: out + "/host.png", fullPage: true });
 }
