@@ -403,7 +403,7 @@ Response Api::scans(const Request& r) {
 Response Api::diff(const Request& r) {
     std::string since = r.arg("since").value_or("24h");
     auto span = parse_span_ms(since, kMaxSpanCount);
-    if (!span) return error(400, "since is a span such as 30m, 24h or 7d");
+    if (!span || *span <= 0) return error(400, "since is a span such as 30m, 24h or 7d");
     auto limit = number_arg(r, "limit", kDefaultLimit, store::kMaxPageSize);
     if (!limit) return error(400, limit.error().message);
     int64_t now = unix_ms();

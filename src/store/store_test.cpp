@@ -8,6 +8,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "core/clock.h"
@@ -15,6 +17,7 @@
 #include "store/importer.h"
 #include "store/page_cursor.h"
 #include "store/query/compile.h"
+#include "store/reports.h"
 #include "store/schema.h"
 #include "store/search.h"
 
@@ -580,6 +583,102 @@ TEST(Store, IpKeysSortByFamilyThenValue) {
     EXPECT_LT(b, c);
     EXPECT_EQ(ip_from_key(c).to_string(), "::1");
     EXPECT_EQ(ip_from_key(a).to_string(), "10.0.0.1");
+}
+
+// diff_states reads only the states and findings that began or ended inside its window; the
+// answer must be the one a comparison of the whole store at both moments gives. Every pair of
+// moments around a history with every kind of change (new, changed and changed back, gone,
+// findings opened, resolved and reopened) is checked against that full comparison.
+std::set<std::string> full_comparison(Store& s, int64_t before, int64_t after) {
+    auto states = [&](int64_t t) {
+        std::map<int64_t, std::string> out;
+        auto st = s.db().prepare(
+            "SELECT service_id, ip || ':' || port, protocol, ifnull(product, ''), access, rules "
+            "FROM observations WHERE first_seen <= ? AND (ended_at IS NULL OR ended_at > ?)");
+        EXPECT_TRUE(st.ok());
+        st->bind_all({t, t});
+        while (*st->step())
+            out[st->integer(0)] = st->text(1) + " " + st->text(2) + " " + st->text(3) + " " +
+                                  st->text(4) + " " + st->text(5);
+        return out;
+    };
+    auto open = [&](int64_t t) {
+        std::map<int64_t, std::string> out;
+        auto st = s.db().prepare(
+            "SELECT id, ip || ':' || port || ' ' || rule FROM findings WHERE first_seen <= ? AND "
+            "(resolved_at IS NULL OR resolved_at > ?)");
+        EXPECT_TRUE(st.ok());
+        st->bind_all({t, t});
+        while (*st->step()) out[st->integer(0)] = st->text(1);
+        return out;
+    };
+    auto a = states(before), b = states(after), fa = open(before), fb = open(after);
+    std::set<std::string> out;
+    for (const auto& [id, v] : b)
+        if (!a.count(id))
+            out.insert("new " + v.substr(0, v.find(' ')));
+        else if (a[id] != v)
+            out.insert("changed " + v.substr(0, v.find(' ')));
+    for (const auto& [id, v] : a)
+        if (!b.count(id)) out.insert("gone " + v.substr(0, v.find(' ')));
+    for (const auto& [id, v] : fb)
+        if (!fa.count(id)) out.insert("opened " + v);
+    for (const auto& [id, v] : fa)
+        if (!fb.count(id)) out.insert("resolved " + v);
+    return out;
+}
+
+std::set<std::string> windowed(Store& s, int64_t before, int64_t after) {
+    auto d = diff_states(s.db(), before, after);
+    EXPECT_TRUE(d.ok());
+    std::set<std::string> out;
+    auto where = [](const Json& j) {
+        return j["ip"].get<std::string>() + ":" + std::to_string(j["port"].get<int64_t>());
+    };
+    for (const auto& j : d->new_services) out.insert("new " + where(j));
+    for (const auto& j : d->changed_services) out.insert("changed " + where(j));
+    for (const auto& j : d->gone_services) out.insert("gone " + where(j));
+    for (const auto& j : d->new_findings)
+        out.insert("opened " + where(j) + " " + j["rule"].get<std::string>());
+    for (const auto& j : d->resolved_findings)
+        out.insert("resolved " + where(j) + " " + j["rule"].get<std::string>());
+    return out;
+}
+
+TEST(Store, TheWindowedDiffIsTheFullComparison) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    auto open_redis = [](const char* ip, int64_t at) {
+        return ServiceUnit{service(ip, 6379, "Redis", "open", at),
+                           {finding(ip, 6379, "redis-no-auth", "medium")}};
+    };
+    ScanRun a{*s, "a", kT0};
+    a.begin();
+    a.services({open_redis("10.0.0.1", a.at), open_redis("10.0.0.3", a.at)});
+    a.finish(true);
+    ScanRun b{*s, "b", kT0 + kDay};  // .1 gets a password, .2 appears
+    b.begin();
+    b.services({{service("10.0.0.1", 6379, "Redis", "auth_required", b.at), {}},
+                open_redis("10.0.0.2", b.at),
+                open_redis("10.0.0.3", b.at)});
+    b.finish(true);
+    ScanRun c{*s, "c", kT0 + 2 * kDay};  // .1 loses it again: the finding reopens
+    c.begin();
+    c.services({open_redis("10.0.0.1", c.at), open_redis("10.0.0.2", c.at)});
+    c.misses({port("10.0.0.3", 6379, "closed", c.at)});  // .3 goes
+    c.finish(true);
+    std::vector<int64_t> moments = {kT0 - 1};
+    for (int64_t at : {a.at, b.at, c.at})
+        for (int64_t d : std::vector<int64_t>{-1, 0, 1, 999, 1000, 1001, kDay / 2})
+            moments.push_back(at + d);
+    size_t differing = 0;
+    for (int64_t before : moments)
+        for (int64_t after : moments) {
+            auto want = full_comparison(*s, before, after);
+            EXPECT_EQ(windowed(*s, before, after), want) << before << " -> " << after;
+            differing += !want.empty();
+        }
+    EXPECT_GT(differing, moments.size());  // the history has changes to find
 }
 
 }  // namespace

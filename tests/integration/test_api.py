@@ -204,6 +204,31 @@ class TestServe(unittest.TestCase):
         jsonschema.Draft202012Validator({**SPEC, "$ref": "#/components/schemas/Finding"}).validate(
             f["rows"][0])
         self.assertEqual(f["rows"][0]["rule"], "redis-no-auth")
+        fid = f["rows"][0]["id"]
+        code, _, one = get(self.port, f"/api/findings/{fid}", self.token)
+        conforms(self, "/api/findings/{id}", "GET", code, one)
+        self.assertEqual((one["ip"], one["port"], one["rule"]), (REDIS_IP, 6379, "redis-no-auth"))
+        self.assertEqual([c["to"] for c in one["changes"]], ["open"])  # first seen by the scan
+        code, _, by_fp = get(self.port, f"/api/findings/{one['fingerprint']}", self.token)
+        self.assertEqual((code, by_fp["id"]), (200, fid))
+        code, _, e = get(self.port, "/api/findings/999999", self.token)
+        self.assertEqual(code, 404)
+        conforms(self, "/api/findings/{id}", "GET", code, e)
+        code, _, d = get(self.port, "/api/diff?since=1h", self.token)
+        conforms(self, "/api/diff", "GET", code, d)
+        self.assertEqual(d["counts"], {"new_services": 1, "gone_services": 0, "changed_services": 0,
+                                       "new_findings": 1, "resolved_findings": 0})
+        self.assertEqual((d["new_services"][0]["ip"], d["new_findings"][0]["rule"]),
+                         (REDIS_IP, "redis-no-auth"))
+        code, _, d = get(self.port, "/api/diff?since=1h&limit=0", self.token)
+        self.assertEqual((d["counts"]["new_services"], d["new_services"]), (1, []))
+        for bad in ("since=yesterday", "since=0h", "limit=5000"):
+            code, _, e = get(self.port, "/api/diff?" + bad, self.token)
+            self.assertEqual(code, 400, bad)
+            conforms(self, "/api/diff", "GET", code, e)
+        code, _, o = get(self.port, "/api/findings?sort=oldest", self.token)
+        self.assertEqual((code, o["total"]), (200, 1))
+        self.assertEqual(get(self.port, "/api/search?sort=colour", self.token)[0], 400)
         code, _, h = get(self.port, f"/api/hosts/{REDIS_IP}", self.token)
         self.assertEqual(code, 200)
         conforms(self, "/api/hosts/{ip}", "GET", code, h)
