@@ -1,5 +1,7 @@
 """bench/api.sh: a store of SERVICES services made from bench/store_bench.py's records, then
-wrk against `searchlight serve` for a few indexed questions, beside `searchlight search`."""
+wrk against `searchlight serve` for a few indexed questions, beside `searchlight search`; then the
+dashboard: each of its API calls on that store, and its first render in chromium."""
+import json
 import os
 import re
 import shutil
@@ -8,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SL = os.path.abspath(sys.argv[1])
@@ -21,6 +24,11 @@ import fixtures as fx  # noqa: E402
 import store_bench  # noqa: E402
 
 QUESTIONS = ["port:6379", "product:redis access:open", "net:10.17.0.0/16", "port:9200 -access:auth_required"]
+# What the dashboard asks (web/dashboard.js), all at once.
+DASHBOARD = ["/api/stats?days=30", "/api/diff?since=24h&limit=0",
+             "/api/findings?limit=10&sort=oldest&q=status%3Aopen%20OR%20status%3Aacknowledged",
+             "/api/monitor"]
+ROOT = os.path.dirname(HERE)
 
 
 def make_store():
@@ -60,8 +68,36 @@ def cli(db, q):
     return statistics.median(times)
 
 
+def fetch_ms(port, token, path):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                 headers={"Authorization": f"Bearer {token}"})
+    t = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=60) as r:
+        r.read()
+    return (time.perf_counter() - t) * 1000
+
+
+def dashboard(port, token):
+    print(f"\n{'dashboard call':<72} {'median ms':>10} {'max ms':>8}")
+    for path in DASHBOARD:
+        times = [fetch_ms(port, token, path) for _ in range(5)]
+        print(f"{path:<72} {statistics.median(times):>10.1f} {max(times):>8.1f}", flush=True)
+    p = subprocess.run(["node", os.path.join(HERE, "ui_render.js"), f"http://127.0.0.1:{port}/",
+                        token, "5"], capture_output=True, text=True, timeout=600,
+                       cwd=os.path.join(ROOT, "tests", "node"))
+    if p.returncode != 0:
+        print("dashboard render: failed: " + p.stderr.strip().splitlines()[-1])
+        return
+    runs = json.loads(p.stdout.strip().splitlines()[-1])["runs_ms"]
+    print(f"\ndashboard first render in chromium (navigation to drawn), 5 loads: median "
+          f"{statistics.median(runs):.0f} ms, max {max(runs):.0f} ms (goal: under 1000 ms)")
+
+
 def main():
-    db, took = make_store()
+    if os.environ.get("DB"):  # a store made by an earlier run (kept with KEEP=1)
+        db, took = os.environ["DB"], 0
+    else:
+        db, took = make_store()
     print(f"store: {SERVICES} services imported in {took:.0f} s ({db})")
     port = fx.free_port()
     server = subprocess.Popen([SL, "serve", "--db", db, "--listen", f"127.0.0.1:{port}"],
@@ -78,11 +114,14 @@ def main():
             rps, p50, p99, bad = wrk(url, token, port)
             print(f"{q:<36} {rps:>10.0f} {p50:>8.1f} {p99:>8.1f} {bad:>7} {cli(db, q):>11.1f}",
                   flush=True)
+        dashboard(port, token)
     finally:
         server.terminate()
         server.wait(timeout=30)
-        shutil.rmtree(WORK, ignore_errors=True)
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(WORK, ignore_errors=True)
     print(f"\n64 connections, {DURATION} s per question, 2 wrk threads; the server has 2 threads.")
 
 
-main()
+if __name__ == "__main__":
+    main()

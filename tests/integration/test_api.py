@@ -52,10 +52,10 @@ sl = fx.sl
 
 
 class Server:
-    def __init__(self, db, port):
+    def __init__(self, db, port, extra=()):
         self.db, self.port = db, port
         self.proc = subprocess.Popen([fx.searchlight(), "serve", "--db", db, "--listen",
-                                      f"127.0.0.1:{port}"], stdout=subprocess.PIPE,
+                                      f"127.0.0.1:{port}", *extra], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         servers.wait_port("127.0.0.1", port)
 
@@ -441,6 +441,32 @@ class TestServeRefusals(unittest.TestCase):
             self.assertEqual(get(port, "/api/scans", token)[0], 401)
             self.assertEqual(get(port, "/api/scans", rotated)[0], 200)
             server.stop()
+
+    def test_the_monitor_config_shows_every_scope_and_its_schedule(self):
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "x.db")
+            sl("scan", "127.0.40.9", "-p", "1", "--db", db, "-q", "-o", "/dev/null")
+            cfg = os.path.join(d, "monitor.yaml")
+            with open(cfg, "w") as f:
+                f.write("scopes:\n  - name: lab\n    targets: [127.0.40.0/28]\n    ports: [6379]\n"
+                        "    every: 1h\n")
+            port = fx.free_port()
+            server = Server(db, port, ["--monitor-config", cfg])
+            with open(db + ".token") as f:
+                token = f.read().strip()
+            code, _, m = get(port, "/api/monitor", token)
+            server.stop()
+            conforms(self, "/api/monitor", "GET", code, m)
+            self.assertEqual([s["name"] for s in m["scopes"]], ["lab"])  # no cycle yet, still shown
+            self.assertIsNotNone(m["scopes"][0]["schedule"])
+            self.assertIsNone(m["scopes"][0]["last_cycle"])
+            with open(cfg, "w") as f:
+                f.write("scopes: [\n")
+            p = sl("serve", "--db", db, "--listen", f"127.0.0.1:{port}", "--monitor-config", cfg,
+                   check=False)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn(cfg, p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1)
 
 
 class TestZOpenApi(unittest.TestCase):
