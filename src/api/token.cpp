@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/text.h"
 #include "net/unique_fd.h"
 
 namespace sl::api {
@@ -23,9 +24,7 @@ constexpr size_t kTokenBytes = 32;
 Result<std::string> fresh_secret() {
     unsigned char raw[kTokenBytes];
     if (RAND_bytes(raw, sizeof raw) != 1) return make_error("cannot draw random bytes for a token");
-    std::string hex;
-    for (unsigned char b : raw) hex += fmt::format("{:02x}", b);
-    return hex;
+    return hex_encode({reinterpret_cast<const char*>(raw), sizeof raw});
 }
 
 namespace {

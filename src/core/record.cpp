@@ -1,5 +1,7 @@
 #include "core/record.h"
 
+#include "core/text.h"
+
 namespace sl {
 
 const char* to_string(Access a) {
@@ -62,7 +64,6 @@ size_t utf8_length(std::string_view s, size_t i) {
 }  // namespace
 
 std::string sanitize_text(std::string_view bytes, size_t cap) {
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     size_t i = 0;
     while (i < bytes.size()) {
@@ -83,8 +84,7 @@ std::string sanitize_text(std::string_view bytes, size_t cap) {
         } else {
             auto c = static_cast<unsigned char>(bytes[i++]);
             out += "\\x";
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
+            append_hex(out, c);
         }
     }
     return out;

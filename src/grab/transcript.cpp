@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "core/text.h"
+
 namespace sl::grab {
 
 namespace {
@@ -50,7 +52,6 @@ std::string TranscriptConnection::client_bytes() const { return join(*this, true
 std::string TranscriptConnection::server_bytes() const { return join(*this, false); }
 
 std::string escape_bytes(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     for (char ch : bytes) {
         auto c = static_cast<unsigned char>(ch);
@@ -66,8 +67,7 @@ std::string escape_bytes(std::string_view bytes) {
             out.push_back(ch);
         else {
             out += "\\x";
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
+            append_hex(out, c);
         }
     }
     return out;

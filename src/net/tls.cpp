@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "core/clock.h"
+#include "core/text.h"
 
 namespace sl::net {
 
@@ -192,13 +193,7 @@ void describe_certificate(X509* cert, Record& rec) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     if (X509_digest(cert, EVP_sha256(), md, &md_len) == 1) {
-        std::string hex;
-        static constexpr char kHex[] = "0123456789abcdef";
-        for (unsigned i = 0; i < md_len; ++i) {
-            hex.push_back(kHex[md[i] >> 4]);
-            hex.push_back(kHex[md[i] & 15]);
-        }
-        rec.set("tls_cert.sha256", hex);
+        rec.set("tls_cert.sha256", hex_encode({reinterpret_cast<const char*>(md), md_len}));
     }
 }
 

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+
+#include "core/text.h"
+
 namespace sl::store {
 
 namespace {
@@ -11,13 +15,7 @@ std::string sha256_hex32(const std::string& canonical) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(canonical.data(), canonical.size(), digest, &len, EVP_sha256(), nullptr);
-    std::string hex = "v1:";
-    static constexpr char kDigits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 16 && i < len; ++i) {
-        hex += kDigits[digest[i] >> 4];
-        hex += kDigits[digest[i] & 0xf];
-    }
-    return hex;
+    return "v1:" + hex_encode({reinterpret_cast<const char*>(digest), std::min(len, 16u)});
 }
 
 // Strings as themselves, anything else as compact JSON, absent as an empty value.

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
+
 namespace sl::store {
 
 namespace {
@@ -12,35 +14,6 @@ using Json = nlohmann::json;
 
 constexpr size_t kMaxKeyParts = 8;
 constexpr const char* kBad = "cursor: not one this server gave";
-
-std::string hex(std::string_view bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out.push_back(digits[c >> 4]);
-        out.push_back(digits[c & 15]);
-    }
-    return out;
-}
-
-int nibble(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
-Result<std::string> unhex(std::string_view text) {
-    if (text.size() % 2) return make_error(kBad);
-    std::string out;
-    out.reserve(text.size() / 2);
-    for (size_t i = 0; i < text.size(); i += 2) {
-        int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-        if (hi < 0 || lo < 0) return make_error(kBad);
-        out.push_back(static_cast<char>(hi * 16 + lo));
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -55,17 +28,17 @@ std::string encode_cursor(const std::vector<SqlValue>& key) {
         else if (std::holds_alternative<std::string>(v))
             parts.push_back(std::get<std::string>(v));
         else if (std::holds_alternative<Blob>(v))
-            parts.push_back({{"b", hex(std::get<Blob>(v).bytes)}});
+            parts.push_back({{"b", hex_encode(std::get<Blob>(v).bytes)}});
         else
             parts.push_back(nullptr);
     }
-    return hex(parts.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return hex_encode(parts.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 Result<std::vector<SqlValue>> decode_cursor(std::string_view text) {
     if (text.empty() || text.size() > kMaxCursorText) return make_error(kBad);
-    auto bytes = unhex(text);
-    if (!bytes) return bytes.error();
+    auto bytes = hex_decode(text);
+    if (!bytes) return make_error(kBad);
     Json parts = Json::parse(*bytes, nullptr, false);
     if (parts.is_discarded() || !parts.is_array() || parts.empty() || parts.size() > kMaxKeyParts)
         return make_error(kBad);
@@ -80,8 +53,8 @@ Result<std::vector<SqlValue>> decode_cursor(std::string_view text) {
         } else if (p.is_string()) {
             key.emplace_back(p.get<std::string>());
         } else if (p.is_object() && p.size() == 1 && p.contains("b") && p["b"].is_string()) {
-            auto blob = unhex(p["b"].get<std::string>());
-            if (!blob) return blob.error();
+            auto blob = hex_decode(p["b"].get<std::string>());
+            if (!blob) return make_error(kBad);
             key.emplace_back(Blob{std::move(*blob)});
         } else {
             return make_error(kBad);

@@ -24,7 +24,7 @@ sl::api::Api& api() {
         std::string db = std::string(dir) + "/f.db";
         if (!sl::store::Store::open(db, sl::store::OpenMode::kReadWrite)) std::abort();
         return new sl::api::Api(
-            {db, kToken, sl::api::served_hosts(sl::IpAddr::v4(0x7f000001), 8470), false});
+            {db, kToken, sl::api::served_hosts(sl::IpAddr::v4(0x7f000001), 8470), false, nullptr});
     }();
     return *instance;
 }

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/text.h"
+
 namespace sl::grab {
 
 namespace {
@@ -82,13 +84,7 @@ bool read_value(Reader& r, uint8_t type, int depth, nlohmann::json& out) {
             out = nullptr;
             return true;
         case 0x07: {
-            static constexpr char kHex[] = "0123456789abcdef";
-            std::string hex;
-            for (char c : r.bytes(12)) {
-                hex.push_back(kHex[static_cast<unsigned char>(c) >> 4]);
-                hex.push_back(kHex[static_cast<unsigned char>(c) & 15]);
-            }
-            out = hex;
+            out = hex_encode(r.bytes(12));
             return r.ok();
         }
         case 0x08:
