@@ -5,10 +5,9 @@ import { SEVERITIES, api, asset, el, heading, link, row, severity, span, table, 
 import { openOverTime } from "./chart.js";
 
 export async function renderDashboard(view) {
-  const [stats, diff, longest, monitor] = await Promise.all([
+  const [stats, diff, monitor] = await Promise.all([
     api("/api/stats?days=30"),
     api("/api/diff?since=24h&limit=0"),
-    api("/api/findings?limit=10&sort=oldest&q=" + encodeURIComponent("status:open OR status:acknowledged")),
     api("/api/monitor"),
   ]);
   view.replaceChildren(
@@ -19,7 +18,7 @@ export async function renderDashboard(view) {
     heading("Open findings, last 30 days"),
     openOverTime(stats.open_over_time),
     heading("Longest open"),
-    longestOpen(longest.rows),
+    longestOpen(stats.longest_open),
     heading("Monitor"),
     monitorHealth(monitor),
   );

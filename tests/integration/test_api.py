@@ -469,6 +469,62 @@ class TestServeRefusals(unittest.TestCase):
             self.assertEqual(len(p.stderr.strip().splitlines()), 1)
 
 
+class TestStatsSeries(unittest.TestCase):
+    """/api/stats counts open findings per day from two grouped index scans; each day must be
+    what a count of the whole table at that day's end gives (first seen by then, not resolved by
+    then, not accepted), over a history spread across 40 days with resolutions and acceptances."""
+
+    def test_every_day_is_the_count_at_its_end(self):
+        import datetime
+        import random
+        import sqlite3
+        import time as clock
+        rng = random.Random(13)
+        day = 86_400_000
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "x.db")
+            sl("import", os.path.join(ROOT, "tests/query/fixture.ndjson"), "--db", db)
+            now = int(clock.time() * 1000)
+            with sqlite3.connect(db) as c:
+                ids = [r[0] for r in c.execute("SELECT id FROM findings")]
+                self.assertGreater(len(ids), 8)
+                for n, i in enumerate(ids):  # a made-up history of the fixture's findings
+                    first = now - rng.randrange(40 * day)
+                    resolved = first + rng.randrange(20 * day) if n % 2 else None
+                    if resolved is not None and resolved > now:
+                        resolved = None
+                    status = ("accepted" if n % 4 == 0 else
+                              "resolved" if resolved is not None else "open")
+                    c.execute("UPDATE findings SET first_seen = ?, resolved_at = ?, status = ? "
+                              "WHERE id = ?", (first, resolved, status, i))
+            port = fx.free_port()
+            server = Server(db, port)
+            with open(db + ".token") as f:
+                token = f.read().strip()
+            code, _, st = get(port, "/api/stats?days=30", token)
+            server.stop()
+            self.assertEqual(code, 200)
+            conforms(self, "/api/stats", "GET", code, st)
+            generated = round(datetime.datetime.fromisoformat(
+                st["generated_at"].replace("Z", "+00:00")).timestamp() * 1000)
+            today_end = (generated // day + 1) * day - 1
+            with sqlite3.connect(db) as c:
+                for back, entry in enumerate(reversed(st["open_over_time"])):
+                    end = min(generated, today_end - back * day)
+                    want = dict.fromkeys(("info", "low", "medium", "high", "critical"), 0)
+                    for sev, n in c.execute(
+                            "SELECT severity, count(*) FROM findings WHERE first_seen <= ?1 AND "
+                            "(resolved_at IS NULL OR resolved_at > ?1) AND status != 'accepted' "
+                            "GROUP BY severity", (end,)):
+                        want[sev] = n
+                    self.assertEqual({k: entry[k] for k in want}, want, entry["day"])
+                oldest = [r[0] for r in c.execute(
+                    "SELECT id FROM findings WHERE status IN ('open', 'acknowledged') "
+                    "ORDER BY first_seen, id LIMIT 10")]
+            self.assertEqual([f["id"] for f in st["longest_open"]], oldest)
+            self.assertGreater(sum(sum(e[k] for k in want) for e in st["open_over_time"]), 0)
+
+
 class TestZOpenApi(unittest.TestCase):
     """Runs last (unittest sorts classes by name): every operation in docs/openapi.json was
     checked against a real answer above, so the file cannot drift from the server."""
