@@ -176,8 +176,8 @@ Result<Json> spread(Connection& db, const std::string& sql, const std::vector<st
 
 Result<Json> by_severity(Connection& db) {
     auto st = db.prepare(
-        "SELECT severity, count(*) FROM findings WHERE status IN ('open', 'acknowledged') GROUP "
-        "BY severity");
+        "SELECT severity_rank, count(*) FROM findings INDEXED BY findings_status WHERE status IN "
+        "('open', 'acknowledged') GROUP BY severity_rank");
     if (!st) return st.error();
     st->bind_all({});
     Json out = Json::object();
@@ -186,7 +186,8 @@ Result<Json> by_severity(Connection& db) {
         auto row = st->step();
         if (!row) return row.error();
         if (!*row) break;
-        if (out.contains(st->text(0))) out[st->text(0)] = st->integer(1);
+        int64_t rank = st->integer(0);  // store::severity_rank: the index of kSeverities
+        if (rank >= 0 && rank < 5) out[kSeverities[rank]] = st->integer(1);
     }
     return out;
 }
@@ -247,12 +248,13 @@ Result<Json> open_per_day(Connection& db, int64_t now, int days) {
     return series;
 }
 
-// The ten findings open longest (open or acknowledged), read in first_seen order off its index.
+// The ten findings open longest (open or acknowledged), chosen off the first_seen index (ids
+// only: a scan's findings share their first_seen, and the tie is broken by id) and then read.
 Result<Json> longest_open(Connection& db, int64_t now) {
     auto st = db.prepare(
         "SELECT id, ip, port, transport, rule, severity, status, first_seen, title FROM findings "
-        "INDEXED BY findings_first_seen WHERE status IN ('open', 'acknowledged') ORDER BY "
-        "first_seen, id LIMIT 10");
+        "WHERE id IN (SELECT id FROM findings INDEXED BY findings_first_seen WHERE status IN "
+        "('open', 'acknowledged') ORDER BY first_seen, id LIMIT 10) ORDER BY first_seen, id");
     if (!st) return st.error();
     st->bind_all({});
     Json out = Json::array();
@@ -293,14 +295,16 @@ Result<Json> exposure_stats(Connection& db, int64_t now, int days) {
                       {});
     if (!ttd) return ttd.error();
     out["time_to_detect_s"] = *ttd;
-    auto resolved = spread(db,
-                           "SELECT (resolved_at - first_seen) / 1000 FROM findings WHERE status = "
-                           "'resolved' AND resolved_at IS NOT NULL LIMIT ?",
-                           {});
+    auto resolved =
+        spread(db,
+               "SELECT (resolved_at - first_seen) / 1000 FROM findings INDEXED BY "
+               "findings_resolved WHERE status = 'resolved' AND resolved_at IS NOT NULL "
+               "LIMIT ?",
+               {});
     if (!resolved) return resolved.error();
     auto open = spread(db,
-                       "SELECT (? - first_seen) / 1000 FROM findings WHERE status IN ('open', "
-                       "'acknowledged') LIMIT ?",
+                       "SELECT (? - first_seen) / 1000 FROM findings INDEXED BY "
+                       "findings_first_seen WHERE status IN ('open', 'acknowledged') LIMIT ?",
                        {now});
     if (!open) return open.error();
     out["exposure_window_s"] = {{"resolved", *resolved}, {"open", *open}};
