@@ -2,7 +2,7 @@
 // one at a time or for the rows selected, and a finding's own page (#/finding/ID) with its
 // evidence, remediation and workflow history. Changes go through POST /api/findings[/{id}].
 import { api, asset, el, errorLine, go, heading, link, post, row, severity, span, table, when } from "./dom.js";
-import { facetPanel, queryForm } from "./search.js";
+import { facetPanel, queryForm, total } from "./search.js";
 
 export async function renderFindings(view, params, notice = "") {
   const q = params.get("q") || "";
@@ -28,7 +28,7 @@ export async function renderFindings(view, params, notice = "") {
   all.addEventListener("change", () => boxes.forEach((b) => { b.checked = all.checked; }));
   const main = el("div");
   if (notice) main.append(el("p", notice, { id: "notice", class: "ok", role: "status" }));
-  main.append(el("p", r.total + " findings", { id: "findings-total" }),
+  main.append(el("p", total(r) + " findings", { id: "findings-total" }),
               bulkBar(() => boxes.filter((b) => b.checked).map((b) => Number(b.dataset.id)), refresh),
               table([all, "Severity", "Asset", "Rule", "Status", "Open for", "Title"], rows, { id: "findings" }));
   if (r.next_cursor) main.append(link("#/findings?" + new URLSearchParams({ q, cursor: r.next_cursor }),

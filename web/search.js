@@ -27,13 +27,18 @@ export async function renderSearch(view, params) {
   });
   const layout = el("div", null, { class: "with-facets" });
   const main = el("div");
-  main.append(el("p", r.total + " services", { id: "total" }),
+  main.append(el("p", total(r) + " services", { id: "total" }),
               table(["Host", "Service", "Protocol", "Product", "Version", "Access", "Last seen", "Title or banner"],
                     results, { id: "results" }));
   if (r.next_cursor) main.append(link("#/search?" + new URLSearchParams({ q, cursor: r.next_cursor }), "Next page \u2192",
                                       { id: "next-page", class: "pager" }));
   layout.append(facetPanel(r.facets, q, "search"), main);
   view.append(layout);
+}
+
+// "10,000+" when the server stopped counting there (ask with total=exact for all).
+export function total(r) {
+  return r.total_relation === "gte" ? r.total.toLocaleString("en") + "+" : String(r.total);
 }
 
 // A search box: "/" anywhere focuses it (app.js).

@@ -26,6 +26,7 @@ constexpr size_t kMaxSessions = 1000;
 constexpr const char* kCookie = "sl_session";
 constexpr size_t kMaxBulk = 500;
 constexpr int64_t kMaxSpanCount = 9'999;  // since=9999d at most
+constexpr int64_t kCountUpTo = 10'000;    // a page counts this many matches (total=exact: all)
 
 const std::vector<std::pair<std::string, std::string>> kSecurityHeaders = {
     {"Content-Security-Policy",
@@ -336,6 +337,7 @@ Response Api::search(const Request& r, bool findings) {
         o.after = std::move(*key);
     }
     o.now_ms = unix_ms();
+    o.count_up_to = r.arg("total").value_or("") == "exact" ? 0 : kCountUpTo;
     o.sort = findings ? store::Sort::kSeverity : store::Sort::kNewest;
     if (auto sort = r.arg("sort"); sort && !sort->empty()) {
         auto s = store::parse_sort(*sort);
@@ -362,7 +364,10 @@ Response Api::search(const Request& r, bool findings) {
         bool cursor = res.error().message.rfind("cursor:", 0) == 0;
         return error(cursor ? 400 : 500, res.error().message);
     }
-    Json body = {{"total", res->total}, {"rows", res->rows}, {"facets", facets_json(res->facets)}};
+    Json body = {{"total", res->total},
+                 {"total_relation", res->total_is_lower_bound ? "gte" : "eq"},
+                 {"rows", res->rows},
+                 {"facets", facets_json(res->facets)}};
     body["next_cursor"] = res->next ? Json(store::encode_cursor(*res->next)) : Json(nullptr);
     return json(200, body);
 }

@@ -383,6 +383,7 @@ CREATE INDEX observations_ended ON observations(ended_at) WHERE ended_at IS NOT 
 CREATE INDEX findings_first_seen ON findings(first_seen, severity, status);
 CREATE INDEX findings_resolved
   ON findings(resolved_at, severity, status, first_seen) WHERE resolved_at IS NOT NULL;
+CREATE INDEX findings_by_severity ON findings(severity_rank DESC, ip_key, port, rule, status);
 )sql";
 
 constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4, kV5,

@@ -84,10 +84,13 @@ Result<std::vector<Facet>> run_facets(Connection& db, const Compiled& q, Target 
         std::string counted = f.join.empty() && f.lead.empty()
                                   ? "count(*)"
                                   : "count(DISTINCT " + row_id(q, target) + ")";
+        // a findings facet on a service's field (product) needs the service joined
+        const std::string& from =
+            target == Target::kFindings && !is_finding_key(spec.key) ? q.joined_from : q.from;
         std::string sql = fmt::format(
             "SELECT v, c, sum(c) OVER () FROM (SELECT {0} AS v, {1} AS c FROM {5}{2} "
             "{3} WHERE {4}{6} AND {0} IS NOT NULL GROUP BY v) ORDER BY c DESC, v LIMIT ?",
-            f.expr, counted, q.from, f.join, q.where, f.lead, f.lead_condition);
+            f.expr, counted, from, f.join, q.where, f.lead, f.lead_condition);
         auto st = db.prepare(sql);
         if (!st) return st.error();
         std::vector<SqlValue> params = f.join_params;
@@ -115,8 +118,24 @@ Result<std::vector<Facet>> run_facets(Connection& db, const Compiled& q, Target 
     return out;
 }
 
-Result<int64_t> count_rows(Connection& db, const Compiled& q) {
-    return db.scalar(fmt::format("SELECT count(*) FROM {} WHERE {}", q.from, q.where), q.params);
+// The number of matches, or count_up_to + 1 when there are more than count_up_to.
+Result<int64_t> count_rows(Connection& db, const Compiled& q, int64_t count_up_to) {
+    if (count_up_to <= 0)
+        return db.scalar(fmt::format("SELECT count(*) FROM {} WHERE {}", q.from, q.where),
+                         q.params);
+    std::vector<SqlValue> params = q.params;
+    params.emplace_back(count_up_to + 1);
+    return db.scalar(
+        fmt::format("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT ?)", q.from, q.where),
+        params);
+}
+
+Status count_into(Connection& db, const Compiled& q, const SearchOptions& o, SearchResult& r) {
+    auto total = count_rows(db, q, o.count_up_to);
+    if (!total) return total.error();
+    r.total_is_lower_bound = o.count_up_to > 0 && *total > o.count_up_to;
+    r.total = r.total_is_lower_bound ? o.count_up_to : *total;
+    return Ok{};
 }
 
 // The sort keys, each ending in the row id so that the order is total (a cursor then names
@@ -133,31 +152,28 @@ SortKey sort_key(Sort sort, const Compiled& q, Target target) {
     const std::string& st = q.state;
     bool findings = target == Target::kFindings;
     std::string id = row_id(q, target);
+    // a finding holds its service's address: its order needs no service row
+    std::string ip = findings ? "f.ip_key" : "s.ip_key", port = findings ? "f.port" : "s.port";
     switch (sort) {
         case Sort::kFirstSeen:
-            return {{(findings ? "f" : st) + ".first_seen", true}, {"s.ip_key"}, {"s.port"}, {id}};
+            return {{(findings ? "f" : st) + ".first_seen", true}, {ip}, {port}, {id}};
         case Sort::kOldest:  // the longest known first
-            return {{(findings ? "f" : st) + ".first_seen"}, {"s.ip_key"}, {"s.port"}, {id}};
+            return {{(findings ? "f" : st) + ".first_seen"}, {ip}, {port}, {id}};
         case Sort::kAddress:
-            return {{"s.ip_key"}, {"s.port"}, {id}};
+            return {{ip}, {port}, {id}};
         case Sort::kPort:
-            return {{st + ".port"}, {"s.ip_key"}, {id}};
+            return {{findings ? port : st + ".port"}, {ip}, {id}};
         case Sort::kSeverity:
             if (findings)
                 return {{"f.severity_rank", true}, {"f.ip_key"}, {"f.port"}, {"f.rule"}, {id}};
-            return {{"s.ip_key"}, {"s.port"}, {id}};
+            return {{ip}, {port}, {id}};
         case Sort::kLastSeen:
-            return {{findings ? "f.last_seen" : query::last_seen_column(st), true},
-                    {"s.ip_key"},
-                    {"s.port"},
-                    {id}};
+            return {
+                {findings ? "f.last_seen" : query::last_seen_column(st), true}, {ip}, {port}, {id}};
         case Sort::kNewest:
         default:  // the newest state first: a service's state_since is its observation's start
-            if (findings) return {{"f.last_seen", true}, {"f.ip_key"}, {"f.port"}, {id}};
-            return {{st == "o" ? "o.first_seen" : "s.state_since", true},
-                    {"s.ip_key"},
-                    {"s.port"},
-                    {id}};
+            if (findings) return {{"f.last_seen", true}, {ip}, {port}, {id}};
+            return {{st == "o" ? "o.first_seen" : "s.state_since", true}, {ip}, {port}, {id}};
     }
 }
 
@@ -305,9 +321,7 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     auto snapshot = Transaction::snapshot(db);
     if (!snapshot) return snapshot.error();
     SearchResult r;
-    auto total = count_rows(db, q);
-    if (!total) return total.error();
-    r.total = *total;
+    if (auto c = count_into(db, q, o, r); !c) return c.error();
     const std::string& st = q.state;
     std::optional<std::vector<SqlValue>> last_key;
     // The page is chosen over narrow rows first (ids in order), then only its rows are read
@@ -376,19 +390,20 @@ Result<SearchResult> search_findings(Connection& db, const Compiled& q, const Se
     auto snapshot = Transaction::snapshot(db);
     if (!snapshot) return snapshot.error();
     SearchResult r;
-    auto total = count_rows(db, q);
-    if (!total) return total.error();
-    r.total = *total;
+    if (auto c = count_into(db, q, o, r); !c) return c.error();
     SortKey key =
         sort_key(o.sort == Sort::kNewest ? Sort::kSeverity : o.sort, q, Target::kFindings);
     auto after = after_sql(key, o.after);
     if (!after) return after.error();
+    // The page is chosen over the findings alone (ids in order, off an index when the sort
+    // has one), then only its rows are read with their service's columns.
     std::string sql = fmt::format(
         "SELECT f.id, f.fingerprint, f.ip, f.port, f.transport, f.rule, f.category, f.severity, "
         "f.title, f.evidence, f.remediation, f.status, f.first_seen, f.last_seen, f.resolved_at, "
-        "f.reopen_count, f.reason, f.actor, f.until, s.protocol, s.product, {}{} FROM {} "
-        "WHERE {} AND {} ORDER BY {} LIMIT ? OFFSET ?",
-        kHoneypot, key_columns(key), q.from, q.where, after->sql, order_sql(key));
+        "f.reopen_count, f.reason, f.actor, f.until, s.protocol, s.product, {0}{1} FROM {2} "
+        "WHERE f.id IN (SELECT f.id FROM {3} WHERE {4} AND {5} ORDER BY {6} LIMIT ? OFFSET ?) "
+        "ORDER BY {6}",
+        kHoneypot, key_columns(key), q.joined_from, q.from, q.where, after->sql, order_sql(key));
     auto rows = db.prepare(sql);
     if (!rows) return rows.error();
     rows->bind_all(page(q, *after, o));

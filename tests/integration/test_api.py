@@ -192,7 +192,8 @@ class TestServe(unittest.TestCase):
         conforms(self, "/api/search", "GET", code, s)
         for row in s["rows"]:
             jsonschema.Draft202012Validator({**SPEC, "$ref": "#/components/schemas/Service"}).validate(row)
-        self.assertEqual(set(s), {"total", "rows", "facets", "next_cursor"})
+        self.assertEqual(set(s), {"total", "total_relation", "rows", "facets", "next_cursor"})
+        self.assertEqual(s["total_relation"], "eq")
         self.assertEqual(s["total"], 1)
         row = s["rows"][0]
         self.assertEqual((row["ip"], row["port"], row["protocol"], row["access"]),
@@ -467,6 +468,34 @@ class TestServeRefusals(unittest.TestCase):
             self.assertEqual(p.returncode, 2)
             self.assertIn(cfg, p.stderr)
             self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+
+
+class TestCountsStopAt10000(unittest.TestCase):
+    """A page counts its matches up to 10,000 and then says "at least" (Elasticsearch's
+    track_total_hits); total=exact counts them all."""
+
+    def test_a_broad_question_counts_to_10000_unless_asked_for_all(self):
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "x.db")
+            many = [(f"10.77.{i // 250}.{i % 250}", 6379, "open") for i in range(10_050)]
+            import_scan(db, os.path.join(d, "a.ndjson"), "01900000-0000-7000-8000-0000000000c1",
+                        "2026-11-01T00:00:00.000Z", many)
+            port = fx.free_port()
+            server = Server(db, port)
+            with open(db + ".token") as f:
+                token = f.read().strip()
+            try:
+                code, _, r = get(port, "/api/search?limit=1&q=port:6379", token)
+                conforms(self, "/api/search", "GET", code, r)
+                self.assertEqual((r["total"], r["total_relation"]), (10_000, "gte"))
+                _, _, r = get(port, "/api/search?limit=1&q=port:6379&total=exact", token)
+                self.assertEqual((r["total"], r["total_relation"]), (10_050, "eq"))
+                _, _, r = get(port, "/api/search?limit=1&q=net:10.77.0.0/24", token)
+                self.assertEqual((r["total"], r["total_relation"]), (250, "eq"))
+            finally:
+                server.stop()
+            self.assertIn("10050", sl("search", "port:6379", "--db", db, "--format", "json",
+                                      "--limit", "0").stdout)  # the CLI counts them all
 
 
 class TestStatsSeries(unittest.TestCase):

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -183,7 +185,10 @@ class Compiler {
         std::string cond;
         if (!node(root, cond)) return fail(r);
         out_.rows_from = from() + kSightings;
-        out_.from = sighted_ ? out_.rows_from : from();
+        out_.joined_from = sighted_ ? out_.rows_from : from();
+        out_.from = out_.joined_from;
+        if (opt_.target == Target::kFindings && !mentions_alias(cond, "sgo"))
+            out_.from = "findings f";  // a count or facet of findings alone reads no service
         std::vector<SqlValue> cond_params = std::move(out_.params);
         out_.params.clear();
         out_.where = scope_condition() + " AND " + cond;  // the scope's parameters come first
@@ -206,6 +211,11 @@ class Compiler {
     }
     std::string col(const std::string& tmpl) {
         if (tmpl == kLastSeen) return last_sighting();
+        // a finding holds its service's identity: asked of findings, no service row is needed
+        bool identity =
+            tmpl == "{}.ip_key" || tmpl == "{}.ip" || tmpl == "{}.port" || tmpl == "{}.transport";
+        if (opt_.target == Target::kFindings && identity)
+            return fmt::format(fmt::runtime(tmpl), "f");
         return fmt::format(fmt::runtime(tmpl), out_.state);
     }
     std::string bind(SqlValue v) {
@@ -244,6 +254,17 @@ class Compiler {
             mode_ == Mode::kHistory)
             return error(meta_[0]->column, "at: and history:true cannot be combined");
         return true;
+    }
+
+    // Whether the condition names a column of one of these aliases ("s.port"): the compiler's
+    // own SQL, whose values are bound parameters, so a literal never looks like one.
+    static bool mentions_alias(const std::string& sql, const char* aliases) {
+        for (size_t i = 0; i + 1 < sql.size(); ++i) {
+            bool word_start = i == 0 || !(std::isalnum(static_cast<unsigned char>(sql[i - 1])) ||
+                                          sql[i - 1] == '_');
+            if (word_start && sql[i + 1] == '.' && std::strchr(aliases, sql[i])) return true;
+        }
+        return false;
     }
 
     std::string from() const {
@@ -541,9 +562,9 @@ class Compiler {
                 bool b = false;
                 if (!bool_value(key, v, b)) return false;
                 out = fmt::format(
-                    "({}EXISTS (SELECT 1 FROM hosts h WHERE h.ip_key = s.ip_key AND "
+                    "({}EXISTS (SELECT 1 FROM hosts h WHERE h.ip_key = {}.ip_key AND "
                     "h.honeypot_suspected = 1))",
-                    b ? "" : "NOT ");
+                    b ? "" : "NOT ", opt_.target == Target::kFindings ? "f" : "s");
                 return true;
             }
             case Kind::kTime: {

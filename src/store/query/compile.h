@@ -30,8 +30,9 @@ struct Compiled {
     // the service's last sighting) only when the condition needs it: a count or a facet over
     // thousands of rows reads no sightings row it does not need.
     std::string from;
-    std::string rows_from;  // the same with g always joined, for whole rows
-    std::string where;      // a condition over the aliases
+    std::string rows_from;    // the same with g always joined, for whole rows
+    std::string joined_from;  // findings: with their service (s) joined, which `from` may skip
+    std::string where;        // a condition over the aliases
     std::vector<SqlValue> params;
     std::string state;  // the alias whose columns hold the state: "s" or "o"
     Mode mode = Mode::kCurrent;
