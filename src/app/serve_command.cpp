@@ -86,6 +86,15 @@ Examples:
     cmd->add_option("--monitor-config", a.monitor_config,
                     "The monitor's YAML: /api/monitor then shows schedules and overdue scopes")
         ->type_name("FILE");
+    cmd->add_option("--max-connections", a.max_connections,
+                    "Connections held at once; more wait for the kernel's queue")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 4096u));
+    cmd->add_option("--max-per-address", a.max_per_address,
+                    "Connections held at once from one client address (a slow or greedy "
+                    "client starves no other)")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 4096u));
     cmd->add_flag("--rotate-token", a.rotate_token, "Replace the token, print it, and exit");
     return cmd;
 }
@@ -121,9 +130,15 @@ int run_serve(const ServeArgs& a) {
             a.listen));
         return kExitUsage;
     }
+    if (a.max_per_address > a.max_connections) {
+        print_failure("--max-per-address cannot exceed --max-connections");
+        return kExitUsage;
+    }
     api::ServerOptions o;
     o.address = listen->address;
     o.port = listen->port;
+    o.max_connections = a.max_connections;
+    o.max_per_address = a.max_per_address;
     if (!a.tls_cert.empty()) {
         auto cert = read_pem(a.tls_cert, "--tls-cert");
         auto key = read_pem(a.tls_key, "--tls-key");

@@ -11,6 +11,7 @@ struct ServeArgs {
     std::string listen = "127.0.0.1:8470";
     std::string tls_cert, tls_key;
     std::string monitor_config;
+    unsigned max_connections = 64, max_per_address = 16;
     bool rotate_token = false;
 };
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& a);
