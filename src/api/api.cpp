@@ -413,20 +413,19 @@ Response Api::diff(const Request& r) {
     if (!limit) return error(400, limit.error().message);
     int64_t now = unix_ms();
     return reading([&](store::Connection& db) -> Result<Json> {
-        auto d = store::diff_states(db, now - *span, now);
+        auto d = store::diff_states(db, now - *span, now, *limit);
         if (!d) return d.error();
         Json body = {{"from", rfc3339_ms(now - *span)}, {"to", rfc3339_ms(now)}};
         Json counts = Json::object();
-        const std::pair<const char*, std::vector<Json>*> kinds[] = {
+        const std::pair<const char*, const store::Diff::Kind*> kinds[] = {
             {"new_services", &d->new_services},
             {"gone_services", &d->gone_services},
             {"changed_services", &d->changed_services},
             {"new_findings", &d->new_findings},
             {"resolved_findings", &d->resolved_findings}};
-        for (auto& [name, list] : kinds) {
-            counts[name] = list->size();
-            if (list->size() > *limit) list->resize(*limit);
-            body[name] = *list;
+        for (const auto& [name, kind] : kinds) {
+            counts[name] = kind->count;
+            body[name] = kind->listed;
         }
         body["counts"] = counts;
         return body;

@@ -180,11 +180,11 @@ int run_diff(const DiffArgs& a) {
         return kExitUsage;
     }
     const std::pair<const char*, const std::vector<Json>*> changes[] = {
-        {"new_service", &d->new_services},
-        {"gone_service", &d->gone_services},
-        {"changed_service", &d->changed_services},
-        {"new_finding", &d->new_findings},
-        {"resolved_finding", &d->resolved_findings}};
+        {"new_service", &d->new_services.listed},
+        {"gone_service", &d->gone_services.listed},
+        {"changed_service", &d->changed_services.listed},
+        {"new_finding", &d->new_findings.listed},
+        {"resolved_finding", &d->resolved_findings.listed}};
     if (format == ListFormat::kNdjson || format == ListFormat::kCsv) {  // one line per change
         if (format == ListFormat::kCsv)
             std::fputs(csv_line({"change", "ip", "port", "protocol", "product", "version", "access",
@@ -211,21 +211,21 @@ int run_diff(const DiffArgs& a) {
     } else if (format == ListFormat::kJson) {
         std::printf("%s\n", Json({{"from", rfc3339_ms(window->first)},
                                   {"to", rfc3339_ms(window->second)},
-                                  {"new_services", d->new_services},
-                                  {"gone_services", d->gone_services},
-                                  {"changed_services", d->changed_services},
-                                  {"new_findings", d->new_findings},
-                                  {"resolved_findings", d->resolved_findings}})
+                                  {"new_services", d->new_services.listed},
+                                  {"gone_services", d->gone_services.listed},
+                                  {"changed_services", d->changed_services.listed},
+                                  {"new_findings", d->new_findings.listed},
+                                  {"resolved_findings", d->resolved_findings.listed}})
                                 .dump(2)
                                 .c_str());
     } else {
         std::printf("diff %s .. %s: %s\n", rfc3339_ms(window->first).c_str(),
                     rfc3339_ms(window->second).c_str(), d->empty() ? "no changes" : "changed");
-        print_services("NEW SERVICES", d->new_services);
-        print_services("GONE SERVICES", d->gone_services);
-        print_services("CHANGED SERVICES", d->changed_services);
-        print_findings("NEW FINDINGS", d->new_findings);
-        print_findings("RESOLVED FINDINGS", d->resolved_findings);
+        print_services("NEW SERVICES", d->new_services.listed);
+        print_services("GONE SERVICES", d->gone_services.listed);
+        print_services("CHANGED SERVICES", d->changed_services.listed);
+        print_findings("NEW FINDINGS", d->new_findings.listed);
+        print_findings("RESOLVED FINDINGS", d->resolved_findings.listed);
     }
     if (std::fflush(stdout) != 0) return kExitUsage;
     return d->empty() ? 0 : 1;

@@ -225,12 +225,6 @@ Result<Json> scan_by_id(Connection& db, const std::string& id) {
 
 namespace {
 
-struct StateAt {
-    std::string ip;
-    int64_t port;
-    std::map<std::string, Json> fields;  // the state fields
-};
-
 // Only a service whose state began or ended inside the window (before, after] can differ at
 // its two ends, and only a finding that opened or resolved in it: the diff reads those, from
 // indexes (schema 10), and never the unchanged rest of the store.
@@ -239,92 +233,146 @@ constexpr const char* kChangedServices =
     "first_seen <= ?2 UNION SELECT service_id FROM observations WHERE ended_at > ?1 AND "
     "ended_at <= ?2) ";
 
-// The state at moment ?3 of each service that changed in the window (?1, ?2].
-Result<std::map<int64_t, StateAt>> services_at(Connection& db, int64_t t, int64_t before,
-                                               int64_t after) {
-    auto st = db.prepare(std::string(kChangedServices) +
-                         "SELECT o.service_id, o.ip, o.port, o.protocol, o.product, o.version, "
-                         "o.access, o.tls, o.cert_sha256, o.rules FROM observations o WHERE "
-                         "o.service_id IN changed AND o.first_seen <= ?3 AND (o.ended_at IS NULL "
-                         "OR o.ended_at > ?3)");
+// The states at moment ?3 of the services that changed in the window (?1, ?2], in service id
+// order. `side` names the moment in the text, so the two moments are two statements (the
+// connection's cache hands out one statement per text) stepped side by side.
+Result<Statement> states_at(Connection& db, const char* side, int64_t t, int64_t lo, int64_t hi) {
+    auto st = db.prepare(fmt::format(
+        "{}SELECT o.service_id, o.ip, o.port, o.protocol, o.product, o.version, o.access, o.tls, "
+        "o.cert_sha256, o.rules FROM observations o WHERE o.service_id IN changed AND "
+        "o.first_seen <= ?3 AND (o.ended_at IS NULL OR o.ended_at > ?3) ORDER BY o.service_id "
+        "/* {} */",
+        kChangedServices, side));
     if (!st) return st.error();
-    st->bind_all({before, after, t});
-    std::map<int64_t, StateAt> out;
-    auto s = each_row(*st, [&](const Statement& r) {
-        out[r.integer(0)] = {r.text(1),
-                             r.integer(2),
-                             {{"protocol", r.text(3)},
-                              {"product", text_or_null(r, 4)},
-                              {"version", text_or_null(r, 5)},
-                              {"access", r.text(6)},
-                              {"tls", r.integer(7) != 0},
-                              {"tls_cert.sha256", text_or_null(r, 8)},
-                              {"rules", Json::parse(r.text(9), nullptr, false)}}};
-    });
-    if (!s) return s.error();
-    return out;
+    st->bind_all({lo, hi, t});
+    return st;
 }
 
-// The findings open at moment ?3 among those that opened or resolved in the window (?1, ?2].
-Result<std::map<int64_t, Json>> findings_at(Connection& db, int64_t t, int64_t before,
-                                            int64_t after) {
-    auto st = db.prepare(
+// The findings open at moment ?3 among those that opened or resolved in the window (?1, ?2],
+// in id order.
+Result<Statement> open_findings_at(Connection& db, const char* side, int64_t t, int64_t lo,
+                                   int64_t hi) {
+    auto st = db.prepare(fmt::format(
         "SELECT id, ip, port, rule, severity, title FROM findings WHERE id IN (SELECT id FROM "
         "findings WHERE first_seen > ?1 AND first_seen <= ?2 UNION SELECT id FROM findings WHERE "
         "resolved_at > ?1 AND resolved_at <= ?2) AND first_seen <= ?3 AND (resolved_at IS NULL "
-        "OR resolved_at > ?3)");
+        "OR resolved_at > ?3) ORDER BY id /* {} */",
+        side));
     if (!st) return st.error();
-    st->bind_all({before, after, t});
-    std::map<int64_t, Json> out;
-    auto s = each_row(*st, [&](const Statement& r) {
-        out[r.integer(0)] = {{"ip", r.text(1)},
-                             {"port", r.integer(2)},
-                             {"rule", r.text(3)},
-                             {"severity", r.text(4)},
-                             {"title", r.text(5)}};
-    });
-    if (!s) return s.error();
-    return out;
+    st->bind_all({lo, hi, t});
+    return st;
 }
 
-Json service_json(const StateAt& s) {
-    Json j = {{"ip", s.ip}, {"port", s.port}};
-    for (const auto& [k, v] : s.fields) j[k] = v;
+Json state_fields(const Statement& r) {
+    return {{"protocol", r.text(3)},
+            {"product", text_or_null(r, 4)},
+            {"version", text_or_null(r, 5)},
+            {"access", r.text(6)},
+            {"tls", r.integer(7) != 0},
+            {"tls_cert.sha256", text_or_null(r, 8)},
+            {"rules", Json::parse(r.text(9), nullptr, false)}};
+}
+
+Json service_json(const Statement& r) {
+    Json j = {{"ip", r.text(1)}, {"port", r.integer(2)}};
+    j.update(state_fields(r));
     return j;
+}
+
+Json finding_json(const Statement& r) {
+    return {{"ip", r.text(1)},
+            {"port", r.integer(2)},
+            {"rule", r.text(3)},
+            {"severity", r.text(4)},
+            {"title", r.text(5)}};
+}
+
+// Walks two row sets in the order of their first column (an id) together, calling only_a,
+// only_b or both for each id; the rows are read once and never all held.
+template <class A, class B, class Both>
+Status merge_by_id(Statement& a, Statement& b, A&& only_a, B&& only_b, Both&& both) {
+    auto ra = a.step();
+    if (!ra) return ra.error();
+    auto rb = b.step();
+    if (!rb) return rb.error();
+    bool has_a = *ra, has_b = *rb;
+    while (has_a || has_b) {
+        bool take_a = has_a && (!has_b || a.integer(0) <= b.integer(0));
+        bool take_b = has_b && (!has_a || b.integer(0) <= a.integer(0));
+        if (take_a && take_b)
+            both(a, b);
+        else if (take_a)
+            only_a(a);
+        else
+            only_b(b);
+        if (take_a) {
+            auto r = a.step();
+            if (!r) return r.error();
+            has_a = *r;
+        }
+        if (take_b) {
+            auto r = b.step();
+            if (!r) return r.error();
+            has_b = *r;
+        }
+    }
+    return Ok{};
+}
+
+// Counts one more change and lists it while the list is shorter than `max`.
+template <class Make>
+void note(Diff::Kind& kind, size_t max, Make&& make) {
+    ++kind.count;
+    if (kind.listed.size() < max) kind.listed.push_back(make());
 }
 
 }  // namespace
 
-Result<Diff> diff_states(Connection& db, int64_t before_ms, int64_t after_ms) {
+Result<Diff> diff_states(Connection& db, int64_t before_ms, int64_t after_ms, size_t max_listed) {
     int64_t lo = std::min(before_ms, after_ms), hi = std::max(before_ms, after_ms);
-    auto a = services_at(db, before_ms, lo, hi);
-    auto b = services_at(db, after_ms, lo, hi);
-    auto fa = findings_at(db, before_ms, lo, hi);
-    auto fb = findings_at(db, after_ms, lo, hi);
-    if (!a || !b || !fa || !fb) return make_error("database: " + db.message());
+    auto snapshot = Transaction::snapshot(db);
+    if (!snapshot) return snapshot.error();
+    auto a = states_at(db, "before", before_ms, lo, hi);
+    auto b = states_at(db, "after", after_ms, lo, hi);
+    if (!a || !b) return make_error("database: " + db.message());
     Diff d;
-    for (const auto& [id, s] : *b) {
-        auto old = a->find(id);
-        if (old == a->end()) {
-            d.new_services.push_back(service_json(s));
-            continue;
-        }
-        Json changes = Json::object();
-        for (const auto& [k, v] : s.fields)
-            if (old->second.fields.at(k) != v)
-                changes[k] = Json::array({old->second.fields.at(k), v});
-        if (!changes.empty()) {
-            Json j = service_json(s);
-            j["changes"] = changes;
-            d.changed_services.push_back(std::move(j));
-        }
-    }
-    for (const auto& [id, s] : *a)
-        if (!b->count(id)) d.gone_services.push_back(service_json(s));
-    for (const auto& [id, f] : *fb)
-        if (!fa->count(id)) d.new_findings.push_back(f);
-    for (const auto& [id, f] : *fa)
-        if (!fb->count(id)) d.resolved_findings.push_back(f);
+    auto services = merge_by_id(
+        *a, *b,
+        [&](const Statement& r) {
+            note(d.gone_services, max_listed, [&] { return service_json(r); });
+        },
+        [&](const Statement& r) {
+            note(d.new_services, max_listed, [&] { return service_json(r); });
+        },
+        [&](const Statement& was, const Statement& is) {
+            Json before = state_fields(was), after = state_fields(is), changes = Json::object();
+            for (const auto& [k, v] : after.items())
+                if (before[k] != v) changes[k] = Json::array({before[k], v});
+            if (changes.empty()) return;
+            note(d.changed_services, max_listed, [&] {
+                Json j = service_json(is);
+                j["changes"] = changes;
+                return j;
+            });
+        });
+    a->reset();
+    b->reset();
+    if (!services) return services.error();
+    auto fa = open_findings_at(db, "before", before_ms, lo, hi);
+    auto fb = open_findings_at(db, "after", after_ms, lo, hi);
+    if (!fa || !fb) return make_error("database: " + db.message());
+    auto findings = merge_by_id(
+        *fa, *fb,
+        [&](const Statement& r) {
+            note(d.resolved_findings, max_listed, [&] { return finding_json(r); });
+        },
+        [&](const Statement& r) {
+            note(d.new_findings, max_listed, [&] { return finding_json(r); });
+        },
+        [](const Statement&, const Statement&) {});
+    fa->reset();
+    fb->reset();
+    if (!findings) return findings.error();
     return d;
 }
 

@@ -2,6 +2,7 @@
 // of scans, the workflow changes of findings, and the diff of two moments (docs/store.md).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,16 +27,23 @@ Result<std::vector<Json>> list_scans(Connection& db, size_t limit);
 Result<Json> scan_by_id(Connection& db, const std::string& id);
 
 // The change between the state at two moments: services new, gone or changed (the state
-// fields that changed, before and after), findings opened and resolved.
+// fields that changed, before and after), findings opened and resolved. Each kind is counted
+// in full and listed up to `max_listed` (in id order), so a diff's memory is bounded by what
+// it lists, not by what changed (a first scan of a /8 is millions of new services).
 struct Diff {
-    std::vector<Json> new_services, gone_services, changed_services;
-    std::vector<Json> new_findings, resolved_findings;
+    struct Kind {
+        size_t count = 0;
+        std::vector<Json> listed;
+    };
+    Kind new_services, gone_services, changed_services, new_findings, resolved_findings;
     bool empty() const {
-        return new_services.empty() && gone_services.empty() && changed_services.empty() &&
-               new_findings.empty() && resolved_findings.empty();
+        return new_services.count + gone_services.count + changed_services.count +
+                   new_findings.count + resolved_findings.count ==
+               0;
     }
 };
-Result<Diff> diff_states(Connection& db, int64_t before_ms, int64_t after_ms);
+Result<Diff> diff_states(Connection& db, int64_t before_ms, int64_t after_ms,
+                         size_t max_listed = SIZE_MAX);
 
 // Workflow: ack (open -> acknowledged), accept (open or acknowledged -> accepted, with a
 // reason and an optional expiry), reopen (acknowledged, accepted or resolved -> open).

@@ -635,12 +635,12 @@ std::set<std::string> windowed(Store& s, int64_t before, int64_t after) {
     auto where = [](const Json& j) {
         return j["ip"].get<std::string>() + ":" + std::to_string(j["port"].get<int64_t>());
     };
-    for (const auto& j : d->new_services) out.insert("new " + where(j));
-    for (const auto& j : d->changed_services) out.insert("changed " + where(j));
-    for (const auto& j : d->gone_services) out.insert("gone " + where(j));
-    for (const auto& j : d->new_findings)
+    for (const auto& j : d->new_services.listed) out.insert("new " + where(j));
+    for (const auto& j : d->changed_services.listed) out.insert("changed " + where(j));
+    for (const auto& j : d->gone_services.listed) out.insert("gone " + where(j));
+    for (const auto& j : d->new_findings.listed)
         out.insert("opened " + where(j) + " " + j["rule"].get<std::string>());
-    for (const auto& j : d->resolved_findings)
+    for (const auto& j : d->resolved_findings.listed)
         out.insert("resolved " + where(j) + " " + j["rule"].get<std::string>());
     return out;
 }
@@ -679,6 +679,14 @@ TEST(Store, TheWindowedDiffIsTheFullComparison) {
             differing += !want.empty();
         }
     EXPECT_GT(differing, moments.size());  // the history has changes to find
+    // Each kind is counted in full and listed up to the number asked for.
+    auto capped = diff_states(s->db(), kT0 - 1, c.at + kDay / 2, 1);
+    ASSERT_TRUE(capped.ok());
+    EXPECT_EQ(capped->new_services.count, 2u);  // .1 and .2; .3 came and went
+    EXPECT_EQ(capped->new_services.listed.size(), 1u);
+    EXPECT_EQ(capped->new_findings.count, 2u);
+    EXPECT_EQ(capped->new_findings.listed.size(), 1u);
+    EXPECT_EQ(capped->gone_services.count, 0u);
 }
 
 }  // namespace
