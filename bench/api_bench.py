@@ -26,9 +26,9 @@ import store_bench  # noqa: E402
 QUESTIONS = ["port:6379", "product:redis access:open", "net:10.17.0.0/16", "port:9200 -access:auth_required"]
 # What the dashboard asks (web/dashboard.js), all at once.
 DASHBOARD = ["/api/stats?days=30", "/api/diff?since=24h&limit=0", "/api/monitor"]
-# And the first page of the UI's search and findings views.
-VIEWS = ["/api/search?limit=50&facets=product,port,access,protocol&q=",
-         "/api/findings?limit=100&facets=severity,rule,status&q="]
+# And the UI's search and findings views: the page first, then its facets.
+VIEWS = ["/api/search?limit=50&q=", "/api/search?limit=0&facets=product,port,access,protocol&q=",
+         "/api/findings?limit=100&q=", "/api/findings?limit=0&facets=severity,rule,status&q="]
 ROOT = os.path.dirname(HERE)
 
 

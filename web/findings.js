@@ -10,7 +10,7 @@ export async function renderFindings(view, params, notice = "") {
   view.replaceChildren(queryForm(q, "severity:>=high status:open", (text) => go("findings", { q: text })));
   let r;
   try {
-    r = await api("/api/findings?limit=100&facets=severity,rule,status&q=" + encodeURIComponent(q) +
+    r = await api("/api/findings?limit=100&q=" + encodeURIComponent(q) +
                   (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
   } catch (e) {
     view.append(errorLine(e.message));
@@ -34,7 +34,8 @@ export async function renderFindings(view, params, notice = "") {
   if (r.next_cursor) main.append(link("#/findings?" + new URLSearchParams({ q, cursor: r.next_cursor }),
                                       "Next page \u2192", { class: "pager" }));
   const layout = el("div", null, { class: "with-facets" });
-  layout.append(facetPanel(r.facets, q, "findings"), main);
+  layout.append(facetPanel("/api/findings?limit=0&facets=severity,rule,status&q=" + encodeURIComponent(q), q,
+                           "findings"), main);
   view.append(layout);
 }
 

@@ -12,7 +12,7 @@ export async function renderSearch(view, params) {
   view.replaceChildren(form);
   let r;
   try {
-    r = await api(`/api/search?limit=50&facets=${FACETS}&q=${encodeURIComponent(q)}` +
+    r = await api(`/api/search?limit=50&q=${encodeURIComponent(q)}` +
                   (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
   } catch (e) {
     view.append(errorLine(e.message));
@@ -32,7 +32,7 @@ export async function renderSearch(view, params) {
                     results, { id: "results" }));
   if (r.next_cursor) main.append(link("#/search?" + new URLSearchParams({ q, cursor: r.next_cursor }), "Next page \u2192",
                                       { id: "next-page", class: "pager" }));
-  layout.append(facetPanel(r.facets, q, "search"), main);
+  layout.append(facetPanel(`/api/search?limit=0&facets=${FACETS}&q=${encodeURIComponent(q)}`, q, "search"), main);
   view.append(layout);
 }
 
@@ -54,9 +54,19 @@ export function queryForm(q, placeholder, submit) {
   return form;
 }
 
-// Each facet value is a link to the query narrowed by it, with a bar of its count.
-export function facetPanel(facets, q, route) {
-  const panel = el("aside", null, { id: "facets", class: "facets" });
+// The facets of a question, asked after its page (counting every match is the slow part, so
+// the rows show first): each value is a link to the query narrowed by it, with a bar of its
+// count.
+export function facetPanel(path, q, route) {
+  const panel = el("aside", null, { id: "facets", class: "facets", "aria-busy": "true" });
+  api(path).then((r) => {
+    fillFacets(panel, r.facets, q, route);
+    panel.removeAttribute("aria-busy");
+  }, (e) => panel.replaceChildren(errorLine(e.message)));
+  return panel;
+}
+
+function fillFacets(panel, facets, q, route) {
   for (const f of facets.filter((x) => x.buckets.length)) {
     const box = el("div", null, { class: "facet" });
     box.append(el("h3", f.key));
@@ -74,5 +84,4 @@ export function facetPanel(facets, q, route) {
     if (f.other) box.append(el("span", `${f.other} more`, { class: "other" }));
     panel.append(box);
   }
-  return panel;
 }

@@ -144,6 +144,7 @@ Result<store::Store> Api::take() {
 }
 
 void Api::give(store::Store s) {
+    s.db().reset_statements();  // a page that stopped at its limit left its statement mid-row
     std::lock_guard lock(mu_);
     if (idle_.size() < kIdleConnections) idle_.push_back(std::move(s));
 }

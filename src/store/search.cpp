@@ -374,6 +374,7 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
         j["record"] = Json::parse(rows->text(13), nullptr, false);
         found.emplace_back(rows->integer(0), std::move(j));
     }
+    rows->reset();  // stopped at the row beyond the page: release the snapshot
     for (auto& [id, j] : found) {
         auto f = service_findings(db, id);
         if (!f) return f.error();
@@ -445,6 +446,7 @@ Result<SearchResult> search_findings(Connection& db, const Compiled& q, const Se
         j["honeypot_suspected"] = rows->integer(21) != 0;
         r.rows.push_back(std::move(j));
     }
+    rows->reset();  // stopped at the row beyond the page: release the snapshot
     auto facets = run_facets(db, q, Target::kFindings, o.facets);
     if (!facets) return facets.error();
     r.facets = std::move(*facets);

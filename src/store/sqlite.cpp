@@ -142,6 +142,12 @@ Result<int64_t> Connection::scalar(std::string_view sql, const std::vector<SqlVa
     return v;
 }
 
+void Connection::reset_statements() {
+    for (sqlite3_stmt* s = sqlite3_next_stmt(db_.get(), nullptr); s;
+         s = sqlite3_next_stmt(db_.get(), s))
+        sqlite3_reset(s);
+}
+
 Result<Transaction> Transaction::begin(Connection& c) {
     if (auto s = c.exec("BEGIN IMMEDIATE"); !s) return s.error();
     return Transaction(c);

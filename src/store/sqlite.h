@@ -112,6 +112,9 @@ class Connection {
         if (auto s = st->run(); !s) return s.error();
         return changes();
     }
+    // Resets every statement of this connection: one left mid-row holds its read snapshot,
+    // so a pooled connection would go on answering from the past.
+    void reset_statements();
     // The single integer of a one-row query (PRAGMA user_version, COUNT(*)).
     Result<int64_t> scalar(std::string_view sql, const std::vector<SqlValue>& params = {});
     int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_.get()); }

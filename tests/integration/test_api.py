@@ -346,6 +346,19 @@ class TestWorkflow(unittest.TestCase):
         return get(self.port, f"/api/findings/{ref or self.finding}", token, method="POST",
                    data=body, headers=headers)
 
+    def test_a_change_is_read_back_after_a_page_that_stopped_at_its_limit(self):
+        # A page that stops at its limit (here 0, the UI's facet call) leaves its statement
+        # mid-row; a pooled connection that kept it would answer every later read from before.
+        for _ in range(3):
+            self.assertEqual(get(self.port, "/api/search?limit=0&q=", self.token)[0], 200)
+            self.assertEqual(get(self.port, "/api/findings?limit=0&q=", self.token)[0], 200)
+        self.assertEqual(self.post({"action": "acknowledge"}, self.token)[0], 200)
+        for path in ("/api/findings/" + self.finding, "/api/hosts/127.0.40.6"):
+            for _ in range(3):
+                _, _, r = get(self.port, path, self.token)
+                status = r["status"] if "status" in r else r["services"][0]["findings"][0]["status"]
+                self.assertEqual(status, "acknowledged", path)
+
     def test_acknowledge_accept_reopen_with_who_and_why(self):
         code, _, r = self.post({"action": "acknowledge", "by": "alice", "reason": "SEC-981"},
                                self.token)
