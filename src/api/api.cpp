@@ -418,13 +418,7 @@ Response Api::diff(const Request& r) {
         if (!d) return d.error();
         Json body = {{"from", rfc3339_ms(now - *span)}, {"to", rfc3339_ms(now)}};
         Json counts = Json::object();
-        const std::pair<const char*, const store::Diff::Kind*> kinds[] = {
-            {"new_services", &d->new_services},
-            {"gone_services", &d->gone_services},
-            {"changed_services", &d->changed_services},
-            {"new_findings", &d->new_findings},
-            {"resolved_findings", &d->resolved_findings}};
-        for (const auto& [name, kind] : kinds) {
+        for (const auto& [name, kind] : d->kinds()) {
             counts[name] = kind->count;
             body[name] = kind->listed;
         }

@@ -209,15 +209,9 @@ int run_diff(const DiffArgs& a) {
                            stdout);
             }
     } else if (format == ListFormat::kJson) {
-        std::printf("%s\n", Json({{"from", rfc3339_ms(window->first)},
-                                  {"to", rfc3339_ms(window->second)},
-                                  {"new_services", d->new_services.listed},
-                                  {"gone_services", d->gone_services.listed},
-                                  {"changed_services", d->changed_services.listed},
-                                  {"new_findings", d->new_findings.listed},
-                                  {"resolved_findings", d->resolved_findings.listed}})
-                                .dump(2)
-                                .c_str());
+        Json body = {{"from", rfc3339_ms(window->first)}, {"to", rfc3339_ms(window->second)}};
+        for (const auto& [name, kind] : d->kinds()) body[name] = kind->listed;
+        std::printf("%s\n", body.dump(2).c_str());
     } else {
         std::printf("diff %s .. %s: %s\n", rfc3339_ms(window->first).c_str(),
                     rfc3339_ms(window->second).c_str(), d->empty() ? "no changes" : "changed");

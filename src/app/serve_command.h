@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "api/http_server.h"
+
 namespace sl::app {
 
 struct ServeArgs {
@@ -11,7 +13,8 @@ struct ServeArgs {
     std::string listen = "127.0.0.1:8470";
     std::string tls_cert, tls_key;
     std::string monitor_config;
-    unsigned max_connections = 64, max_per_address = 16;
+    unsigned max_connections = api::ServerOptions{}.max_connections;
+    unsigned max_per_address = api::ServerOptions{}.max_per_address;
     bool rotate_token = false;
 };
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& a);

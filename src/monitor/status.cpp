@@ -16,6 +16,7 @@ namespace sl::monitor {
 namespace {
 
 using store::Connection;
+using store::Statement;
 using store::time_json;
 
 constexpr int64_t kOpenListed = 20;  // per scope, oldest first
@@ -182,29 +183,25 @@ Result<Json> by_severity(Connection& db) {
     st->bind_all({});
     Json out = Json::object();
     for (const char* s : kSeverities) out[s] = 0;
-    while (true) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        int64_t rank = st->integer(0);  // store::severity_rank: the index of kSeverities
-        if (rank >= 0 && rank < 5) out[kSeverities[rank]] = st->integer(1);
-    }
+    auto s = store::each_row(*st, [&](const Statement& r) {
+        int64_t rank = r.integer(0);  // store::severity_rank: the index of kSeverities
+        if (rank >= 0 && rank < 5) out[kSeverities[rank]] = r.integer(1);
+    });
+    if (!s) return s.error();
     return out;
 }
 
-// Per severity and day of the window (bucket -1: before it), how many findings `sql` counts;
-// ?1 is the window's first millisecond, ?2 now.
-Status count_per_day(Connection& db, const char* sql, int64_t start, int64_t now,
-                     std::map<std::string, std::map<int64_t, int64_t>>& out) {
+// Adds `sign` times the findings that `sql` counts per severity and day of the window (bucket
+// -1: before it) to `delta`; ?1 is the window's first millisecond, ?2 now.
+using DayDelta = std::map<std::pair<std::string, int64_t>, int64_t>;
+Status count_per_day(Connection& db, const char* sql, int64_t start, int64_t now, int sign,
+                     DayDelta& delta) {
     auto st = db.prepare(sql);
     if (!st) return st.error();
     st->bind_all({start, now});
-    while (true) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) return Ok{};
-        out[st->text(0)][st->integer(1)] += st->integer(2);
-    }
+    return store::each_row(*st, [&](const Statement& r) {
+        delta[{r.text(0), r.integer(1)}] += sign * r.integer(2);
+    });
 }
 
 // Open findings at the end of each of the last `days` UTC days (the last one ends now): those
@@ -214,13 +211,13 @@ Status count_per_day(Connection& db, const char* sql, int64_t start, int64_t now
 Result<Json> open_per_day(Connection& db, int64_t now, int days) {
     int64_t today_end = (now / kStatsDayMs + 1) * kStatsDayMs - 1;
     int64_t start = today_end - days * kStatsDayMs + 1;
-    std::map<std::string, std::map<int64_t, int64_t>> opened, resolved;
+    DayDelta delta;  // opened less resolved, per severity and day
     auto a = count_per_day(db,
                            "SELECT severity, CASE WHEN first_seen < ?1 THEN -1 ELSE (first_seen - "
                            "?1) / 86400000 END, count(*) FROM findings INDEXED BY "
                            "findings_first_seen WHERE first_seen <= ?2 AND status != 'accepted' "
                            "GROUP BY 1, 2",
-                           start, now, opened);
+                           start, now, 1, delta);
     if (!a) return a.error();
     auto b = count_per_day(db,
                            "SELECT severity, CASE WHEN max(first_seen, resolved_at) < ?1 THEN -1 "
@@ -228,14 +225,15 @@ Result<Json> open_per_day(Connection& db, int64_t now, int days) {
                            "FROM findings INDEXED BY findings_resolved WHERE resolved_at IS NOT "
                            "NULL AND max(first_seen, resolved_at) <= ?2 AND status != 'accepted' "
                            "GROUP BY 1, 2",
-                           start, now, resolved);
+                           start, now, -1, delta);
     if (!b) return b.error();
     Json series = Json::array();
     std::map<std::string, int64_t> open;
     auto add = [&](int64_t bucket) {
-        for (const char* s : kSeverities)
-            open[s] += (opened.count(s) && opened[s].count(bucket) ? opened[s][bucket] : 0) -
-                       (resolved.count(s) && resolved[s].count(bucket) ? resolved[s][bucket] : 0);
+        for (const char* s : kSeverities) {
+            auto it = delta.find({s, bucket});
+            if (it != delta.end()) open[s] += it->second;
+        }
     };
     add(-1);
     for (int d = 0; d < days; ++d) {
@@ -258,21 +256,20 @@ Result<Json> longest_open(Connection& db, int64_t now) {
     if (!st) return st.error();
     st->bind_all({});
     Json out = Json::array();
-    while (true) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) return out;
-        out.push_back({{"id", st->integer(0)},
-                       {"ip", st->text(1)},
-                       {"port", st->integer(2)},
-                       {"transport", st->text(3)},
-                       {"rule", st->text(4)},
-                       {"severity", st->text(5)},
-                       {"status", st->text(6)},
-                       {"first_seen", time_json(*st, 7)},
-                       {"open_for_s", std::max<int64_t>(0, (now - st->integer(7)) / 1000)},
-                       {"title", st->text(8)}});
-    }
+    auto s = store::each_row(*st, [&](const Statement& r) {
+        out.push_back({{"id", r.integer(0)},
+                       {"ip", r.text(1)},
+                       {"port", r.integer(2)},
+                       {"transport", r.text(3)},
+                       {"rule", r.text(4)},
+                       {"severity", r.text(5)},
+                       {"status", r.text(6)},
+                       {"first_seen", time_json(r, 7)},
+                       {"open_for_s", std::max<int64_t>(0, (now - r.integer(7)) / 1000)},
+                       {"title", r.text(8)}});
+    });
+    if (!s) return s.error();
+    return out;
 }
 
 }  // namespace

@@ -16,16 +16,6 @@ Json text_or_null(const Statement& st, int col) {
     return st.is_null(col) ? Json(nullptr) : Json(st.text(col));
 }
 
-template <class F>
-Status each_row(Statement& st, F&& f) {
-    while (true) {
-        auto row = st.step();
-        if (!row) return row.error();
-        if (!*row) return Ok{};
-        f(st);
-    }
-}
-
 // A finding's reference as its id, or -1 when it is not a number (then it is a fingerprint).
 int64_t finding_number(const std::string& ref) {
     bool digits =

@@ -2,10 +2,12 @@
 // of scans, the workflow changes of findings, and the diff of two moments (docs/store.md).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ip.h"
@@ -36,6 +38,14 @@ struct Diff {
         std::vector<Json> listed;
     };
     Kind new_services, gone_services, changed_services, new_findings, resolved_findings;
+    // Each kind with its name in the API and `diff --format json` ("new_services", ...).
+    std::array<std::pair<const char*, const Kind*>, 5> kinds() const {
+        return {{{"new_services", &new_services},
+                 {"gone_services", &gone_services},
+                 {"changed_services", &changed_services},
+                 {"new_findings", &new_findings},
+                 {"resolved_findings", &resolved_findings}}};
+    }
     bool empty() const {
         return new_services.count + gone_services.count + changed_services.count +
                    new_findings.count + resolved_findings.count ==

@@ -91,6 +91,17 @@ class Statement {
     std::shared_ptr<sqlite3_stmt> stmt_;
 };
 
+// Steps a bound statement to its end, calling f with it at each row.
+template <class F>
+Status each_row(Statement& st, F&& f) {
+    while (true) {
+        auto row = st.step();
+        if (!row) return row.error();
+        if (!*row) return Ok{};
+        f(st);
+    }
+}
+
 class Connection {
   public:
     // flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, or SQLITE_OPEN_READONLY.
