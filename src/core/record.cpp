@@ -20,6 +20,12 @@ const char* to_string(Access a) {
     return "unknown";
 }
 
+Access access_from_name(std::string_view name) {
+    for (Access a : {Access::kOpen, Access::kAuthRequired, Access::kPartial, Access::kDenied})
+        if (name == to_string(a)) return a;
+    return Access::kUnknown;
+}
+
 const char* to_string(GrabStatus s) {
     switch (s) {
         case GrabStatus::kOk:

@@ -28,6 +28,8 @@ enum class GrabStatus : uint8_t {
     kLimitExceeded,
 };
 const char* to_string(Access a);
+// The access a name spells (to_string's inverse); any other text is kUnknown.
+Access access_from_name(std::string_view name);
 const char* to_string(GrabStatus s);
 
 struct Verdict {

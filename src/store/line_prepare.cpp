@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/ip.h"
+#include "core/record.h"
 #include "store/content_hash.h"
 #include "store/fingerprint.h"
 
@@ -223,7 +224,7 @@ std::optional<PreparedUnit> prepare_service(dom::element r, ServiceKey key,
     p.state = std::move(*state);
     auto tls = dotted(r, "tls");
     p.columns = {text(r, "protocol", "unknown"),
-                 text(r, "access", "unknown"),
+                 to_string(access_from_name(text(r, "access", "unknown"))),
                  "",
                  optional_text(r, "product"),
                  optional_text(r, "version"),

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/clock.h"
+#include "core/record.h"
 #include "store/content_hash.h"
 #include "store/fingerprint.h"
 #include "store/text_index.h"
@@ -49,7 +50,7 @@ ServiceColumns columns_of(Json& r) {
     r.erase("scan_id");
     const Json* tls = find_dotted(r, "tls");
     return {text_of(r, "protocol", "unknown"),
-            text_of(r, "access", "unknown"),
+            to_string(access_from_name(text_of(r, "access", "unknown"))),
             r.dump(),
             optional_text(r, "product"),
             optional_text(r, "version"),

@@ -262,6 +262,125 @@ std::vector<SqlValue> page(const Compiled& q, const After& after, const SearchOp
     return p;
 }
 
+// How long a plan may run before the search tries another: time to read a few thousand index
+// entries or sort as many rows (a step of SQLite's is 10 to 20 ns here).
+constexpr int64_t kPlanBudgetNs = 1'000'000;
+
+// A page of services in the order asked. The page is chosen over narrow rows first (ids in
+// order), then only its rows are read whole: sorting 50,000 matches with their records
+// attached costs four times as much.
+struct ServicePage {
+    std::vector<std::pair<int64_t, Json>> rows;  // row id, the row
+    std::optional<std::vector<SqlValue>> next;
+};
+
+struct ServicePages {
+    Connection& db;
+    const Compiled& q;
+    const SearchOptions& o;
+    SortKey key;
+    After after;
+
+    // The page: its ids, then their rows whole.
+    Result<ServicePage> read() {
+        auto ids = page_ids();
+        if (!ids) return ids.error();
+        const std::string& st = q.state;
+        std::string sql = fmt::format(
+            "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, "
+            "{0}.version, {0}.access, {0}.tls, s.first_seen, g.last_seen, s.gone_at, {5}, "
+            "{0}.first_seen, {4}, {1}, {2}{6} FROM {3} WHERE {0}.id IN (SELECT value FROM "
+            "json_each(?)) ORDER BY {7}",
+            st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.rows_from,
+            query::last_seen_column(st), query::record_column(st), key_columns(key),
+            order_sql(key));
+        auto rows = db.prepare(sql);
+        if (!rows) return rows.error();
+        rows->bind_all({Json(*ids).dump()});
+        auto out = read_rows(*rows);
+        rows->reset();  // stopped at the row beyond the page: release the snapshot
+        return out;
+    }
+
+    // Which plan finds the page's ids. The planner's is best when an index holds the matches in
+    // page order (port:6379 reads 51 index entries) or when they are few. When they are many
+    // and in no order of their own (net:10.0.0.0/8 sorts every match), walking the newest
+    // services in order and keeping the matches stops at the page instead. And when the
+    // planner walks an index in page order for matches that are rare in it (port:80 with
+    // net:10.1.2.0/24: every port 80 service is read for 20), the page is the few matches
+    // found by the condition's best index, sorted. Which one is right is not known before
+    // it runs, so the two walks in order are tried within kPlanBudgetNs each, and then the
+    // sorted matches are read: a few milliseconds lost at worst, and the same rows always
+    // (the order is total).
+    Result<std::vector<int64_t>> page_ids() {
+        if (o.sort != Sort::kNewest || q.newest_from.empty())
+            return ids_from(o.sort == Sort::kLastSeen ? q.rows_from : q.from, false);
+        for (const std::string* from : {&q.from, &q.newest_from}) {
+            TimeBudget budget(db, kPlanBudgetNs);
+            auto ids = ids_from(*from, false);
+            if (ids || !budget.exhausted()) return ids;
+        }
+        return ids_from(q.from, true);
+    }
+
+    // The ids of the page and of the row beyond it, in order. sorted: no index may give them
+    // their order (the first key is written +x, which is x but not a column), so the planner
+    // picks the index that best narrows the condition.
+    Result<std::vector<int64_t>> ids_from(const std::string& from, bool sorted) {
+        auto st = db.prepare(
+            fmt::format("SELECT {}.id FROM {} WHERE {} AND {} ORDER BY {}{} "
+                        "LIMIT ? OFFSET ?",
+                        q.state, from, q.where, after.sql, sorted ? "+" : "", order_sql(key)));
+        if (!st) return st.error();
+        st->bind_all(page(q, after, o));
+        std::vector<int64_t> ids;
+        auto done = each_row(*st, [&](Statement& row) { ids.push_back(row.integer(0)); });
+        st->reset();  // interrupted, perhaps: release it
+        if (!done) return done.error();
+        return ids;
+    }
+
+    Result<ServicePage> read_rows(Statement& rows) {
+        ServicePage out;
+        std::optional<std::vector<SqlValue>> last_key;
+        const size_t limit = std::min(o.limit, kMaxPageSize);
+        while (true) {
+            auto row = rows.step();
+            if (!row) return row.error();
+            if (!*row) return out;
+            if (out.rows.size() == limit) {  // the row beyond the page: another page follows
+                out.next = limit ? last_key : std::nullopt;
+                return out;
+            }
+            last_key = next_key(rows, 18, key.size());
+            out.rows.emplace_back(rows.integer(0), service_json(rows));
+        }
+    }
+
+    Json service_json(const Statement& rows) const {
+        Json j;
+        j["ip"] = rows.text(1);
+        j["port"] = rows.integer(2);
+        j["transport"] = rows.text(3);
+        j["state"] = rows.text(4);
+        j["protocol"] = rows.text(5);
+        j["product"] = rows.is_null(6) ? Json(nullptr) : Json(rows.text(6));
+        j["version"] = rows.is_null(7) ? Json(nullptr) : Json(rows.text(7));
+        j["access"] = rows.text(8);
+        j["tls"] = rows.integer(9) != 0;
+        j["first_seen"] = time_json(rows, 10);
+        j["last_seen"] = time_json(rows, 11);
+        j["gone_at"] = time_json(rows, 12);
+        if (q.state == "o")
+            j["observation"] = {{"first_seen", time_json(rows, 14)},
+                                {"last_seen", time_json(rows, 15)},
+                                {"ended_at", time_json(rows, 16)}};
+        j["honeypot_suspected"] = rows.integer(17) != 0;
+        j["record"] = Json::parse(rows.text(13), nullptr, false);
+        return j;
+    }
+};
+
 }  // namespace
 
 Json time_json(const Statement& st, int col) {
@@ -322,59 +441,14 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     if (!snapshot) return snapshot.error();
     SearchResult r;
     if (auto c = count_into(db, q, o, r); !c) return c.error();
-    const std::string& st = q.state;
-    std::optional<std::vector<SqlValue>> last_key;
-    // The page is chosen over narrow rows first (ids in order), then only its rows are read
-    // whole: sorting 50,000 matches with their records attached costs four times as much.
-    SortKey key = sort_key(o.sort, q, Target::kServices);
-    auto after = after_sql(key, o.after);
+    ServicePages pages{db, q, o, sort_key(o.sort, q, Target::kServices), {}};
+    auto after = after_sql(pages.key, o.after);
     if (!after) return after.error();
-    std::string row_key = st + ".id";
-    std::string sql = fmt::format(
-        "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, {0}.version, "
-        "{0}.access, {0}.tls, s.first_seen, g.last_seen, s.gone_at, {10}, {0}.first_seen, "
-        "{8}, {1}, {2}{11} FROM {3} WHERE {6} IN (SELECT {6} FROM {9} WHERE {4} AND {12} "
-        "ORDER BY {5} LIMIT ? OFFSET ?) ORDER BY {7}",
-        st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.rows_from, q.where, order_sql(key),
-        row_key, order_sql(key), query::last_seen_column(st),
-        o.sort == Sort::kLastSeen ? q.rows_from : q.from, query::record_column(st),
-        key_columns(key), after->sql);
-    auto rows = db.prepare(sql);
-    if (!rows) return rows.error();
-    rows->bind_all(page(q, *after, o));
-    std::vector<std::pair<int64_t, Json>> found;
-    const size_t limit = std::min(o.limit, kMaxPageSize);
-    while (true) {
-        auto row = rows->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        if (found.size() == limit) {  // the row beyond the page: another page follows
-            r.next = limit ? last_key : std::nullopt;
-            break;
-        }
-        last_key = next_key(*rows, 18, key.size());
-        Json j;
-        j["ip"] = rows->text(1);
-        j["port"] = rows->integer(2);
-        j["transport"] = rows->text(3);
-        j["state"] = rows->text(4);
-        j["protocol"] = rows->text(5);
-        j["product"] = rows->is_null(6) ? Json(nullptr) : Json(rows->text(6));
-        j["version"] = rows->is_null(7) ? Json(nullptr) : Json(rows->text(7));
-        j["access"] = rows->text(8);
-        j["tls"] = rows->integer(9) != 0;
-        j["first_seen"] = time_json(*rows, 10);
-        j["last_seen"] = time_json(*rows, 11);
-        j["gone_at"] = time_json(*rows, 12);
-        if (st == "o")
-            j["observation"] = {{"first_seen", time_json(*rows, 14)},
-                                {"last_seen", time_json(*rows, 15)},
-                                {"ended_at", time_json(*rows, 16)}};
-        j["honeypot_suspected"] = rows->integer(17) != 0;
-        j["record"] = Json::parse(rows->text(13), nullptr, false);
-        found.emplace_back(rows->integer(0), std::move(j));
-    }
-    rows->reset();  // stopped at the row beyond the page: release the snapshot
+    pages.after = std::move(*after);
+    auto page = pages.read();
+    if (!page) return page.error();
+    r.next = std::move(page->next);
+    auto& found = page->rows;
     for (auto& [id, j] : found) {
         auto f = service_findings(db, id);
         if (!f) return f.error();

@@ -2,11 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <cstring>
+
+#include "core/clock.h"
 
 namespace sl::store {
 
 namespace {
+
+constexpr int kStepsPerTick = 1000;  // how often SQLite asks a TimeBudget
 
 Error sql_error(sqlite3* db, std::string_view what) {
     if (!db) return make_error(fmt::format("database: {}: no handle", what));
@@ -16,6 +21,15 @@ Error sql_error(sqlite3* db, std::string_view what) {
     return make_error(fmt::format(
         "database: {}: {}{}", what, sqlite3_errmsg(db),
         io && os_error ? fmt::format(" ({})", std::strerror(os_error)) : std::string()));
+}
+
+// SEARCHLIGHT_TRACE_SQL=1 (for whoever tunes a question): each statement as it ran, with
+// its parameters in place and its time, on stderr.
+int trace_statement(unsigned, void*, void* stmt, void* ns) {
+    char* sql = sqlite3_expanded_sql(static_cast<sqlite3_stmt*>(stmt));
+    fmt::print(stderr, "sql {:.3f} ms: {}\n", *static_cast<int64_t*>(ns) / 1e6, sql ? sql : "?");
+    sqlite3_free(sql);
+    return 0;
 }
 
 }  // namespace
@@ -66,6 +80,19 @@ Status Statement::run() {
 
 void Statement::reset() { sqlite3_reset(stmt_.get()); }
 
+TimeBudget::TimeBudget(Connection& c, int64_t limit_ns)
+    : c_(c), deadline_ns_(monotonic_ns() + limit_ns) {
+    sqlite3_progress_handler(c_.raw(), kStepsPerTick, &TimeBudget::tick, this);
+}
+
+TimeBudget::~TimeBudget() { sqlite3_progress_handler(c_.raw(), 0, nullptr, nullptr); }
+
+int TimeBudget::tick(void* self) {
+    auto* b = static_cast<TimeBudget*>(self);
+    b->exhausted_ = b->exhausted_ || monotonic_ns() > b->deadline_ns_;
+    return b->exhausted_ ? 1 : 0;
+}
+
 std::string Statement::text(int col) const {
     const auto* p = sqlite3_column_text(stmt_.get(), col);
     int n = sqlite3_column_bytes(stmt_.get(), col);
@@ -103,6 +130,8 @@ Result<Connection> Connection::open(const std::string& path, int flags) {
     if (rc != SQLITE_OK) return sql_error(raw, fmt::format("cannot open '{}'", path));
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, 10'000);
+    if (const char* trace = std::getenv("SEARCHLIGHT_TRACE_SQL"); trace && *trace == '1')
+        sqlite3_trace_v2(raw, SQLITE_TRACE_PROFILE, &trace_statement, nullptr);
     return c;
 }
 

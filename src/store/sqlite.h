@@ -147,6 +147,26 @@ class Connection {
     std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> cache_;
 };
 
+// A limit on the time a connection's statements may run while it lives: once `limit_ns` have
+// passed (checked every thousand of SQLite's steps), the statement running fails
+// (SQLITE_INTERRUPT) and exhausted() says so; a read-only statement interrupted leaves its
+// transaction as it was. It lets a caller try a plan that is fast when it works and give up on
+// it early. Time, not steps: a step that reads a page from the disk costs a thousand others.
+class TimeBudget {
+  public:
+    TimeBudget(Connection& c, int64_t limit_ns);
+    ~TimeBudget();
+    TimeBudget(const TimeBudget&) = delete;
+    TimeBudget& operator=(const TimeBudget&) = delete;
+    bool exhausted() const { return exhausted_; }
+
+  private:
+    static int tick(void* self);
+    Connection& c_;
+    int64_t deadline_ns_;
+    bool exhausted_ = false;
+};
+
 // BEGIN IMMEDIATE ... COMMIT, or BEGIN DEFERRED for a snapshot: every statement until the end
 // reads the same committed state (a search's count and its page agree while a scan writes),
 // and the file is locked once instead of once per statement. Rolls back when destroyed

@@ -210,7 +210,8 @@ Result<int64_t> Store::upsert_service(const PreparedUnit& lazy, bool grabbed) {
         if (auto s = end_observation(current_obs, id, p.at); !s) return s.error();
     if (auto s = start_observation(id, p, alive ? "changed" : "revived"); !s) return s.error();
     auto up = db_.prepare(
-        "UPDATE service_rows SET state = 'alive', gone_at = NULL, gone_scan = NULL, fingerprint = ?, protocol = ?, "
+        "UPDATE service_rows SET state = 'alive', gone_at = NULL, gone_scan = NULL, fingerprint = "
+        "?, protocol = ?, "
         "product = ?, version = ?, access = ?, tls = ?, cert_sha256 = ?, record = ?, "
         "content_hash = ?, state_since = ? WHERE id = ?");
     if (!up) return up.error();
@@ -287,13 +288,30 @@ Status Store::start_observation(int64_t service_id, const PreparedUnit& p, const
     auto ins = db_.prepare(
         "INSERT INTO observations(service_id, fingerprint, first_seen, last_seen, first_scan, "
         "last_scan, ip, ip_key, port, transport, protocol, product, version, access, tls, "
-        "cert_sha256, rules, record, text_hash, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "cert_sha256, rules, record, text_hash, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, "
         "?, ?, ?, ?, ?, ?, ?, ?)");
     if (!ins) return ins.error();
-    ins->bind_all({service_id, p.fingerprint, p.at, p.at, scan_id_, scan_id_, p.ip,
-                   Blob{p.key.ip_key}, p.key.port, p.key.transport, c.protocol, c.product,
-                   c.version, c.access, c.tls, c.cert, rules_json(p.rules).dump(), c.record,
-                   text_hash(p.text), std::string(change)});
+    ins->bind_all({service_id,
+                   p.fingerprint,
+                   p.at,
+                   p.at,
+                   scan_id_,
+                   scan_id_,
+                   p.ip,
+                   Blob{p.key.ip_key},
+                   p.key.port,
+                   p.key.transport,
+                   c.protocol,
+                   c.product,
+                   c.version,
+                   c.access,
+                   c.tls,
+                   c.cert,
+                   rules_json(p.rules).dump(),
+                   c.record,
+                   text_hash(p.text),
+                   std::string(change)});
     if (auto s = ins->run(); !s) return s;
     int64_t obs = db_.last_insert_id();
     if (!p.text.empty()) {

@@ -493,6 +493,36 @@ TEST(Store, AnImportOfSeveralFilesNamesTheBadOne) {
     EXPECT_EQ(count(*s, "SELECT completed FROM scans WHERE id = 'two'"), 0);
 }
 
+// access holds only its vocabulary, so that -access:X can be the IN of the other values: a
+// record's other text (an NDJSON from elsewhere, either path of preparing it) is stored as
+// unknown, and the record keeps what it said.
+TEST(Store, AnAccessOutsideTheVocabularyIsStoredAsUnknown) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    Json imported = service("10.0.0.1", 6379, "Redis", "Open", kT0);
+    imported["scan_id"] = "one";
+    std::istringstream in(imported.dump() + "\n");
+    ASSERT_TRUE(import_ndjson(*s, {{&in, "one.ndjson"}}).ok());
+    ScanRun run{*s, "two", kT0 + 1000};
+    run.begin();
+    run.services({{service("10.0.0.2", 6379, "Redis", "granted", run.at), {}}});
+    run.finish(false);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM service_rows WHERE access = 'unknown'"), 2);
+    EXPECT_EQ(count(*s, "SELECT count(*) FROM observations WHERE access = 'unknown'"), 2);
+    EXPECT_EQ(count(*s,
+                    "SELECT count(*) FROM service_rows WHERE json_extract(record, '$.access') IN "
+                    "('Open', 'granted')"),
+              2);
+    for (const char* text : {"access:unknown", "-access:open", "-access:open,auth_required"}) {
+        auto q = query::compile(text, {query::Target::kServices, kT0 + kDay, false});
+        ASSERT_TRUE(q.ok) << text;
+        auto r = search_services(s->db(), q.sql, {});
+        ASSERT_TRUE(r.ok());
+        EXPECT_EQ(r->total, 2) << text;
+    }
+}
+
 // "Newest first" is the newest state first: a service that changed leads one seen more lately
 // whose state is older; --sort last_seen orders by the last sighting.
 TEST(Store, SearchListsTheNewestStateFirst) {
@@ -522,6 +552,52 @@ TEST(Store, SearchListsTheNewestStateFirst) {
     };
     EXPECT_EQ(order(Sort::kNewest), (std::vector<std::string>{"10.0.0.2", "10.0.0.1"}));
     EXPECT_EQ(order(Sort::kLastSeen), (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+}
+
+// A page in the default order is read off whichever plan stops first (the planner's, or the
+// walk of the newest services): 6,000 matches in a random order of time, sorted whole by the
+// planner's plan, read page by page through the cursor, are every match once in the order
+// newest state, address, port. Deep pages fall back to the planner's plan.
+TEST(Store, PagesInTheNewestOrderAreTheSameWhicheverPlanReadsThem) {
+    TempDir dir;
+    auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
+    ASSERT_TRUE(s.ok());
+    ScanRun run{*s, "a", kT0};
+    run.begin();
+    std::vector<ServiceUnit> units;
+    std::vector<std::tuple<int64_t, int, int>> expected;  // -time, host, port
+    for (int h = 0; h < 7000; ++h) {
+        int64_t at = kT0 + (h * 7919) % 1000 * 1000;  // 1,000 moments, ties in every one
+        int p = h % 3 ? 6379 : 80;
+        bool inside = h % 7 != 0;  // a seventh is outside the net asked
+        std::string ip = fmt::format("10.{}.{}.{}", inside ? 2 : 3, h / 250, h % 250);
+        units.push_back({service(ip.c_str(), p, "Redis", "open", at), {}});
+        if (inside) expected.emplace_back(-at, h, p);
+    }
+    run.services(std::move(units));
+    run.finish(true);
+    std::sort(expected.begin(), expected.end());
+    auto q = query::compile("net:10.2.0.0/16", {query::Target::kServices, kT0 + kDay, false});
+    ASSERT_TRUE(q.ok);
+    ASSERT_FALSE(q.sql.newest_from.empty());
+    std::vector<std::tuple<int64_t, int, int>> got;
+    SearchOptions o;
+    o.limit = 100;
+    for (int pages = 0; pages < 100; ++pages) {
+        auto r = search_services(s->db(), q.sql, o);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        for (const auto& row : r->rows) {
+            auto ip = row["ip"].get<std::string>();  // 10.2.A.B is host A * 250 + B
+            int h = std::stoi(ip.substr(5)) * 250 + std::stoi(ip.substr(ip.rfind('.') + 1));
+            auto at = parse_rfc3339_ms(row["first_seen"].get<std::string>());
+            ASSERT_TRUE(at.has_value());
+            got.emplace_back(-*at, h, row["port"].get<int>());
+        }
+        if (!r->next) break;
+        o.after = r->next;
+    }
+    EXPECT_EQ(got.size(), expected.size());
+    EXPECT_TRUE(got == expected);
 }
 
 // The planner's statistics are taken at the end of a scan once the store is big enough, and

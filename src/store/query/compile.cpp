@@ -44,6 +44,7 @@ enum class Kind : uint8_t {
     kScan,
     kState,
     kEnum,
+    kClosedEnum,  // the column holds nothing but the vocabulary (the store writes no other)
     kMeta
 };
 
@@ -63,7 +64,9 @@ const std::map<std::string, KeySpec>& builtin() {
         {"product", {Kind::kTextNoCase, "{}.product", {}}},
         {"version", {Kind::kVersion, "{}.version", {}}},
         {"access",
-         {Kind::kEnum, "{}.access", {"open", "auth_required", "partial", "denied", "unknown"}}},
+         {Kind::kClosedEnum,
+          "{}.access",
+          {"open", "auth_required", "partial", "denied", "unknown"}}},
         {"tls", {Kind::kBool, "{}.tls", {}}},
         {"severity", {Kind::kSeverity, "f.severity_rank", {}}},
         {"rule", {Kind::kFindingText, "f.rule", {}}},
@@ -189,6 +192,10 @@ class Compiler {
         out_.from = out_.joined_from;
         if (opt_.target == Target::kFindings && !mentions_alias(cond, "sgo"))
             out_.from = "findings f";  // a count or facet of findings alone reads no service
+        if (opt_.target == Target::kServices && mode_ == Mode::kCurrent && !opt_.include_gone &&
+            !mentions_state_)
+            out_.newest_from = std::string("service_rows s INDEXED BY services_newest") +
+                               (sighted_ ? kSightings : "");
         std::vector<SqlValue> cond_params = std::move(out_.params);
         out_.params.clear();
         out_.where = scope_condition() + " AND " + cond;  // the scope's parameters come first
@@ -339,6 +346,8 @@ class Compiler {
                     negate = !negate;
                     child = &child->children[0];
                 }
+                if (negate)
+                    if (auto done = negated_vocabulary(*child, out)) return *done;
                 std::string inner;
                 if (!node(*child, inner)) return false;
                 if (!negate) return out = inner, true;
@@ -416,6 +425,35 @@ class Compiler {
         } else {
             out = any;
         }
+        return true;
+    }
+
+    bool vocabulary_value(const std::string& key, const KeySpec& spec, const Value& v) {
+        if (!no_compare(key, v) || !no_wildcard(key, v)) return false;
+        if (std::find(spec.allowed.begin(), spec.allowed.end(), v.text) != spec.allowed.end())
+            return true;
+        return error(v.column,
+                     fmt::format("{}: expected one of {}", key, fmt::join(spec.allowed, ", ")));
+    }
+
+    // A negated filter of a closed vocabulary (-access:auth_required) is the IN of the other
+    // values, which the (port, state, access) indexes seek, where IS NOT TRUE reads and drops
+    // every row of the excluded value. nullopt: not such a filter; false: a bad value.
+    std::optional<bool> negated_vocabulary(const Node& n, std::string& out) {
+        auto it = builtin().find(n.key);
+        if (n.kind != Node::Kind::kFilter || it == builtin().end() ||
+            it->second.kind != Kind::kClosedEnum)
+            return std::nullopt;
+        const KeySpec& spec = it->second;
+        std::vector<std::string> rest;
+        for (const auto& v : n.values)
+            if (!vocabulary_value(n.key, spec, v)) return false;
+        for (const auto& a : spec.allowed)
+            if (std::none_of(n.values.begin(), n.values.end(),
+                             [&](const Value& v) { return v.text == a; }))
+                rest.push_back(bind(a));
+        out = rest.empty() ? "0"
+                           : fmt::format("({} IN ({}))", col(spec.column), fmt::join(rest, ", "));
         return true;
     }
 
@@ -540,13 +578,10 @@ class Compiler {
                 return true;
             }
             case Kind::kEnum:
+            case Kind::kClosedEnum:
             case Kind::kStatus:
             case Kind::kState:
-                if (!no_compare(key, v) || !no_wildcard(key, v)) return false;
-                if (std::find(spec.allowed.begin(), spec.allowed.end(), v.text) ==
-                    spec.allowed.end())
-                    return error(v.column, fmt::format("{}: expected one of {}", key,
-                                                       fmt::join(spec.allowed, ", ")));
+                if (!vocabulary_value(key, spec, v)) return false;
                 out = fmt::format("({} = {})", expr, bind(v.text));
                 return true;
             case Kind::kSeverity: {

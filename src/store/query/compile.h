@@ -32,7 +32,11 @@ struct Compiled {
     std::string from;
     std::string rows_from;    // the same with g always joined, for whole rows
     std::string joined_from;  // findings: with their service (s) joined, which `from` may skip
-    std::string where;        // a condition over the aliases
+    // Services: `from` read through the index of the newest alive services, when the scope is
+    // every alive service (empty otherwise). A page in the default order can be read off it in
+    // order, whatever the condition (the search tries it when the planner's plan sorts).
+    std::string newest_from;
+    std::string where;  // a condition over the aliases
     std::vector<SqlValue> params;
     std::string state;  // the alias whose columns hold the state: "s" or "o"
     Mode mode = Mode::kCurrent;
