@@ -9,6 +9,8 @@
 namespace sl {
 
 int64_t monotonic_ns();
+// The CPU time this thread has used: what it spent, not how long it waited to run.
+int64_t thread_cpu_ns();
 int64_t unix_ms();
 // RFC 3339 UTC with milliseconds, e.g. 2026-11-23T12:05:46.123Z.
 std::string rfc3339_ms(int64_t unix_ms);

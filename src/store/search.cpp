@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "core/clock.h"
 
 namespace sl::store {
@@ -118,16 +120,19 @@ Result<std::vector<Facet>> run_facets(Connection& db, const Compiled& q, Target 
     return out;
 }
 
-// The number of matches, or count_up_to + 1 when there are more than count_up_to.
+// The number of matches, or count_up_to + 1 when there are more than count_up_to. Whether
+// there are more is asked first, as whether a row lies past count_up_to of them: SQLite skips
+// an OFFSET in three steps a row, where counting rows under a LIMIT takes eight.
 Result<int64_t> count_rows(Connection& db, const Compiled& q, int64_t count_up_to) {
-    if (count_up_to <= 0)
-        return db.scalar(fmt::format("SELECT count(*) FROM {} WHERE {}", q.from, q.where),
-                         q.params);
+    std::string count = fmt::format("SELECT count(*) FROM {} WHERE {}", q.from, q.where);
+    if (count_up_to <= 0) return db.scalar(count, q.params);
     std::vector<SqlValue> params = q.params;
-    params.emplace_back(count_up_to + 1);
-    return db.scalar(
-        fmt::format("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT ?)", q.from, q.where),
+    params.emplace_back(count_up_to);
+    auto more = db.scalar(
+        fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE {} LIMIT 1 OFFSET ?)", q.from, q.where),
         params);
+    if (!more || *more) return more ? Result<int64_t>(count_up_to + 1) : more;
+    return db.scalar(count, q.params);
 }
 
 Status count_into(Connection& db, const Compiled& q, const SearchOptions& o, SearchResult& r) {
@@ -228,28 +233,30 @@ std::optional<std::vector<SqlValue>> next_key(const Statement& st, int first_col
     return key;
 }
 
-Result<Json> service_findings(Connection& db, int64_t service_id) {
+// The active findings of a page's services, most severe first, by service row id: one
+// statement for the page (one per service cost a sixth of a page's time).
+Result<std::map<int64_t, Json>> findings_of(Connection& db, const std::vector<int64_t>& ids) {
     auto st = db.prepare(
-        "SELECT id, rule, severity, status, category, title, evidence, remediation, first_seen "
-        "FROM findings WHERE service_id = ? AND status != 'resolved' "
-        "ORDER BY severity_rank DESC, rule");
+        "SELECT service_id, id, rule, severity, status, category, title, evidence, remediation, "
+        "first_seen FROM findings WHERE service_id IN (SELECT value FROM json_each(?)) AND "
+        "status != 'resolved' ORDER BY service_id, severity_rank DESC, rule");
     if (!st) return st.error();
-    st->bind_all({service_id});
-    Json list = Json::array();
-    while (true) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) return list;
-        list.push_back({{"id", st->integer(0)},
-                        {"rule", st->text(1)},
-                        {"severity", st->text(2)},
-                        {"status", st->text(3)},
-                        {"category", st->text(4)},
-                        {"title", st->text(5)},
-                        {"evidence", Json::parse(st->text(6), nullptr, false)},
-                        {"remediation", st->text(7)},
-                        {"first_seen", time_json(*st, 8)}});
-    }
+    st->bind_all({Json(ids).dump()});
+    std::map<int64_t, Json> out;
+    auto done = each_row(*st, [&](Statement& f) {
+        auto& list = out.try_emplace(f.integer(0), Json::array()).first->second;
+        list.push_back({{"id", f.integer(1)},
+                        {"rule", f.text(2)},
+                        {"severity", f.text(3)},
+                        {"status", f.text(4)},
+                        {"category", f.text(5)},
+                        {"title", f.text(6)},
+                        {"evidence", Json::parse(f.text(7), nullptr, false)},
+                        {"remediation", f.text(8)},
+                        {"first_seen", time_json(f, 9)}});
+    });
+    if (!done) return done.error();
+    return out;
 }
 
 // The page's parameters: the query's, the cursor's, then one row more than the page (it says
@@ -262,9 +269,17 @@ std::vector<SqlValue> page(const Compiled& q, const After& after, const SearchOp
     return p;
 }
 
-// How long a plan may run before the search tries another: time to read a few thousand index
-// entries or sort as many rows (a step of SQLite's is 10 to 20 ns here).
+// How long a plan may run before the search tries another (a step of SQLite's is 10 to 20 ns
+// here). The planner's plan for many matches either reads its page off an index in page order
+// at once or sorts them all, so it gets a quarter of a millisecond; the walk of the newest gets
+// time to read a few thousand index entries.
+constexpr int64_t kQuickBudgetNs = 250'000;
 constexpr int64_t kPlanBudgetNs = 1'000'000;
+// Matches are "many" from this count (the API counts to 10,000): a page of them is at most
+// 1 in 200 of the entries of a store of 1M services, which the walk of the newest reads fast.
+constexpr int64_t kManyMatches = 10'000;
+// And "few" up to this one: sorting them costs less than trying a plan in page order.
+constexpr int64_t kFewMatches = 1'000;
 
 // A page of services in the order asked. The page is chosen over narrow rows first (ids in
 // order), then only its rows are read whole: sorting 50,000 matches with their records
@@ -278,6 +293,7 @@ struct ServicePages {
     Connection& db;
     const Compiled& q;
     const SearchOptions& o;
+    int64_t matches;  // as counted (a count that stopped at its limit is at least this)
     SortKey key;
     After after;
 
@@ -302,22 +318,34 @@ struct ServicePages {
         return out;
     }
 
-    // Which plan finds the page's ids. The planner's is best when an index holds the matches in
-    // page order (port:6379 reads 51 index entries) or when they are few. When they are many
-    // and in no order of their own (net:10.0.0.0/8 sorts every match), walking the newest
-    // services in order and keeping the matches stops at the page instead. And when the
-    // planner walks an index in page order for matches that are rare in it (port:80 with
-    // net:10.1.2.0/24: every port 80 service is read for 20), the page is the few matches
-    // found by the condition's best index, sorted. Which one is right is not known before
-    // it runs, so the two walks in order are tried within kPlanBudgetNs each, and then the
-    // sorted matches are read: a few milliseconds lost at worst, and the same rows always
-    // (the order is total).
+    // Which plan finds the page's ids. Three can, and the count taken before the page says
+    // which to try:
+    // - the planner's, best when an index holds the matches in page order (port:6379 reads 51
+    //   index entries and stops);
+    // - the walk of the newest services (services_newest), keeping the matches: when they are
+    //   many and in no order of their own (net:10.0.0.0/8, which the planner sorts whole), it
+    //   stops at the page after a few hundred entries;
+    // - the matches found by the condition's best index, sorted: when they are few. The
+    //   planner may walk an index in page order in which they are rare instead (port:80 with
+    //   net:10.1.2.0/24: every port 80 service is read for 20).
+    // Many matches: the planner's within kQuickBudgetNs, the walk within kPlanBudgetNs, then
+    // sorted. Between few and many: the planner's within kPlanBudgetNs, then sorted. Few:
+    // sorted. A wrong guess costs its budget; every plan gives the same rows (the order is
+    // total).
     Result<std::vector<int64_t>> page_ids() {
         if (o.sort != Sort::kNewest || q.newest_from.empty())
             return ids_from(o.sort == Sort::kLastSeen ? q.rows_from : q.from, false);
-        for (const std::string* from : {&q.from, &q.newest_from}) {
-            TimeBudget budget(db, kPlanBudgetNs);
-            auto ids = ids_from(*from, false);
+        bool many = matches >= kManyMatches;
+        if (!many && matches <= kFewMatches) return ids_from(q.from, true);
+        struct Try {
+            const std::string* from;
+            int64_t budget_ns;
+        };
+        std::vector<Try> tries = {{&q.from, many ? kQuickBudgetNs : kPlanBudgetNs}};
+        if (many) tries.push_back({&q.newest_from, kPlanBudgetNs});
+        for (const Try& t : tries) {
+            TimeBudget budget(db, t.budget_ns);
+            auto ids = ids_from(*t.from, false);
             if (ids || !budget.exhausted()) return ids;
         }
         return ids_from(q.from, true);
@@ -441,18 +469,20 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
     if (!snapshot) return snapshot.error();
     SearchResult r;
     if (auto c = count_into(db, q, o, r); !c) return c.error();
-    ServicePages pages{db, q, o, sort_key(o.sort, q, Target::kServices), {}};
+    ServicePages pages{db, q, o, r.total, sort_key(o.sort, q, Target::kServices), {}};
     auto after = after_sql(pages.key, o.after);
     if (!after) return after.error();
     pages.after = std::move(*after);
     auto page = pages.read();
     if (!page) return page.error();
     r.next = std::move(page->next);
-    auto& found = page->rows;
-    for (auto& [id, j] : found) {
-        auto f = service_findings(db, id);
-        if (!f) return f.error();
-        j["findings"] = std::move(*f);
+    std::vector<int64_t> ids;
+    for (const auto& row : page->rows) ids.push_back(row.first);
+    auto findings = findings_of(db, ids);
+    if (!findings) return findings.error();
+    for (auto& [id, j] : page->rows) {
+        auto f = findings->find(id);
+        j["findings"] = f == findings->end() ? Json::array() : std::move(f->second);
         r.rows.push_back(std::move(j));
     }
     auto facets = run_facets(db, q, Target::kServices, o.facets);

@@ -81,7 +81,7 @@ Status Statement::run() {
 void Statement::reset() { sqlite3_reset(stmt_.get()); }
 
 TimeBudget::TimeBudget(Connection& c, int64_t limit_ns)
-    : c_(c), deadline_ns_(monotonic_ns() + limit_ns) {
+    : c_(c), deadline_ns_(thread_cpu_ns() + limit_ns) {
     sqlite3_progress_handler(c_.raw(), kStepsPerTick, &TimeBudget::tick, this);
 }
 
@@ -89,7 +89,7 @@ TimeBudget::~TimeBudget() { sqlite3_progress_handler(c_.raw(), 0, nullptr, nullp
 
 int TimeBudget::tick(void* self) {
     auto* b = static_cast<TimeBudget*>(self);
-    b->exhausted_ = b->exhausted_ || monotonic_ns() > b->deadline_ns_;
+    b->exhausted_ = b->exhausted_ || thread_cpu_ns() > b->deadline_ns_;
     return b->exhausted_ ? 1 : 0;
 }
 

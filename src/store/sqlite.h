@@ -147,11 +147,12 @@ class Connection {
     std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> cache_;
 };
 
-// A limit on the time a connection's statements may run while it lives: once `limit_ns` have
-// passed (checked every thousand of SQLite's steps), the statement running fails
-// (SQLITE_INTERRUPT) and exhausted() says so; a read-only statement interrupted leaves its
-// transaction as it was. It lets a caller try a plan that is fast when it works and give up on
-// it early. Time, not steps: a step that reads a page from the disk costs a thousand others.
+// A limit on the CPU time a connection's statements may use while it lives: once this thread
+// has spent `limit_ns` more (checked every thousand of SQLite's steps), the statement running
+// fails (SQLITE_INTERRUPT) and exhausted() says so; a read-only statement interrupted leaves
+// its transaction as it was. It lets a caller try a plan that is fast when it works and give
+// up on it early. CPU time, not steps (a step that reads a page costs a thousand others) and
+// not the clock (under load a thread waits to run, which says nothing of the plan).
 class TimeBudget {
   public:
     TimeBudget(Connection& c, int64_t limit_ns);

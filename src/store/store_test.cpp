@@ -554,50 +554,75 @@ TEST(Store, SearchListsTheNewestStateFirst) {
     EXPECT_EQ(order(Sort::kLastSeen), (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
 }
 
-// A page in the default order is read off whichever plan stops first (the planner's, or the
-// walk of the newest services): 6,000 matches in a random order of time, sorted whole by the
-// planner's plan, read page by page through the cursor, are every match once in the order
-// newest state, address, port. Deep pages fall back to the planner's plan.
-TEST(Store, PagesInTheNewestOrderAreTheSameWhicheverPlanReadsThem) {
+// A page in the default order is found by whichever plan the count suggests and stops first
+// (the planner's, the walk of the newest services, or the matches sorted): 13,000 services in
+// a random order of time, asked for many matches (a /16: 11,142), some (a /20 and a port) and
+// few (a /24), read page by page through the cursor, are every match once in the order newest
+// state, address, port. Deep pages of many fall back to the sorted matches.
+TEST(Store, PagesInTheNewestOrderAreTheSameWhicheverPlanFindsThem) {
     TempDir dir;
     auto s = Store::open(dir.file("a.db"), OpenMode::kReadWrite);
     ASSERT_TRUE(s.ok());
     ScanRun run{*s, "a", kT0};
     run.begin();
     std::vector<ServiceUnit> units;
-    std::vector<std::tuple<int64_t, int, int>> expected;  // -time, host, port
-    for (int h = 0; h < 7000; ++h) {
+    struct Row {
+        int64_t at;
+        int host, port;
+        bool inside;
+    };
+    std::vector<Row> all;
+    for (int h = 0; h < 13'000; ++h) {
         int64_t at = kT0 + (h * 7919) % 1000 * 1000;  // 1,000 moments, ties in every one
         int p = h % 3 ? 6379 : 80;
-        bool inside = h % 7 != 0;  // a seventh is outside the net asked
+        bool inside = h % 7 != 0;  // a seventh is outside the /16 asked
         std::string ip = fmt::format("10.{}.{}.{}", inside ? 2 : 3, h / 250, h % 250);
         units.push_back({service(ip.c_str(), p, "Redis", "open", at), {}});
-        if (inside) expected.emplace_back(-at, h, p);
+        all.push_back({at, h, p, inside});
     }
     run.services(std::move(units));
     run.finish(true);
-    std::sort(expected.begin(), expected.end());
-    auto q = query::compile("net:10.2.0.0/16", {query::Target::kServices, kT0 + kDay, false});
-    ASSERT_TRUE(q.ok);
-    ASSERT_FALSE(q.sql.newest_from.empty());
-    std::vector<std::tuple<int64_t, int, int>> got;
-    SearchOptions o;
-    o.limit = 100;
-    for (int pages = 0; pages < 100; ++pages) {
-        auto r = search_services(s->db(), q.sql, o);
-        ASSERT_TRUE(r.ok()) << r.error().message;
-        for (const auto& row : r->rows) {
-            auto ip = row["ip"].get<std::string>();  // 10.2.A.B is host A * 250 + B
-            int h = std::stoi(ip.substr(5)) * 250 + std::stoi(ip.substr(ip.rfind('.') + 1));
-            auto at = parse_rfc3339_ms(row["first_seen"].get<std::string>());
-            ASSERT_TRUE(at.has_value());
-            got.emplace_back(-*at, h, row["port"].get<int>());
+    using Key = std::tuple<int64_t, int, int>;  // -time, host, port
+    auto pages = [&](const char* text, int64_t count_up_to) {
+        auto q = query::compile(text, {query::Target::kServices, kT0 + kDay, false});
+        EXPECT_TRUE(q.ok && !q.sql.newest_from.empty());
+        std::vector<Key> got;
+        SearchOptions o;
+        o.limit = 500;
+        o.count_up_to = count_up_to;
+        for (int n = 0; n < 100; ++n) {
+            auto r = search_services(s->db(), q.sql, o);
+            EXPECT_TRUE(r.ok()) << r.error().message;
+            if (!r) break;
+            for (const auto& row : r->rows) {
+                auto ip = row["ip"].get<std::string>();  // 10.2.A.B is host A * 250 + B
+                int h = std::stoi(ip.substr(5)) * 250 + std::stoi(ip.substr(ip.rfind('.') + 1));
+                auto at = parse_rfc3339_ms(row["first_seen"].get<std::string>());
+                EXPECT_TRUE(at.has_value());
+                got.emplace_back(-at.value_or(0), h, row["port"].get<int>());
+            }
+            if (!r->next) break;
+            o.after = r->next;
         }
-        if (!r->next) break;
-        o.after = r->next;
-    }
-    EXPECT_EQ(got.size(), expected.size());
-    EXPECT_TRUE(got == expected);
+        return got;
+    };
+    auto expected = [&](auto keep) {
+        std::vector<Key> out;
+        for (const Row& r : all)
+            if (r.inside && keep(r)) out.emplace_back(-r.at, r.host, r.port);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    auto many = expected([](const Row&) { return true; });
+    EXPECT_EQ(many.size(), 11'142u);
+    EXPECT_TRUE(pages("net:10.2.0.0/16", 10'000) == many);  // counted to 10,000, as the API does
+    EXPECT_TRUE(pages("net:10.2.0.0/16", 0) == many);       // counted in full, as the CLI does
+    auto some = expected([](const Row& r) { return r.host < 16 * 250 && r.port == 80; });
+    EXPECT_EQ(some.size(), 1143u);
+    EXPECT_TRUE(pages("net:10.2.0.0/20 port:80", 10'000) == some);
+    auto few = expected([](const Row& r) { return r.host < 250; });
+    EXPECT_EQ(few.size(), 214u);
+    EXPECT_TRUE(pages("net:10.2.0.0/24", 10'000) == few);
 }
 
 // The planner's statistics are taken at the end of a scan once the store is big enough, and
