@@ -304,11 +304,11 @@ struct ServicePages {
         const std::string& st = q.state;
         std::string sql = fmt::format(
             "SELECT s.id, s.ip, s.port, s.transport, s.state, {0}.protocol, {0}.product, "
-            "{0}.version, {0}.access, {0}.tls, s.first_seen, g.last_seen, s.gone_at, {5}, "
-            "{0}.first_seen, {4}, {1}, {2}{6} FROM {3} WHERE {0}.id IN (SELECT value FROM "
+            "{0}.version, {0}.access, {0}.tls, s.first_seen, g.last_seen, s.gone_at, {0}.record, "
+            "{0}.first_seen, {4}, {1}, {2}, {5}{6} FROM {3} WHERE {0}.id IN (SELECT value FROM "
             "json_each(?)) ORDER BY {7}",
             st, st == "o" ? "o.ended_at" : "NULL", kHoneypot, q.rows_from,
-            query::last_seen_column(st), query::record_column(st), key_columns(key),
+            query::last_seen_column(st), query::volatile_column(st), key_columns(key),
             order_sql(key));
         auto rows = db.prepare(sql);
         if (!rows) return rows.error();
@@ -380,7 +380,7 @@ struct ServicePages {
                 out.next = limit ? last_key : std::nullopt;
                 return out;
             }
-            last_key = next_key(rows, 18, key.size());
+            last_key = next_key(rows, 19, key.size());
             out.rows.emplace_back(rows.integer(0), service_json(rows));
         }
     }
@@ -404,7 +404,15 @@ struct ServicePages {
                                 {"last_seen", time_json(rows, 15)},
                                 {"ended_at", time_json(rows, 16)}};
         j["honeypot_suspected"] = rows.integer(17) != 0;
-        j["record"] = Json::parse(rows.text(13), nullptr, false);
+        // the latest record: the state's, with its last sighting's volatile fields merged in
+        // (RFC 7396, as the store wrote them), here rather than by SQLite's json_patch, which
+        // would parse and print what is parsed here again
+        Json record = Json::parse(rows.text(13), nullptr, false);
+        if (!rows.is_null(18) && record.is_object()) {
+            Json patch = Json::parse(rows.text(18), nullptr, false);
+            if (patch.is_object()) record.merge_patch(patch);
+        }
+        j["record"] = std::move(record);
         return j;
     }
 };

@@ -710,12 +710,9 @@ std::optional<grab::FieldType> registry_field_type(std::string_view key) {
     return it->second;
 }
 
-std::string record_column(const std::string& state) {
-    if (state != "o")
-        return "(CASE WHEN g.volatile IS NULL THEN s.record ELSE json_patch(s.record, g.volatile) "
-               "END)";
-    return "(CASE WHEN o.ended_at IS NULL AND g.volatile IS NOT NULL THEN json_patch(o.record, "
-           "g.volatile) ELSE o.record END)";
+std::string volatile_column(const std::string& state) {
+    if (state != "o") return "g.volatile";
+    return "(CASE WHEN o.ended_at IS NULL THEN g.volatile END)";
 }
 
 std::string last_seen_column(const std::string& state) {

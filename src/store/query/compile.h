@@ -61,9 +61,10 @@ std::optional<grab::FieldType> registry_field_type(std::string_view key);
 // (alias g), and so is a current observation's (docs/store.md, "What a sighting writes").
 std::string last_seen_column(const std::string& state);
 
-// The latest record in full of the state alias `state`: the stored record with its last
-// sighting's volatile fields (alias g) merged in.
-std::string record_column(const std::string& state);
+// The volatile fields of the last sighting (alias g) that the state alias `state` holds, as a
+// JSON merge patch for its stored record (NULL for a state that ended): the record with them
+// merged in is the latest record in full.
+std::string volatile_column(const std::string& state);
 
 // Every key the language knows besides the registry's dotted fields (for help and errors).
 std::vector<std::string> builtin_keys();
