@@ -131,7 +131,8 @@ Result<int64_t> count_rows(Connection& db, const Compiled& q, int64_t count_up_t
     auto more = db.scalar(
         fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE {} LIMIT 1 OFFSET ?)", q.from, q.where),
         params);
-    if (!more || *more) return more ? Result<int64_t>(count_up_to + 1) : more;
+    if (!more) return more.error();
+    if (*more) return count_up_to + 1;
     return db.scalar(count, q.params);
 }
 

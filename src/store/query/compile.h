@@ -34,7 +34,7 @@ struct Compiled {
     std::string joined_from;  // findings: with their service (s) joined, which `from` may skip
     // Services: `from` read through the index of the newest alive services, when the scope is
     // every alive service (empty otherwise). A page in the default order can be read off it in
-    // order, whatever the condition (the search tries it when the planner's plan sorts).
+    // order, whatever the condition (the search tries it when the count says matches are many).
     std::string newest_from;
     std::string where;  // a condition over the aliases
     std::vector<SqlValue> params;
