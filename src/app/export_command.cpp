@@ -28,6 +28,7 @@ Status each_page(store::Connection& db, const store::query::Compiled& q, bool fi
     while (true) {
         auto r = findings ? store::search_findings(db, q, o) : store::search_services(db, q, o);
         if (!r) return r.error();
+        store::attach_records(*r);
         for (auto& row : r->rows) f(row);
         if (!r->next) return Ok{};
         o.after = std::move(r->next);  // keyset: a scan writing meanwhile shifts nothing

@@ -152,6 +152,7 @@ int run_search(const SearchArgs& a) {
         print_failure(r.error().message);
         return kExitFailure;
     }
+    store::attach_records(*r);
     switch (*format) {
         case ListFormat::kTable:
             print_table(*r, a);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/clock.h"
+#include "store/record_merge.h"
 
 namespace sl::store {
 
@@ -286,7 +287,8 @@ constexpr int64_t kFewMatches = 1'000;
 // order), then only its rows are read whole: sorting 50,000 matches with their records
 // attached costs four times as much.
 struct ServicePage {
-    std::vector<std::pair<int64_t, Json>> rows;  // row id, the row
+    std::vector<std::pair<int64_t, Json>> rows;  // row id, the row without its record
+    std::vector<std::string> records;            // each row's latest record, as JSON text
     std::optional<std::vector<SqlValue>> next;
 };
 
@@ -371,6 +373,7 @@ struct ServicePages {
 
     Result<ServicePage> read_rows(Statement& rows) {
         ServicePage out;
+        RecordMerger merger;
         std::optional<std::vector<SqlValue>> last_key;
         const size_t limit = std::min(o.limit, kMaxPageSize);
         while (true) {
@@ -383,6 +386,11 @@ struct ServicePages {
             }
             last_key = next_key(rows, 19, key.size());
             out.rows.emplace_back(rows.integer(0), service_json(rows));
+            // the latest record: the state's, with its last sighting's volatile fields merged
+            // in (RFC 7396, as the store wrote them)
+            out.records.push_back(merger.merged(
+                rows.text(13),
+                rows.is_null(18) ? std::nullopt : std::optional<std::string>(rows.text(18))));
         }
     }
 
@@ -405,20 +413,33 @@ struct ServicePages {
                                 {"last_seen", time_json(rows, 15)},
                                 {"ended_at", time_json(rows, 16)}};
         j["honeypot_suspected"] = rows.integer(17) != 0;
-        // the latest record: the state's, with its last sighting's volatile fields merged in
-        // (RFC 7396, as the store wrote them), here rather than by SQLite's json_patch, which
-        // would parse and print what is parsed here again
-        Json record = Json::parse(rows.text(13), nullptr, false);
-        if (!rows.is_null(18) && record.is_object()) {
-            Json patch = Json::parse(rows.text(18), nullptr, false);
-            if (patch.is_object()) record.merge_patch(patch);
-        }
-        j["record"] = std::move(record);
         return j;
     }
 };
 
 }  // namespace
+
+void attach_records(SearchResult& r) {
+    for (size_t i = 0; i < r.records.size() && i < r.rows.size(); ++i)
+        r.rows[i]["record"] = Json::parse(r.records[i], nullptr, false);
+    r.records.clear();
+}
+
+std::string rows_text(const SearchResult& r) {
+    std::string out = "[";
+    for (size_t i = 0; i < r.rows.size(); ++i) {
+        if (i) out += ',';
+        std::string row = r.rows[i].dump(-1, ' ', false, Json::error_handler_t::replace);
+        if (i < r.records.size() && row.size() > 2 && row.back() == '}') {
+            row.back() = ',';
+            row += "\"record\":";
+            row += r.records[i];
+            row += '}';
+        }
+        out += row;
+    }
+    return out + "]";
+}
 
 Json time_json(const Statement& st, int col) {
     if (st.is_null(col)) return nullptr;
@@ -494,6 +515,7 @@ Result<SearchResult> search_services(Connection& db, const Compiled& q, const Se
         j["findings"] = f == findings->end() ? Json::array() : std::move(f->second);
         r.rows.push_back(std::move(j));
     }
+    r.records = std::move(page->records);
     auto facets = run_facets(db, q, Target::kServices, o.facets);
     if (!facets) return facets.error();
     r.facets = std::move(*facets);

@@ -54,6 +54,10 @@ struct SearchResult {
     int64_t total = 0;
     bool total_is_lower_bound = false;  // more than count_up_to matched
     std::vector<Json> rows;
+    // Services: each row's latest record as JSON text (store/record_merge.h), its row holding no
+    // "record" member; attach_records() parses them into the rows, rows_text() places them in
+    // the rows' text as they are (the API's answer). Findings: none.
+    std::vector<std::string> records;
     std::vector<Facet> facets;
     std::optional<std::vector<SqlValue>> next;  // the key after the page, when rows follow
 };
@@ -66,6 +70,11 @@ Result<SearchResult> search_services(Connection& db, const query::Compiled& q,
                                      const SearchOptions& o);
 Result<SearchResult> search_findings(Connection& db, const query::Compiled& q,
                                      const SearchOptions& o);
+
+// Each row gains its "record" member, parsed.
+void attach_records(SearchResult& r);
+// The rows as the text of a JSON array, each with its record as the store gave it.
+std::string rows_text(const SearchResult& r);
 
 // Times in rows are RFC 3339; a NULL time is JSON null.
 Json time_json(const Statement& st, int col);
