@@ -399,15 +399,25 @@ UPDATE observations SET access = 'unknown'
   WHERE access NOT IN ('open', 'auth_required', 'partial', 'denied', 'unknown');
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4,  kV5, kV6,
-                                                                 kV7, kV8, kV9, kV10, kV11};
+// Version 12: the live services by address in a narrow index, for counting a net: or ip: question
+// (services_ip leads with the address and holds six more columns: counting 10,000 addresses of
+// a /16 took 0.72 ms off it, 0.50 ms off this one). A store with planner statistics takes its
+// statistics at once (analyze_new_index): without them the planner prefers it to the covering
+// services_ip for net:X/24 port:80 too, a lookup per row.
+constexpr const char* kV12 = R"sql(
+CREATE INDEX services_state_ip ON service_rows(state, ip_key);
+)sql";
+constexpr int kStateIpVersion = 12;
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4,  kV5,  kV6,
+                                                                 kV7, kV8, kV9, kV10, kV11, kV12};
 
 // The search indexes as the migrations leave them (a test holds the two equal).
 struct IndexDef {
     const char* name;
     const char* columns;
 };
-constexpr std::array<IndexDef, 9> kSearchIndexes = {{
+constexpr std::array<IndexDef, 10> kSearchIndexes = {{
     {"services_port", "port, state, state_since DESC, ip_key, access, protocol, product, version"},
     {"services_product", "product, state, state_since DESC, ip_key, port, access, version"},
     {"services_protocol", "protocol, state, state_since DESC, ip_key, port, access, version"},
@@ -417,7 +427,16 @@ constexpr std::array<IndexDef, 9> kSearchIndexes = {{
     {"services_product_access", "product, state, access, state_since DESC, ip_key, port"},
     {"services_protocol_access", "protocol, state, access, state_since DESC, ip_key, port"},
     {"services_newest", "state, state_since DESC, ip_key, port"},
+    {"services_state_ip", "state, ip_key"},
 }};
+
+// The statistics of an index a migration added, when the store has planner statistics (a small
+// store has none: every plan is fast there, and Store::refresh_statistics takes them later).
+Status analyze_new_index(Connection& db, const char* index) {
+    auto analyzed = db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'");
+    if (!analyzed) return analyzed.error();
+    return *analyzed ? db.exec(fmt::format("ANALYZE {}", index)) : Status(Ok{});
+}
 
 }  // namespace
 
@@ -429,6 +448,8 @@ Status migrate(Connection& db, int target) {
         if (!tx) return tx.error();
         if (auto s = db.exec(kMigrations[static_cast<size_t>(v - 1)]); !s)
             return make_error(fmt::format("migration to schema {}: {}", v, s.error().message));
+        if (v == kStateIpVersion)
+            if (auto s = analyze_new_index(db, "services_state_ip"); !s) return s.error();
         if (auto s = db.exec(fmt::format("PRAGMA user_version = {}; PRAGMA application_id = {}", v,
                                          kApplicationId));
             !s)

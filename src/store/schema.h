@@ -11,7 +11,7 @@
 namespace sl::store {
 
 inline constexpr int64_t kApplicationId = 0x534c4954;  // "SLIT"
-inline constexpr int kSchemaVersion = 11;
+inline constexpr int kSchemaVersion = 12;
 
 // Applies migrations up to `target` (kSchemaVersion unless a test asks for an older one). A
 // migration that drops a search index says IF EXISTS: a killed bulk import may have dropped it.

@@ -628,6 +628,41 @@ TEST(Store, PagesInTheNewestOrderAreTheSameWhicheverPlanFindsThem) {
     EXPECT_TRUE(pages("net:10.2.0.0/24", 10'000) == few);
 }
 
+// Schema 12's index gets its statistics in the migration when the store has statistics (else
+// the planner would prefer it to the covering services_ip where it costs a lookup per row), and
+// a store without statistics is left without.
+TEST(Store, TheMigrationToTwelveTakesItsIndexsStatisticsWhereTheStoreHasThem) {
+    TempDir dir;
+    for (bool analyzed : {true, false}) {
+        std::string path = dir.file(analyzed ? "analyzed.db" : "small.db");
+        auto c = Connection::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        ASSERT_TRUE(c.ok());
+        ASSERT_TRUE(migrate(*c, 11).ok());
+        auto insert = c->prepare(
+            "INSERT INTO service_rows(ip, ip_key, port, transport, state, first_seen, first_scan, "
+            "fingerprint, protocol, access, tls, record) VALUES ('10.0.0.1', ?, 80, 'tcp', "
+            "'alive', 0, 's', 'f', 'http', 'open', 0, '{}')");
+        ASSERT_TRUE(insert.ok());
+        for (int i = 0; i < 50; ++i) {
+            insert->bind_all({Blob{std::string(1, '\x04') + std::to_string(1000 + i)}});
+            ASSERT_TRUE(insert->run().ok());
+        }
+        if (analyzed) {
+            ASSERT_TRUE(c->exec("ANALYZE").ok());
+        }
+        ASSERT_TRUE(migrate(*c).ok());
+        auto tables = c->scalar("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'");
+        ASSERT_TRUE(tables.ok());
+        ASSERT_EQ(*tables, analyzed ? 1 : 0);
+        if (analyzed) {
+            auto rows =
+                c->scalar("SELECT count(*) FROM sqlite_stat1 WHERE idx = 'services_state_ip'");
+            ASSERT_TRUE(rows.ok());
+            EXPECT_EQ(*rows, 1);
+        }
+    }
+}
+
 // The planner's statistics are taken at the end of a scan once the store is big enough, and
 // again only when it has doubled.
 TEST(Store, PlannerStatisticsFollowTheStoresGrowth) {
