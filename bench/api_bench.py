@@ -131,6 +131,8 @@ def dashboard(port, token):
 def main():
     if os.environ.get("DB"):  # a store made by an earlier run (kept with KEEP=1)
         db, took = os.environ["DB"], 0
+        # opened once for writing: an older schema migrates (serve opens it read-only)
+        subprocess.run([SL, "import", "/dev/null", "--db", db], check=True, capture_output=True)
     else:
         db, took = make_store()
     print(f"store: {SERVICES} services imported in {took:.0f} s ({db})")
