@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/search.h"
+
 namespace sl::store {
 namespace {
 
@@ -96,6 +98,21 @@ TEST(RecordMerge, DeepNestingIsBounded) {
     EXPECT_FALSE(m.fast(record, patch));  // deeper than the fast path goes
     EXPECT_EQ(record_merge_disagreement(m, record, patch), "");
     EXPECT_NE(m.merged(record, patch).find('2'), std::string::npos);
+}
+
+TEST(RecordMerge, RecordsGoIntoTheirRowsAsTextOrParsed) {
+    SearchResult r;
+    r.rows = {Json{{"ip", "10.0.0.1"}}, Json{{"ip", "10.0.0.2"}}};
+    r.records = {R"({"a":1.0e2})", "null"};  // as RecordMerger gives them: JSON
+    Json text = Json::parse(rows_text(r));
+    EXPECT_EQ(text[0]["record"]["a"], 100.0);
+    EXPECT_EQ(text[0]["ip"], "10.0.0.1");
+    EXPECT_TRUE(text[1]["record"].is_null());
+    r.records[1] = "not json";
+    attach_records(r);
+    EXPECT_EQ(r.rows[0]["record"]["a"], 100.0);
+    EXPECT_TRUE(r.rows[1]["record"].is_null());  // never nlohmann's discarded value
+    EXPECT_TRUE(r.records.empty());
 }
 
 }  // namespace

@@ -421,8 +421,10 @@ struct ServicePages {
 }  // namespace
 
 void attach_records(SearchResult& r) {
-    for (size_t i = 0; i < r.records.size() && i < r.rows.size(); ++i)
-        r.rows[i]["record"] = Json::parse(r.records[i], nullptr, false);
+    for (size_t i = 0; i < r.records.size() && i < r.rows.size(); ++i) {
+        Json record = Json::parse(r.records[i], nullptr, false);
+        r.rows[i]["record"] = record.is_discarded() ? Json() : std::move(record);
+    }
     r.records.clear();
 }
 
