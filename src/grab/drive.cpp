@@ -87,6 +87,9 @@ DriveResult drive_grabber(const GrabberSpec& spec, const Transcript& script, con
         if (limited) why = CloseReason::kLimit;
         result.sent.push_back(session.sent_);
         if (next == Next::kReconnect) continue;
+        if (next == Next::kRead && why != CloseReason::kLimit &&
+            grabber->reconnect_after_close(session, why))
+            continue;  // the server ended it: the grabber asks for another connection
         result.verdict =
             grabber->on_close(session, next == Next::kClose ? CloseReason::kDone : why);
         break;

@@ -65,6 +65,10 @@ class Grabber {  // one instance per target (it lives across Reconnects)
     // The connection ended. Always returns the verdict so far; on kReconnect the runner calls
     // on_open again instead, unless the session ran out of time or connections.
     virtual Verdict on_close(Session& s, CloseReason why) = 0;
+    // The server ended the connection (closed, reset or went quiet) before the grabber was
+    // done: true asks for a fresh connection (on_open follows, as after kReconnect) instead of
+    // on_close. The runner's connection budget and session deadline still apply.
+    virtual bool reconnect_after_close(Session& /*s*/, CloseReason /*why*/) { return false; }
 };
 
 enum class Transport : uint8_t { kTcp };

@@ -49,8 +49,10 @@ std::span<const GrabberSpec> specs() {
         jenkins_spec(),        // row 18: before the generic HTTP record
         s3_spec(),             // row 34: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
+        memcached_spec(),      // row 6: before redis, whose 6-byte PING leaves a binary-only
+                               // (SASL) memcached waiting for the rest of a 24-byte header;
+                               // memcached's 27-byte probe makes it close at once
         redis_spec(),          // row 5
-        memcached_spec(),      // row 6
         zookeeper_spec(),      // row 14: before postgres and mongodb, whose length-prefixed
                                // probes leave ZooKeeper waiting for the rest of a frame
         postgres_spec(),       // row 9

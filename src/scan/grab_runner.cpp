@@ -332,6 +332,9 @@ struct GrabRunner::Session final : grab::Session {
         bool silent =
             first_bytes.empty() && (why == CloseReason::kPeerClosed || why == CloseReason::kReset);
         if (!target_.tls && (silent || net::looks_like_tls(first_bytes))) tls_hint = true;
+        if (why != CloseReason::kDone && why != CloseReason::kLimit &&
+            grabber->reconnect_after_close(*this, why))
+            return reconnect(now);
         drop_connection();
         candidate_done(grabber->on_close(*this, why), now);
     }

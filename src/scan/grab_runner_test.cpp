@@ -18,7 +18,7 @@ std::vector<std::string> names(const std::vector<Candidate>& plan) {
 // record, then the rest. Adding a grabber changes this one line.
 const std::vector<std::string> kFallbacks = {
     "elasticsearch", "docker",   "couchdb", "prometheus", "etcd", "clickhouse", "influxdb",
-    "kibana",        "solr",     "jenkins", "s3",         "http", "redis",      "memcached",
+    "kibana",        "solr",     "jenkins", "s3",         "http", "memcached",  "redis",
     "zookeeper",     "postgres", "mongodb", "mqtt",       "ldap"};
 
 // The plan a port should get: its usual protocol (if any), the greeting stage (plaintext

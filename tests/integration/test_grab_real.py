@@ -99,6 +99,26 @@ class RealMemcached(unittest.TestCase):
         self.assertRegex(svc["memcached"]["version"], r"^1\.\d+\.\d+")
         self.assertEqual(svc["memcached"]["curr_items"], 1)
 
+    def test_sasl_is_auth_required_with_its_version_on_any_port(self):
+        # -S: the binary protocol only; the ASCII probe is closed at once, the binary STAT
+        # answers "Auth failure." (status 0x20) and the binary VERSION names the release
+        ip = "127.0.20.11"
+        for port in (usual_or_free(ip, 11211), fx.free_port(ip)):
+            with servers.Memcached(ip, port, sasl=True) as m:
+                svc = grab(ip, m.port)
+            self.assertEqual((svc["protocol"], svc["access"], svc["status"]),
+                             ("memcached", "auth_required", "ok"), svc)
+            self.assertRegex(svc["version"], r"^1\.\d+\.\d+")
+            self.assertTrue(svc["memcached"]["binary_only"])
+            self.assertEqual(svc["memcached"]["binary_status"], 0x20)
+            self.assertNotIn("curr_items", svc["memcached"])
+
+    def test_open_on_an_unusual_port(self):
+        ip = "127.0.20.12"
+        with servers.Memcached(ip, fx.free_port(ip)) as m:
+            svc = grab(ip, m.port)
+        self.assertEqual((svc["protocol"], svc["access"]), ("memcached", "open"), svc)
+
 
 class RealNginx(unittest.TestCase):
     def test_plain_page(self):

@@ -5,7 +5,7 @@ by the PID we started. Nothing here binds a wildcard address.
 
     with servers.Redis("127.0.4.1", 6379) as r: ...
     Redis(ip, port, password=None, tls=False, protected=False, netns=None)
-    Memcached(ip, port)
+    Memcached(ip, port, sasl=False)
     Nginx(ip, port, site="plain"|"autoindex"|"tls"|"tls_expired"|"basic_auth")
 """
 import os
@@ -96,7 +96,8 @@ class Server:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     env=self.environment())
         self.log.close()
         try:
             wait_port(self.ip, self.port, netns=self.netns)
@@ -106,6 +107,10 @@ class Server:
             raise RuntimeError(f"{self.name} did not start: " + log)
         self.ready()
         return self
+
+    def environment(self):
+        """The server's environment: ours, unless a server needs more."""
+        return None
 
     def ready(self):
         pass
@@ -168,11 +173,28 @@ class Redis(Server):
 
 
 class Memcached(Server):
+    """sasl=True: -S with Cyrus SASL (mech PLAIN) over a sasldb2 made by saslpasswd2 in the
+    server's directory; memcached then speaks only the binary protocol."""
     name = "memcached"
 
+    def __init__(self, ip, port, sasl=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.sasl = sasl
+
     def command(self):
-        return ["memcached", "-u", "root", "-l", self.ip, "-p", str(self.port), "-U", "0",
-                "-m", "16"]
+        cmd = ["memcached", "-u", "root", "-l", self.ip, "-p", str(self.port), "-U", "0",
+               "-m", "16"]
+        if not self.sasl:
+            return cmd
+        db = os.path.join(self.dir, "sasldb2")
+        with open(os.path.join(self.dir, "memcached.conf"), "w") as f:
+            f.write(f"mech_list: plain\nsasldb_path: {db}\n")
+        subprocess.run(["saslpasswd2", "-p", "-a", "memcached", "-c", "-f", db, "lab"],
+                       input=CANARY, text=True, check=True, capture_output=True)
+        return cmd + ["-S"]
+
+    def environment(self):
+        return dict(os.environ, SASL_CONF_PATH=self.dir) if self.sasl else None
 
 
 class Nginx(Server):
