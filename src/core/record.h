@@ -56,6 +56,7 @@ class Record {
     void append(std::string_view dotted, std::string_view text);
     // Sets a top-level field to a value that is already a sanitized JSON value (from a Record).
     void set_raw(const std::string& key, const Json& value) { fields_[key] = value; }
+    void erase(const std::string& key) { fields_.erase(key); }  // a top-level field
     bool has(std::string_view dotted) const;
     const Json* find(std::string_view dotted) const;
     void erase_all() { fields_ = Json::object(); }

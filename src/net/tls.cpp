@@ -86,6 +86,14 @@ const char* key_type_name(int id) {
     }
 }
 
+// OpenSSL asks for a client certificate when the server requests one: we note it on the
+// stream and send none.
+int on_client_cert_request(SSL* ssl, X509** /*cert*/, EVP_PKEY** /*key*/) {
+    if (auto* stream = static_cast<TlsStream*>(SSL_get_app_data(ssl)))
+        stream->note_client_cert_request();
+    return 0;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const TlsContext>> TlsContext::create() {
@@ -97,6 +105,7 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::create() {
     SSL_CTX_set_security_level(ctx->ctx_, 0);
     SSL_CTX_set_max_cert_list(ctx->ctx_, static_cast<long>(kMaxCertChain * kMaxCertBytes));
     SSL_CTX_set_options(ctx->ctx_, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_client_cert_cb(ctx->ctx_, on_client_cert_request);
     return std::shared_ptr<const TlsContext>(std::move(ctx));
 }
 
@@ -107,6 +116,7 @@ TlsContext::~TlsContext() {
 TlsStream::TlsStream(const TlsContext& ctx, int fd) : ssl_(SSL_new(ctx.get())) {
     if (ssl_) {
         SSL_set_fd(ssl_, fd);
+        SSL_set_app_data(ssl_, this);
         SSL_set_connect_state(ssl_);
     }
 }
@@ -133,7 +143,9 @@ TlsIo TlsStream::map(int rc) {
             [[fallthrough]];
         default: {
             char buf[256] = {};
-            ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+            unsigned long code = ERR_get_error();
+            reason_ = ERR_GET_REASON(code);
+            ERR_error_string_n(code, buf, sizeof buf);
             error_ = buf;
             ERR_clear_error();
             return TlsIo::kError;
@@ -157,8 +169,16 @@ TlsIo TlsStream::write(const char* buf, size_t n, size_t* put) {
     return rc == 1 ? TlsIo::kDone : map(rc);
 }
 
+bool TlsStream::refused_without_client_cert() const {
+    return reason_ == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED ||
+           (client_cert_requested_ && (reason_ == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE ||
+                                       reason_ == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE));
+}
+
 void TlsStream::describe(Record& rec) const {
+    rec.erase("tls_cert");
     rec.set("tls_cert.tls_version", SSL_get_version(ssl_));
+    if (client_cert_requested_) rec.set("tls_cert.client_cert_requested", true);
     if (const char* c = SSL_get_cipher_name(ssl_)) rec.set("tls_cert.cipher", c);
     STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_);
     if (chain) {

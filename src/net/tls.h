@@ -47,13 +47,22 @@ class TlsStream {
     TlsIo write(const char* buf, size_t n, size_t* put);
     // The OpenSSL error of the last failure, one line.
     std::string last_error() const { return error_; }
-    // Fills tls_cert.* (leaf certificate, chain length, version, cipher).
+    // Fills tls_cert.* (leaf certificate, chain length, version, cipher, and whether the
+    // server asked for a client certificate), replacing an earlier handshake's.
     void describe(Record& record) const;
+    // The server sent a CertificateRequest (we never send a certificate).
+    bool client_cert_requested() const { return client_cert_requested_; }
+    // The last failure was the server's alert that a client certificate is required (TLS 1.3's
+    // certificate_required, or a handshake failure right after its CertificateRequest).
+    bool refused_without_client_cert() const;
+    void note_client_cert_request() { client_cert_requested_ = true; }
 
   private:
     TlsIo map(int rc);
     SSL* ssl_ = nullptr;
     std::string error_;
+    int reason_ = 0;  // ERR_GET_REASON of the last failure
+    bool client_cert_requested_ = false;
 };
 
 // Fills tls_cert.* from one certificate (subject, SANs, issuer, validity, key, signature,

@@ -169,11 +169,20 @@ struct GrabRunner::Session final : grab::Session {
                 return watch(EPOLLOUT);
             case net::TlsIo::kClosed:
             case net::TlsIo::kError: {
+                if (tls->refused_without_client_cert()) return client_cert_required();
                 Verdict v = starttls_failed();  // before drop_connection forgets the STARTTLS
                 drop_connection();
                 return candidate_done(v, now);
             }
         }
+    }
+    // The server's alert says it wants a client certificate: auth_required, whatever speaks
+    // behind it, with the certificate it showed.
+    void client_cert_required() {
+        tls->describe(record_);
+        record_.set("tls_cert.client_cert_required", true);
+        spec = nullptr;
+        finalize({GrabStatus::kOk, Access::kAuthRequired});
     }
     // A STARTTLS handshake that fails keeps what the plaintext part proved (IMAP's
     // auth_required, the cleartext-login evidence); with nothing proved it is a tls-error.
@@ -274,6 +283,7 @@ struct GrabRunner::Session final : grab::Session {
                     break;
                 }
                 if (io == net::TlsIo::kError) {
+                    if (tls->refused_without_client_cert()) return client_cert_required();
                     ended = CloseReason::kReset;
                     break;
                 }

@@ -12,6 +12,7 @@ nginx (a plain page, autoindex with .git and
 http.server (HTTP/1.0, one request per connection: the Reconnect path).
 Values stored in the servers carry a canary; it must never appear in the output."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,18 @@ def grab(ip, port, netns=None, idle="3s"):
     svc = fx.records(p.stdout, "service")
     assert len(svc) == 1, p.stdout
     return svc[0]
+
+
+def grab_from(command, ip, port):
+    """Runs a server from its command line (stdin held open), grabs it, stops it."""
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        servers.wait_port(ip, port)
+        return grab(ip, port)
+    finally:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 class RealRedis(unittest.TestCase):
@@ -120,6 +133,26 @@ class RealMemcached(unittest.TestCase):
         self.assertEqual((svc["protocol"], svc["access"]), ("memcached", "open"), svc)
 
 
+class RealOpensslServer(unittest.TestCase):
+    def test_a_handshake_refused_for_want_of_a_client_certificate_is_auth_required(self):
+        # openssl s_server -Verify 1: TLS 1.3 ends with the certificate_required alert after the
+        # handshake, TLS 1.2 with handshake_failure inside it; both after the server's certificate
+        ip = "127.0.20.24"
+        d = tempfile.mkdtemp(prefix="sl_s_server_")
+        key, crt = servers.self_signed(d, cn="mtls.searchlight-lab.test")
+        for version in ("-tls1_3", "-tls1_2"):
+            port = fx.free_port(ip)
+            svc = grab_from(["openssl", "s_server", "-accept", f"{ip}:{port}", "-cert", crt,
+                             "-key", key, "-Verify", "1", version, "-quiet"], ip, port)
+            self.assertEqual((svc["protocol"], svc["access"], svc["status"]),
+                             ("unknown", "auth_required", "ok"), svc)
+            c = svc["tls_cert"]
+            self.assertTrue(c["client_cert_requested"] and c["client_cert_required"])
+            self.assertEqual(c["subject_cn"], "mtls.searchlight-lab.test")
+            self.assertEqual(c["tls_version"], "TLSv1.3" if version == "-tls1_3" else "TLSv1.2")
+        shutil.rmtree(d, ignore_errors=True)
+
+
 class RealNginx(unittest.TestCase):
     def test_plain_page(self):
         ip = "127.0.20.20"
@@ -146,6 +179,19 @@ class RealNginx(unittest.TestCase):
         self.assertEqual(h["env_keys"], 4)
         self.assertEqual(h["env_secret_names"], ["DB_PASSWORD", "AWS_SECRET_ACCESS_KEY"])
 
+    def test_client_certificate_required_is_auth_required_with_the_certificate(self):
+        # ssl_verify_client on: the handshake ends, then nginx answers 400 "No required SSL
+        # certificate was sent"; on 443 every TLS candidate handshakes, the SANs once each
+        ip = "127.0.20.23"
+        with servers.Nginx(ip, usual_or_free(ip, 443), site="tls_client_cert") as n:
+            svc = grab(ip, n.port)
+        self.assertEqual((svc["protocol"], svc["access"], svc["tls"]), ("http", "auth_required", True))
+        self.assertEqual(svc["http"]["status"], 400)
+        c = svc["tls_cert"]
+        self.assertTrue(c["client_cert_requested"])
+        self.assertEqual(c["subject_cn"], "nginx.searchlight-lab.test")
+        self.assertEqual(c["sans"], ["nginx.searchlight-lab.test", "www.nginx.searchlight-lab.test"])
+
     def test_tls_self_signed_on_a_non_default_port(self):
         ip = "127.0.20.22"
         with servers.Nginx(ip, fx.free_port(ip), site="tls") as n:
@@ -169,6 +215,18 @@ class RealNginx(unittest.TestCase):
             svc = grab(ip, n.port)
         self.assertEqual((svc["protocol"], svc["access"]), ("http", "auth_required"))
         self.assertEqual(svc["http"]["status"], 401)
+
+
+    def test_403_is_denied_unless_it_asks_for_a_login(self):
+        # 403 from an allowlist says "not for you": denied. A 403 whose page is a login form,
+        # or that carries a WWW-Authenticate challenge, is a login in the way: auth_required.
+        ip = "127.0.20.25"
+        for site, access in (("forbidden", "denied"), ("forbidden_login", "auth_required"),
+                             ("forbidden_challenge", "auth_required")):
+            with self.subTest(site=site), servers.Nginx(ip, fx.free_port(ip), site=site) as n:
+                svc = grab(ip, n.port)
+                self.assertEqual((svc["protocol"], svc["access"]), ("http", access))
+                self.assertEqual(svc["http"]["status"], 403)
 
 
 class RealPostgres(unittest.TestCase):
@@ -531,16 +589,10 @@ class ReconnectPath(unittest.TestCase):
         port = fx.free_port(ip)
         with tempfile.TemporaryDirectory() as d:
             os.makedirs(os.path.join(d, ".git"))
-            open(os.path.join(d, ".git", "HEAD"), "w").write("ref: refs/heads/release\n")
-            proc = subprocess.Popen([fx.PYTHON, "-m", "http.server", str(port), "--bind", ip,
-                                     "--directory", d], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
-            try:
-                servers.wait_port(ip, port)
-                svc = grab(ip, port)
-            finally:
-                proc.terminate()
-                proc.wait(timeout=5)
+            with open(os.path.join(d, ".git", "HEAD"), "w") as f:
+                f.write("ref: refs/heads/release\n")
+            svc = grab_from([fx.PYTHON, "-m", "http.server", str(port), "--bind", ip,
+                             "--directory", d], ip, port)
         self.assertEqual((svc["protocol"], svc["access"]), ("http", "open"))
         self.assertTrue(svc["http"]["git_exposed"])
         self.assertEqual(svc["http"]["git_branch"], "release")

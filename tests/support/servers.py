@@ -6,7 +6,8 @@ by the PID we started. Nothing here binds a wildcard address.
     with servers.Redis("127.0.4.1", 6379) as r: ...
     Redis(ip, port, password=None, tls=False, protected=False, netns=None)
     Memcached(ip, port, sasl=False)
-    Nginx(ip, port, site="plain"|"autoindex"|"tls"|"tls_expired"|"basic_auth")
+    Nginx(ip, port, site="plain"|"autoindex"|"tls"|"tls_expired"|"tls_client_cert"|"basic_auth"|
+          "forbidden"|"forbidden_login"|"forbidden_challenge")
 """
 import os
 import shutil
@@ -221,17 +222,32 @@ class Nginx(Server):
         else:
             with open(os.path.join(root, "index.html"), "w") as f:
                 f.write("<html><head><title>Lab intranet</title></head><body>hello</body></html>")
+            with open(os.path.join(root, "login.html"), "w") as f:
+                f.write('<html><head><title>Sign in</title></head><body><form method="post">'
+                        '<input name="user"><input type="password" name="pw"></form></body></html>')
         return root
+
+    # What `location / { }` holds: 403 by an allowlist, 403 with the login form as its page,
+    # 403 with a WWW-Authenticate challenge.
+    LOCATIONS = {
+        "forbidden": "location / { deny all; }",
+        "forbidden_login": "error_page 403 /login.html; location = /login.html { internal; } "
+                           "location / { deny all; }",
+        "forbidden_challenge": "location / { add_header WWW-Authenticate 'Bearer realm=\"lab\"' "
+                               "always; return 403; }",
+    }
 
     def command(self):
         root = self.root()
         listen = f"{self.ip}:{self.port}" if ":" not in self.ip else f"[{self.ip}]:{self.port}"
         tls = ""
-        if self.site in ("tls", "tls_expired"):
-            key, crt = (self_signed(self.dir, cn="nginx.searchlight-lab.test") if self.site == "tls"
-                        else expired_self_signed(self.dir))
+        if self.site in ("tls", "tls_expired", "tls_client_cert"):
+            key, crt = (expired_self_signed(self.dir) if self.site == "tls_expired"
+                        else self_signed(self.dir, cn="nginx.searchlight-lab.test"))
             listen += " ssl"
             tls = f"ssl_certificate {crt}; ssl_certificate_key {key};"
+            if self.site == "tls_client_cert":  # only clients with a certificate it trusts
+                tls += f" ssl_verify_client on; ssl_client_certificate {crt};"
         autoindex = "autoindex on;" if self.site == "autoindex" else ""
         if self.site == "basic_auth":
             hashed = subprocess.run(["openssl", "passwd", "-apr1", CANARY], check=True,
@@ -240,6 +256,7 @@ class Nginx(Server):
                 f.write(f"admin:{hashed}\n")
             autoindex = f'auth_basic "Lab admin"; auth_basic_user_file {self.dir}/htpasswd;'
 
+        locations = self.LOCATIONS.get(self.site, "location / { }")
         conf = f"""
 daemon off; master_process off; worker_processes 1;
 pid {self.dir}/nginx.pid; error_log {self.dir}/error.log;
@@ -247,7 +264,7 @@ events {{ worker_connections 1024; }}
 http {{
   access_log off; client_body_temp_path {self.dir}/tmp; proxy_temp_path {self.dir}/tmp;
   fastcgi_temp_path {self.dir}/tmp; uwsgi_temp_path {self.dir}/tmp; scgi_temp_path {self.dir}/tmp;
-  server {{ listen {listen}; {tls} root {root}; {autoindex} location / {{ }} }}
+  server {{ listen {listen}; {tls} root {root}; {autoindex} {locations} }}
 }}
 """
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)

@@ -8,7 +8,9 @@
 // /solr/admin/cores?action=STATUS (names, counts, bytes). Responses are parsed by
 // libhttp-parser. No redirect is followed.
 // Open versus auth-required: content served on / without a login (2xx) is `open`; 401 or 407
-// is `auth_required`; a redirect to a login page is `auth_required`; 403 is `denied`.
+// is `auth_required`; a redirect to a login page is `auth_required`; 403 is `denied` unless it
+// carries a WWW-Authenticate challenge or is a login form (then `auth_required`); a 400 from a
+// server that asked for a client certificate (nginx's ssl_verify_client) is `auth_required`.
 // Evidence: status, title, Server, headers (Set-Cookie names only), a directory listing's entry
 // count and interesting extensions, .git's existence and branch name, .env's existence, key
 // count and the names of secret-looking keys, and the `data` object of whichever listing
@@ -115,6 +117,14 @@ bool is_listing(std::string_view title, std::string_view body) {
     std::string low = lower(body.substr(0, 4096));
     return title.starts_with("Index of /") || title.starts_with("Directory listing for /") ||
            low.find("<h1>index of /") != std::string::npos;
+}
+
+// A page with a password field (a login form), in its first 16 KiB.
+bool is_login_page(std::string_view body) {
+    std::string low = lower(body.substr(0, 16 * 1024));
+    for (auto w : {"type=\"password\"", "type='password'", "type=password"})
+        if (low.find(w) != std::string::npos) return true;
+    return false;
 }
 
 void record_listing(Record& rec, std::string_view body, DataSummary& summary) {
@@ -304,17 +314,27 @@ class HttpGrabber final : public Grabber {
             record_listing(rec, resp.body, summary_);
         if (resp.status >= 200 && resp.status < 300 && looks_like_json(resp.body))
             probe_listings_ = true;
-        access_ = judge(resp.status, lower(location));
+        access_ = judge(resp, lower(location), rec.has("tls_cert.client_cert_requested"));
         if (resp.status == 400 && !s_tls_ &&
             (resp.body.find("HTTPS port") != std::string::npos ||
              resp.body.find("speak HTTPS") != std::string::npos))
             needs_tls_ = true;
     }
 
-    static Access judge(int status, const std::string& location) {
+    // The access the first answer proves. 403 is `denied` (an allowlist, a forbidden
+    // directory) unless it carries a challenge or is a login page, which make it a login in
+    // the way; nginx with ssl_verify_client on finishes the handshake, then answers 400 "No
+    // required SSL certificate was sent": a login by certificate.
+    static Access judge(const HttpResponse& resp, const std::string& location,
+                        bool client_cert_requested) {
+        int status = resp.status;
         if (status >= 200 && status < 300) return Access::kOpen;
         if (status == 401 || status == 407) return Access::kAuthRequired;
-        if (status == 403) return Access::kDenied;
+        if (status == 400 && client_cert_requested) return Access::kAuthRequired;
+        if (status == 403)
+            return !resp.header("www-authenticate").empty() || is_login_page(resp.body)
+                       ? Access::kAuthRequired
+                       : Access::kDenied;
         if (status >= 300 && status < 400) {
             for (auto w : {"login", "signin", "sign_in", "auth", "sso"})
                 if (location.find(w) != std::string::npos) return Access::kAuthRequired;
