@@ -34,7 +34,9 @@ namespace sl::grab {
 
 namespace {
 
-// One line per protocol. The order is the order of the cheap fallbacks.
+// One line per protocol. The order is the order of the cheap fallbacks: on an unusual port a
+// server hears every earlier probe first, so each probe must make every later server answer or
+// close rather than wait silently for more (tests/integration/test_unusual_ports.py).
 std::span<const GrabberSpec> specs() {
     static const GrabberSpec kSpecs[] = {
         elasticsearch_spec(),  // rows 1 and 2 (and OpenSearch): before the generic HTTP record
@@ -49,6 +51,10 @@ std::span<const GrabberSpec> specs() {
         jenkins_spec(),        // row 18: before the generic HTTP record
         s3_spec(),             // row 34: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
+        ldap_spec(),           // row 27: slapd waits silently for the rest of a BER element on
+                               // any shorter foreign probe (memcached's, redis's, ZooKeeper's,
+                               // MQTT's), so LDAP goes before them; its first message makes
+                               // each of them answer or close (ldap.cpp, first_message)
         memcached_spec(),      // row 6: before redis, whose 6-byte PING leaves a binary-only
                                // (SASL) memcached waiting for the rest of a 24-byte header;
                                // memcached's 27-byte probe makes it close at once
@@ -66,7 +72,6 @@ std::span<const GrabberSpec> specs() {
         vnc_spec(),            // row 29, server-first: "RFB 003."
         mongodb_spec(),        // row 4
         mqtt_spec(),           // row 22
-        ldap_spec(),           // row 27
     };
     return kSpecs;
 }

@@ -17,9 +17,9 @@ std::vector<std::string> names(const std::vector<Candidate>& plan) {
 // The client-first grabbers in registry order: the HTTP products before the generic HTTP
 // record, then the rest. Adding a grabber changes this one line.
 const std::vector<std::string> kFallbacks = {
-    "elasticsearch", "docker",   "couchdb", "prometheus", "etcd", "clickhouse", "influxdb",
-    "kibana",        "solr",     "jenkins", "s3",         "http", "memcached",  "redis",
-    "zookeeper",     "postgres", "mongodb", "mqtt",       "ldap"};
+    "elasticsearch", "docker",    "couchdb",  "prometheus", "etcd", "clickhouse", "influxdb",
+    "kibana",        "solr",      "jenkins",  "s3",         "http", "ldap",       "memcached",
+    "redis",         "zookeeper", "postgres", "mongodb",    "mqtt"};
 
 // The plan a port should get: its usual protocol (if any), the greeting stage (plaintext
 // only), then every fallback but the usual one.

@@ -63,6 +63,14 @@ std::string tlv(uint8_t tag, std::string_view contents) {
     return out;
 }
 
+std::string tlv_long(uint8_t tag, std::string_view contents) {
+    size_t n = std::min<size_t>(contents.size(), 0xffff);
+    std::string out{static_cast<char>(tag), '\x82', static_cast<char>(n >> 8),
+                    static_cast<char>(n & 0xff)};
+    out.append(contents.substr(0, n));
+    return out;
+}
+
 std::string integer(uint8_t tag, uint32_t value) {
     std::string bytes;
     do {

@@ -38,6 +38,9 @@ class Reader {
 
 // Builders: tag + length + contents.
 std::string tlv(uint8_t tag, std::string_view contents);
+// The same with the length always in the two-octet long form (X.690 8.1.3.5 lets a sender
+// choose it); contents up to 65535 bytes.
+std::string tlv_long(uint8_t tag, std::string_view contents);
 std::string integer(uint8_t tag, uint32_t value);  // 0x02 INTEGER, 0x0a ENUMERATED
 std::string octets(std::string_view s);            // 0x04 OCTET STRING
 
