@@ -4,7 +4,9 @@
 #      (nginx listening on NGINX_HOSTS addresses, REDIS_INSTANCES redis servers with 16 binds
 #      each), for searchlight and for nmap -sV on exactly the same targets;
 #   2. 5,000 connections held by a tarpit: the peak in-flight count actually reached, and the
-#      scanner's peak RSS per connection.
+#      scanner's peak RSS per connection;
+#   3. the connections and time it takes to identify a service on a port that is not its own,
+#      with the shared first GET / and with --no-shared-get (bench/unknown_port.py).
 # Traffic goes only to 127.0.0.0/8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,3 +81,8 @@ timeouts=$(grep -c '"status":"io-timeout"' "$WORK/tarpit.ndjson" || true)
 echo
 echo "tarpit: $((PER_HOST * TARPIT_HOSTS)) silent ports on $TARPIT_HOSTS addresses; peak connections held at once: $peak; io-timeout records: $timeouts"
 echo "tarpit: scanner peak RSS $rN KiB vs $r1 KiB for one target: $(( (rN - r1) * 1024 / (peak > 0 ? peak : 1) )) bytes per connection (goal < 65536)"
+
+# 3. The cost of identifying an unknown port: real servers on free ports behind a counting
+# forwarder, with the shared first GET / and without it (--no-shared-get).
+echo
+SEARCHLIGHT="$SL" python3 bench/unknown_port.py 3

@@ -136,6 +136,7 @@ Status prepare_grab(const ScanArgs& a, scan::ScanOptions& o) {
     o.grab_options.idle_timeout_ns = *idle;
     o.grab_options.session_deadline_ns = *deadline;
     o.grab_options.greeting_wait_ns = *greeting;
+    o.grab_options.shared_http_get = !a.no_shared_get;
     o.grab_options.max_input_bytes = a.max_input;
     o.grabbers = grab::all_grabbers();
     auto tls = net::TlsContext::create();
@@ -221,7 +222,8 @@ store::ScanStart scan_start(const ScanSetup& s, const ScanArgs& a, const std::st
                      {"grab", s.options.grab},
                      {"rules", s.rules != nullptr},
                      {"seed", std::to_string(s.seed)},
-                     {"connect_timeout", a.connect_timeout}};
+                     {"connect_timeout", a.connect_timeout},
+                     {"shared_get", !a.no_shared_get}};
     store::Json intervals = store::Json::array();
     for (const auto& iv : s.scope.hosts.intervals()) intervals.push_back(interval_to_string(iv));
     start.scope = {{"targets", a.targets},   {"input_lists", a.input_lists},
@@ -343,8 +345,8 @@ int run_live(ScanSetup& s, const ScanArgs& a) {
         recorder = std::make_unique<TranscriptRecorder>(a.record_transcripts, a.transcript_note);
         options.observer = recorder.get();
     }
-    output::RecordWriter writer((*out)->stream, s.format, a.scan_id.empty() ? new_scan_id() : a.scan_id,
-                               s.options.grab);
+    output::RecordWriter writer((*out)->stream, s.format,
+                                a.scan_id.empty() ? new_scan_id() : a.scan_id, s.options.grab);
     std::unique_ptr<store::StoreWriter> stored;
     std::unique_ptr<StoreTap> tap;
     if (s.store) {
@@ -509,6 +511,10 @@ Examples:
                     "Grab: how long a port whose usual protocol did not answer may stay silent "
                     "before client-first probes")
         ->capture_default_str();
+    cmd->add_flag("--no-shared-get", a.no_shared_get,
+                  "Grab: on ports that are not theirs, ask every HTTP product on its own "
+                  "connection instead of ruling products out by one shared GET / (for proxies "
+                  "that route paths to different products)");
     cmd->add_option("--max-input", a.max_input, "Grab: raw bytes read per connection, at most")
         ->capture_default_str()
         ->check(CLI::Range(1024u, 16u << 20));
@@ -530,7 +536,8 @@ Examples:
     cmd->add_option("--scan-id", a.scan_id, "The scan's id (the monitor names the scans it runs)")
         ->group("")
         ->check([](const std::string& v) {
-            bool ok = v.size() == 36 && v.find_first_not_of("0123456789abcdef-") == std::string::npos;
+            bool ok =
+                v.size() == 36 && v.find_first_not_of("0123456789abcdef-") == std::string::npos;
             return ok ? std::string() : std::string("a UUID in lower case");
         });
     return cmd;

@@ -32,14 +32,15 @@ struct ScanArgs {
     std::string idle_timeout = "10s";
     std::string session_deadline = "30s";
     std::string greeting_wait = "1s";
+    bool no_shared_get = false;  // every HTTP product asks on its own connection
     uint32_t max_input = 64 * 1024;
     std::string record_transcripts;  // a directory
     std::string transcript_note;
     bool dry_run = false;
     bool dry_run_list = false;
     bool quiet = false;
-    std::string db;      // --db PATH; empty: $SEARCHLIGHT_DB, then the XDG default
-    bool no_db = false;  // --no-db: do not store the scan
+    std::string db;       // --db PATH; empty: $SEARCHLIGHT_DB, then the XDG default
+    bool no_db = false;   // --no-db: do not store the scan
     std::string scan_id;  // --scan-id (hidden): the monitor names the scans it runs
 };
 

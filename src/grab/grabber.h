@@ -81,6 +81,8 @@ struct FieldSpec {
     std::string_view meaning;
 };
 
+struct HttpResponse;
+
 struct GrabberSpec {
     std::string_view name;            // the protocol name in records: "redis"
     std::span<const uint16_t> ports;  // where it is tried first
@@ -91,6 +93,11 @@ struct GrabberSpec {
     // Connections this grabber may open for one target, its first one included (rsync asks
     // each module on its own connection). The runner caps it at kMaxConnectionsPerGrabber.
     uint32_t connections = 4;
+    // HTTP grabbers: on a port that is not theirs, the runner sends one shared GET / first
+    // (http_root.h) and offers its answer here; false rules the product out, so it costs no
+    // connection. Products that show themselves on / (a header, a banner) say so; API products
+    // stay candidates on any JSON root. nullptr: not an HTTP grabber, never ruled out.
+    bool (*might_be)(const HttpResponse& root) = nullptr;
 };
 
 const char* to_string(FieldType t);

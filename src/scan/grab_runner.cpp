@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "core/byte_queue.h"
+#include "grab/codecs/http.h"
+#include "grab/http_root.h"
 #include "net/tcp.h"
 
 namespace sl::scan {
@@ -32,16 +34,20 @@ bool usually_tls(uint16_t port) {
 }
 
 std::vector<Candidate> plan_candidates(uint16_t port, std::span<const grab::GrabberSpec> specs,
-                                       bool tls) {
+                                       bool tls, bool http_root) {
     std::vector<Candidate> plan;
     std::vector<const grab::GrabberSpec*> usual;
     for (const auto& s : specs)
         if (std::find(s.ports.begin(), s.ports.end(), port) != s.ports.end()) usual.push_back(&s);
     for (const auto* s : usual) plan.push_back({s, tls});
     if (!tls) plan.push_back({nullptr, false});  // the greeting stage
-    for (const auto& s : specs)
-        if (s.client_first && std::find(usual.begin(), usual.end(), &s) == usual.end())
-            plan.push_back({&s, tls});
+    for (const auto& s : specs) {
+        if (!s.client_first || std::find(usual.begin(), usual.end(), &s) != usual.end()) continue;
+        bool first_http = s.might_be && std::none_of(plan.begin(), plan.end(),
+                                                     [](auto& c) { return c.http_root; });
+        if (http_root && first_http) plan.push_back({nullptr, tls, true});
+        plan.push_back({&s, tls});
+    }
     return plan;
 }
 
@@ -55,7 +61,9 @@ struct GrabRunner::Session final : grab::Session {
     std::vector<Candidate> plan;
     size_t next_candidate = 0;
     const grab::GrabberSpec* spec = nullptr;
+    Candidate current;  // the plan step being tried
     std::unique_ptr<grab::Grabber> grabber;
+    grab::HttpRootProbe* root_probe = nullptr;  // grabber, while the shared GET / runs
     bool tls_tried = false;
     bool tls_hint = false;
     bool wants_tls = false;        // the current grabber asked for TLS
@@ -144,7 +152,9 @@ struct GrabRunner::Session final : grab::Session {
     void connected(int64_t now) {
         if (runner.observer_)
             runner.observer_->on_connection(target_.ip, target_.port, serial, target_.tls,
-                                            spec ? spec->name : std::string_view("greeting"));
+                                            spec                ? spec->name
+                                            : current.http_root ? std::string_view("http-root")
+                                                                : std::string_view("greeting"));
         if (target_.tls) return begin_handshake(now);
         activate(now);
     }
@@ -353,10 +363,17 @@ struct GrabRunner::Session final : grab::Session {
     void begin(int64_t now) {
         while (next_candidate < plan.size()) {
             Candidate c = plan[next_candidate++];
+            current = c;
             spec = c.spec;
             wants_tls = false;
             candidate_bytes = 0;
             grabber = spec ? spec->make() : nullptr;
+            root_probe = nullptr;
+            if (c.http_root) {
+                auto probe = std::make_unique<grab::HttpRootProbe>();
+                root_probe = probe.get();
+                grabber = std::move(probe);
+            }
             record_.erase_all();
             target_.tls = c.tls;
             target_.attempt = 0;
@@ -370,7 +387,8 @@ struct GrabRunner::Session final : grab::Session {
         }
         if (tls_hint && !tls_tried && runner.tls_) {
             tls_tried = true;
-            plan = plan_candidates(target_.port, runner.specs_, true);
+            plan =
+                plan_candidates(target_.port, runner.specs_, true, runner.options_.shared_http_get);
             next_candidate = 0;
             return begin(now);
         }
@@ -425,6 +443,7 @@ struct GrabRunner::Session final : grab::Session {
 
     void candidate_done(Verdict v, int64_t now) {
         bool out_of_time = now >= started_ns + runner.options_.session_deadline_ns;
+        if (current.http_root) return http_root_done(v, out_of_time, now);
         if (wants_tls && !target_.tls && runner.tls_ && !out_of_time) {
             wants_tls = false;  // the same grabber again, inside TLS, next
             plan.insert(plan.begin() + static_cast<std::ptrdiff_t>(next_candidate), {spec, true});
@@ -433,6 +452,35 @@ struct GrabRunner::Session final : grab::Session {
         if (v.status == GrabStatus::kNotThisProtocol && !out_of_time) return begin(now);
         if (v.status == GrabStatus::kTlsError && !out_of_time && target_.tls) return begin(now);
         finalize(v);
+    }
+
+    // The shared GET / is answered (or not): the HTTP candidates of this pass that the answer
+    // rules out leave the plan (all of them when the answer was not HTTP, none when it broke
+    // off). nginx's "plain HTTP request was sent to HTTPS port" moves them
+    // inside TLS, behind the same GET / inside TLS. Silence ends the session, as it would have
+    // on the first HTTP candidate.
+    void http_root_done(Verdict v, bool out_of_time, int64_t now) {
+        const grab::HttpResponse* root = root_probe ? root_probe->response() : nullptr;
+        bool broke_off = !root && root_probe && root_probe->spoke_http();
+        bool to_tls = root_probe && root_probe->wants_tls() && !target_.tls && runner.tls_;
+        wants_tls = false;
+        if (v.status == GrabStatus::kIoTimeout || out_of_time) return finalize(v);
+        auto rest = plan.begin() + static_cast<std::ptrdiff_t>(next_candidate);
+        if (to_tls) {
+            for (auto it = rest; it != plan.end(); ++it)
+                if (it->spec && it->spec->might_be && !it->tls) it->tls = true;
+            plan.insert(rest, {nullptr, true, true});
+            return begin(now);
+        }
+        bool tls_pass = current.tls;
+        if (broke_off) return begin(now);  // every HTTP grabber may still ask
+        plan.erase(std::remove_if(rest, plan.end(),
+                                  [&](const Candidate& c) {
+                                      return c.spec && c.spec->might_be && c.tls == tls_pass &&
+                                             (!root || !c.spec->might_be(*root));
+                                  }),
+                   plan.end());
+        begin(now);
     }
 
     void conclude(GrabStatus status) { finalize({status, Access::kUnknown}); }
@@ -493,9 +541,9 @@ void GrabRunner::start(net::UniqueFd connected, const IpAddr& ip, uint16_t port,
     s.started_ns = now;
     s.tls_tried = usually_tls(port) && tls_;
     s.tls_hint = false;
-    s.plan = plan_candidates(port, specs_, s.tls_tried);
+    s.plan = plan_candidates(port, specs_, s.tls_tried, options_.shared_http_get);
     if (s.tls_tried) {  // TLS ports: TLS first, then plaintext
-        auto plain = plan_candidates(port, specs_, false);
+        auto plain = plan_candidates(port, specs_, false, options_.shared_http_get);
         s.plan.insert(s.plan.end(), plain.begin(), plain.end());
     }
     s.next_candidate = 0;

@@ -1,7 +1,8 @@
 // GrabRunner: drives sans-I/O grabbers over real connections inside one worker's reactor.
 // It owns the sockets, TLS, the timeouts, the capped input buffer, Reconnect, and the order in
 // which candidate protocols are tried: the port's usual protocol first, then the server's
-// greeting, then cheap fallbacks; a `not-this-protocol` moves on to the next candidate, and a
+// greeting, then cheap fallbacks (the HTTP ones after one shared GET / that rules products
+// out); a `not-this-protocol` moves on to the next candidate, and a
 // sign of TLS (a silent close, or a TLS record where plaintext was expected) repeats the
 // candidates inside TLS once.
 #pragma once
@@ -36,6 +37,9 @@ struct GrabOptions {
     int64_t session_deadline_ns = kSessionDeadlineNs;
     int64_t greeting_wait_ns = kGreetingWaitNs;
     size_t max_input_bytes = kMaxBannerBytes;
+    // One shared GET / before the HTTP fallbacks rules products out (grab/http_root.h); off:
+    // every HTTP product asks on its own connection (--no-shared-get).
+    bool shared_http_get = true;
 };
 
 struct ServiceResult {
@@ -62,13 +66,15 @@ class TranscriptObserver {
 
 // One step of a candidate plan.
 struct Candidate {
-    const grab::GrabberSpec* spec = nullptr;  // nullptr: the greeting stage
+    const grab::GrabberSpec* spec = nullptr;  // nullptr: the greeting stage or the HTTP root
     bool tls = false;
+    bool http_root = false;  // the shared GET / before the HTTP fallbacks
 };
 
-// The plan for a port: usual protocols (TLS first on TLS ports), greeting, fallbacks.
+// The plan for a port: usual protocols (TLS first on TLS ports), greeting, fallbacks (with
+// the shared GET / before the first HTTP one when http_root is on).
 std::vector<Candidate> plan_candidates(uint16_t port, std::span<const grab::GrabberSpec> specs,
-                                       bool tls);
+                                       bool tls, bool http_root = true);
 bool usually_tls(uint16_t port);
 
 class GrabRunner {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "grab/registry.h"
 
 namespace sl::scan {
@@ -10,7 +12,10 @@ namespace {
 std::vector<std::string> names(const std::vector<Candidate>& plan) {
     std::vector<std::string> out;
     for (const auto& c : plan)
-        out.push_back(std::string(c.spec ? c.spec->name : "greeting") + (c.tls ? "/tls" : ""));
+        out.push_back(std::string(c.spec        ? c.spec->name
+                                  : c.http_root ? "http-root"
+                                                : "greeting") +
+                      (c.tls ? "/tls" : ""));
     return out;
 }
 
@@ -21,15 +26,27 @@ const std::vector<std::string> kFallbacks = {
     "kibana",        "solr",      "jenkins",  "s3",         "http", "ldap",       "memcached",
     "redis",         "zookeeper", "postgres", "mongodb",    "mqtt"};
 
+// The HTTP grabbers among them (the shared GET / goes before the first one).
+const std::vector<std::string> kHttp = {"elasticsearch", "docker",     "couchdb",  "prometheus",
+                                        "etcd",          "clickhouse", "influxdb", "kibana",
+                                        "solr",          "jenkins",    "s3",       "http"};
+
 // The plan a port should get: its usual protocol (if any), the greeting stage (plaintext
-// only), then every fallback but the usual one.
+// only), then every fallback but the usual one, the first HTTP one after the shared GET /.
 std::vector<std::string> expected(std::string usual, bool tls = false) {
     std::string suffix = tls ? "/tls" : "";
     std::vector<std::string> out;
     if (!usual.empty()) out.push_back(usual + suffix);
     if (!tls) out.push_back("greeting");
-    for (const auto& f : kFallbacks)
-        if (f != usual) out.push_back(f + suffix);
+    bool root = false;
+    for (const auto& f : kFallbacks) {
+        if (f == usual) continue;
+        if (!root && std::find(kHttp.begin(), kHttp.end(), f) != kHttp.end()) {
+            out.push_back("http-root" + suffix);
+            root = true;
+        }
+        out.push_back(f + suffix);
+    }
     return out;
 }
 
@@ -47,6 +64,12 @@ TEST(CandidateOrder, ServerFirstProtocolsAreTriedOnTheirPortsAndAtTheGreeting) {
 
 TEST(CandidateOrder, UnknownPortStartsWithTheGreeting) {
     EXPECT_EQ(names(plan_candidates(31337, grab::all_grabbers(), false)), expected(""));
+}
+
+TEST(CandidateOrder, WithoutTheSharedGetEveryHttpProductAsksItself) {
+    auto plan = names(plan_candidates(31337, grab::all_grabbers(), false, false));
+    EXPECT_EQ(std::count(plan.begin(), plan.end(), "http-root"), 0);
+    EXPECT_EQ(plan.size(), expected("").size() - 1);
 }
 
 TEST(CandidateOrder, InsideTlsThereIsNoGreetingStage) {

@@ -11,6 +11,7 @@ ROOT = __file__.rsplit("/tests/", 1)[0]
 sys.path.insert(0, ROOT + "/tests/support")
 import fixtures as fx  # noqa: E402
 import servers  # noqa: E402
+from forwarder import CountingForwarder  # noqa: E402
 
 # (server class, its keyword arguments, protocol, access)
 CASES = [
@@ -62,6 +63,35 @@ class UnusualPorts(unittest.TestCase):
                 self.assertEqual(len(svc), 1, p.stdout)
                 got = (svc[0]["protocol"], svc[0]["access"])
                 self.assertEqual(got, (protocol, access), svc[0])
+
+
+class SharedFirstGet(unittest.TestCase):
+    """One GET / rules out the HTTP products that its answer excludes: counted at the server."""
+
+    def connections(self, ip, port, extra):
+        with CountingForwarder(ip, port) as fwd:
+            p = fx.run_scan([ip, "-p", str(fwd.port), "--format", "ndjson", "--no-db",
+                             "--greeting-wait", "300ms"] + extra)
+            svc = fx.records(p.stdout, "service")[0]
+            return fwd.count, (svc["protocol"], svc["access"])
+
+    def test_a_web_page_costs_three_connections_instead_of_one_per_product(self):
+        ip = "127.0.21.60"
+        with servers.Nginx(ip, fx.free_port(ip)) as n:
+            shared, got = self.connections(ip, n.port, [])
+            each, got_each = self.connections(ip, n.port, ["--no-shared-get"])
+        self.assertEqual(got, ("http", "open"))
+        self.assertEqual(got_each, got)
+        self.assertEqual(shared, 3)  # the greeting wait, GET /, the HTTP record
+        self.assertEqual(each, 13)   # the greeting wait, 11 products, the HTTP record
+
+    def test_a_server_that_is_not_http_rules_out_every_http_grabber_at_once(self):
+        ip = "127.0.21.61"
+        with servers.Memcached(ip, fx.free_port(ip)) as m:
+            shared, got = self.connections(ip, m.port, [])
+            each, _ = self.connections(ip, m.port, ["--no-shared-get"])
+        self.assertEqual(got, ("memcached", "open"))
+        self.assertEqual(each - shared, 11)  # 12 HTTP grabbers become the one GET /
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@ Connections are served in the transcript's order. On each, the server waits for 
 bytes of the next "> " block, checks them (the Host header may differ: it names the replay's own
 address), then sends the following "< " block. A connection whose bytes differ is closed at once
 and does not advance the transcript, so a grabber that sends the wrong probe gets nothing.
-Connections that send nothing are ignored (the scanner's greeting stage).
+Connections that send nothing are ignored (the scanner's greeting stage). The scanner's shared
+"GET /" (Connection: close), when it is not the transcript's next request, is answered with the
+transcript's first HTTP response and does not advance the transcript either: the simulation's
+best knowledge of how the product answers its root (the product's own first answer).
 
 usage: replay_server.py TRANSCRIPT IP PORT [--cert CERT --key KEY] [--loop]   prints "ready"; runs
 until stdin closes (--loop: starts the transcript again after its last connection, for the lab). Writes one line per connection to stderr: "match N" or "reject N <why>"."""
@@ -78,7 +81,29 @@ def read_exact_request(conn, expected):
         got += chunk
 
 
-def serve(conn, script, ctx=None):
+ROOT_PROBE = re.compile(rb"^GET / HTTP/1\.1\r\n(?:[^\r\n]+\r\n)*?Connection: close\r\n\r\n$")
+
+
+def first_http_answer(conns):
+    """The server's answer to the transcript's first HTTP request, or None."""
+    for c in conns:
+        blocks = c["blocks"]
+        if len(blocks) > 1 and blocks[0][0] is True and re.match(rb"(GET|POST|HEAD) /", blocks[0][1]):
+            return blocks[1][1] if blocks[1][0] is False else None
+    return None
+
+
+def read_root_probe(conn, got):
+    """The rest of the scanner's shared GET /, if that is what `got` begins; else None."""
+    while b"\r\n\r\n" not in got and len(got) < 4096 and got.startswith(b"GET / HTTP/1.1\r\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        got += chunk
+    return got if ROOT_PROBE.match(got) else None
+
+
+def serve(conn, script, ctx=None, root_answer=None):
     blocks = script["blocks"]
     for i, (client, data) in enumerate(blocks):
         answered = not any(not c for c, _ in blocks[i:])  # every server block was sent
@@ -95,6 +120,11 @@ def serve(conn, script, ctx=None):
             if ok is None:
                 # A client that got every answer may close (even with RST) before its goodbye.
                 return "match" if answered and i > 0 else ("closed" if got else "silent")
+            if not ok and i == 0 and root_answer is not None:
+                probe = read_root_probe(conn, got)
+                if probe is not None:
+                    conn.sendall(root_answer)
+                    return "root"
             if not ok:
                 return f"mismatch {got[:60]!r}"
         else:
@@ -108,6 +138,7 @@ def main():
     if "--cert" in sys.argv:
         cert, key = sys.argv[sys.argv.index("--cert") + 1], sys.argv[sys.argv.index("--key") + 1]
     conns = parse(path, ip)
+    root_answer = first_http_answer(conns)
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     ls = socket.socket(family, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -117,8 +148,10 @@ def main():
     if cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
+    stop = threading.Event()
     if "--loop" not in sys.argv:
-        threading.Thread(target=lambda: (sys.stdin.read(), ls.close()), daemon=True).start()
+        threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    ls.settimeout(0.2)  # a close from another thread would not wake accept()
     print("ready", flush=True)
     index = 0
     loop = "--loop" in sys.argv
@@ -127,6 +160,11 @@ def main():
             index = 0
         try:
             conn, _ = ls.accept()
+        except socket.timeout:
+            if stop.is_set():
+                ls.close()
+                return
+            continue
         except OSError:
             return
         conn.settimeout(10)
@@ -139,11 +177,11 @@ def main():
                     print(f"reject {index + 1} tls: {e}", file=sys.stderr, flush=True)
                     conn.close()
                     continue
-            result = serve(conn, script, ctx)
+            result = serve(conn, script, ctx, root_answer)
         except OSError as e:
             result = f"error {e}"
-        print(f"{'match' if result == 'match' else 'reject'} {index + 1} {result}",
-              file=sys.stderr, flush=True)
+        verdict = result if result in ("match", "root") else "reject"
+        print(f"{verdict} {index + 1} {result}", file=sys.stderr, flush=True)
         if result == "match":
             index += 1
         conn.close()

@@ -18,6 +18,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -120,10 +121,19 @@ class ClickHouseGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// ClickHouse answers / with "Ok." and names itself in X-ClickHouse-* headers.
+bool might_be_clickhouse(const HttpResponse& r) { return names_clickhouse(r) || r.body == "Ok.\n"; }
+
+}  // namespace
+
 GrabberSpec clickhouse_spec() {
-    return {"clickhouse",    kPorts,
-            Transport::kTcp, true,
-            kFields,         [] { return std::unique_ptr<Grabber>(new ClickHouseGrabber()); }};
+    GrabberSpec spec{
+        "clickhouse", kPorts,  Transport::kTcp,
+        true,         kFields, [] { return std::unique_ptr<Grabber>(new ClickHouseGrabber()); }};
+    spec.might_be = might_be_clickhouse;
+    return spec;
 }
 
 }  // namespace sl::grab

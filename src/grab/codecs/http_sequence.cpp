@@ -69,7 +69,8 @@ void HttpSequence::send(Session& s, const HttpRequest& request) {
     if (!request.body.empty() || request.method == "POST")
         req += "Content-Type: application/json\r\nContent-Length: " +
                std::to_string(request.body.size()) + "\r\n";
-    req += "Connection: keep-alive\r\n\r\n" + request.body;
+    req += request.keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    req += request.body;
     s.send(req);
 }
 

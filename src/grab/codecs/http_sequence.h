@@ -32,6 +32,7 @@ struct HttpRequest {
     std::string body;           // sent with Content-Type: application/json when not empty
     std::string extra_headers;  // whole "Name: value\r\n" lines
     std::string accept = "application/json";
+    bool keep_alive = true;  // false: Connection: close
 
     static HttpRequest get(std::string_view path, std::string_view accept = "application/json");
     static HttpRequest post(std::string_view path, std::string_view json_body);

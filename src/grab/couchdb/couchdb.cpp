@@ -18,6 +18,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -177,9 +178,21 @@ class CouchGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// GET / is this grabber's own first step: CouchDB's welcome object.
+bool might_be_couchdb(const HttpResponse& r) {
+    return r.status == 200 && root_is_json(r) && r.body.find("\"couchdb\"") != std::string::npos;
+}
+
+}  // namespace
+
 GrabberSpec couchdb_spec() {
-    return {"couchdb", kPorts,  Transport::kTcp,
-            true,      kFields, [] { return std::unique_ptr<Grabber>(new CouchGrabber()); }};
+    GrabberSpec spec{"couchdb",       kPorts,
+                     Transport::kTcp, true,
+                     kFields,         [] { return std::unique_ptr<Grabber>(new CouchGrabber()); }};
+    spec.might_be = might_be_couchdb;
+    return spec;
 }
 
 }  // namespace sl::grab

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -98,9 +99,22 @@ class DockerGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// The Docker API names itself in headers on every answer, / included (a 404).
+bool might_be_docker(const HttpResponse& r) {
+    return root_has_header(r, "api-version") ||
+           r.header("server").find("Docker") != std::string_view::npos;
+}
+
+}  // namespace
+
 GrabberSpec docker_spec() {
-    return {"docker", kPorts,  Transport::kTcp,
-            true,     kFields, [] { return std::unique_ptr<Grabber>(new DockerGrabber()); }};
+    GrabberSpec spec{"docker",        kPorts,
+                     Transport::kTcp, true,
+                     kFields,         [] { return std::unique_ptr<Grabber>(new DockerGrabber()); }};
+    spec.might_be = might_be_docker;
+    return spec;
 }
 
 }  // namespace sl::grab

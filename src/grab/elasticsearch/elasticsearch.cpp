@@ -21,6 +21,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -146,10 +147,26 @@ class ElasticsearchGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// GET / is this grabber's own first step: a JSON banner, or the security realm's refusal.
+bool might_be_elasticsearch(const HttpResponse& r) {
+    if (r.status == 401 || r.status == 403)
+        return r.header("www-authenticate").find("realm=\"security\"") != std::string_view::npos ||
+               r.header("www-authenticate").find("OpenSearch") != std::string_view::npos ||
+               r.body.find("security_exception") != std::string::npos;
+    return r.status == 200 && root_is_json(r);
+}
+
+}  // namespace
+
 GrabberSpec elasticsearch_spec() {
-    return {"elasticsearch", kPorts,
-            Transport::kTcp, true,
-            kFields,         [] { return std::unique_ptr<Grabber>(new ElasticsearchGrabber()); }};
+    GrabberSpec spec{
+        "elasticsearch", kPorts,
+        Transport::kTcp, true,
+        kFields,         [] { return std::unique_ptr<Grabber>(new ElasticsearchGrabber()); }};
+    spec.might_be = might_be_elasticsearch;
+    return spec;
 }
 
 }  // namespace sl::grab

@@ -20,6 +20,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -203,9 +204,20 @@ class EtcdGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// etcd answers / with Go's "404 page not found"; a JSON root is an API that may be etcd's.
+bool might_be_etcd(const HttpResponse& r) {
+    return r.status == 404 || root_is_json(r) || r.body.find("etcd") != std::string::npos;
+}
+
+}  // namespace
+
 GrabberSpec etcd_spec() {
-    return {"etcd", kPorts,  Transport::kTcp,
-            true,   kFields, [] { return std::unique_ptr<Grabber>(new EtcdGrabber()); }};
+    GrabberSpec spec{"etcd", kPorts,  Transport::kTcp,
+                     true,   kFields, [] { return std::unique_ptr<Grabber>(new EtcdGrabber()); }};
+    spec.might_be = might_be_etcd;
+    return spec;
 }
 
 }  // namespace sl::grab

@@ -28,6 +28,7 @@
 #include "grab/codecs/http.h"
 #include "grab/codecs/http_sequence.h"
 #include "grab/data_summary.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -106,11 +107,6 @@ bool interesting_name(std::string_view name) {
     for (auto e : kExt)
         if (low.ends_with(e)) return true;
     return false;
-}
-
-bool looks_like_json(std::string_view body) {
-    size_t a = body.find_first_not_of(" \t\r\n");
-    return a != std::string_view::npos && (body[a] == '{' || body[a] == '[');
 }
 
 bool is_listing(std::string_view title, std::string_view body) {
@@ -315,10 +311,7 @@ class HttpGrabber final : public Grabber {
         if (resp.status >= 200 && resp.status < 300 && looks_like_json(resp.body))
             probe_listings_ = true;
         access_ = judge(resp, lower(location), rec.has("tls_cert.client_cert_requested"));
-        if (resp.status == 400 && !s_tls_ &&
-            (resp.body.find("HTTPS port") != std::string::npos ||
-             resp.body.find("speak HTTPS") != std::string::npos))
-            needs_tls_ = true;
+        if (!s_tls_ && asks_for_https(resp)) needs_tls_ = true;
     }
 
     // The access the first answer proves. 403 is `denied` (an allowlist, a forbidden
@@ -394,8 +387,10 @@ class HttpGrabber final : public Grabber {
 }  // namespace
 
 GrabberSpec http_spec() {
-    return {"http", kPorts,  Transport::kTcp,
-            true,   kFields, [] { return std::unique_ptr<Grabber>(new HttpGrabber()); }};
+    GrabberSpec spec{"http", kPorts,  Transport::kTcp,
+                     true,   kFields, [] { return std::unique_ptr<Grabber>(new HttpGrabber()); }};
+    spec.might_be = any_http_root;  // the generic record: any HTTP answer
+    return spec;
 }
 
 }  // namespace sl::grab

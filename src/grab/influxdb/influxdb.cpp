@@ -21,6 +21,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -193,9 +194,21 @@ class InfluxDbGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// InfluxDB names itself in X-Influxdb-Version / X-Influxdb-Build on every answer.
+bool might_be_influxdb(const HttpResponse& r) {
+    return root_has_header(r, "x-influxdb-version") || root_has_header(r, "x-influxdb-build");
+}
+
+}  // namespace
+
 GrabberSpec influxdb_spec() {
-    return {"influxdb", kPorts,  Transport::kTcp,
-            true,       kFields, [] { return std::unique_ptr<Grabber>(new InfluxDbGrabber()); }};
+    GrabberSpec spec{
+        "influxdb", kPorts,  Transport::kTcp,
+        true,       kFields, [] { return std::unique_ptr<Grabber>(new InfluxDbGrabber()); }};
+    spec.might_be = might_be_influxdb;
+    return spec;
 }
 
 }  // namespace sl::grab

@@ -18,6 +18,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -118,9 +119,21 @@ class JenkinsGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// GET / is this grabber's own first step: Jenkins names itself in X-Jenkins or X-Hudson.
+bool might_be_jenkins(const HttpResponse& r) {
+    return root_has_header(r, "x-jenkins") || root_has_header(r, "x-hudson");
+}
+
+}  // namespace
+
 GrabberSpec jenkins_spec() {
-    return {"jenkins", kPorts,  Transport::kTcp,
-            true,      kFields, [] { return std::unique_ptr<Grabber>(new JenkinsGrabber()); }};
+    GrabberSpec spec{
+        "jenkins", kPorts,  Transport::kTcp,
+        true,      kFields, [] { return std::unique_ptr<Grabber>(new JenkinsGrabber()); }};
+    spec.might_be = might_be_jenkins;
+    return spec;
 }
 
 }  // namespace sl::grab

@@ -19,6 +19,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -124,9 +125,24 @@ class KibanaGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// Kibana and OpenSearch Dashboards name themselves in kbn-*/osd-* headers, and redirect / into
+// their app or spaces.
+bool might_be_kibana(const HttpResponse& r) {
+    std::string_view location = r.header("location");
+    return names_kibana(r) || location.find("/app/") != std::string_view::npos ||
+           location.find("spaces/enter") != std::string_view::npos;
+}
+
+}  // namespace
+
 GrabberSpec kibana_spec() {
-    return {"kibana", kPorts,  Transport::kTcp,
-            true,     kFields, [] { return std::unique_ptr<Grabber>(new KibanaGrabber()); }};
+    GrabberSpec spec{"kibana",        kPorts,
+                     Transport::kTcp, true,
+                     kFields,         [] { return std::unique_ptr<Grabber>(new KibanaGrabber()); }};
+    spec.might_be = might_be_kibana;
+    return spec;
 }
 
 }  // namespace sl::grab

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -85,10 +86,26 @@ class PrometheusGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// Prometheus redirects / to its UI (/graph, /query in 3.x); behind basic auth it answers 401;
+// a JSON root is an API that may be Prometheus-compatible.
+bool might_be_prometheus(const HttpResponse& r) {
+    std::string_view location = r.header("location");
+    return r.status == 401 || root_is_json(r) ||
+           location.find("/graph") != std::string_view::npos ||
+           location.find("/query") != std::string_view::npos ||
+           r.body.find("Prometheus") != std::string::npos;
+}
+
+}  // namespace
+
 GrabberSpec prometheus_spec() {
-    return {"prometheus",    kPorts,
-            Transport::kTcp, true,
-            kFields,         [] { return std::unique_ptr<Grabber>(new PrometheusGrabber()); }};
+    GrabberSpec spec{
+        "prometheus", kPorts,  Transport::kTcp,
+        true,         kFields, [] { return std::unique_ptr<Grabber>(new PrometheusGrabber()); }};
+    spec.might_be = might_be_prometheus;
+    return spec;
 }
 
 }  // namespace sl::grab

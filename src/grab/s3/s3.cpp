@@ -22,6 +22,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -163,9 +164,23 @@ class S3Grabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// GET / is this grabber's own first step: an S3 listing, or an S3 server's XML error.
+bool might_be_s3(const HttpResponse& r) {
+    return r.body.find("<ListAllMyBucketsResult") != std::string::npos ||
+           r.body.find("<ListBucketResult") != std::string::npos ||
+           root_has_header(r, "x-amz-request-id") || r.header("server").starts_with("MinIO") ||
+           r.header("server").starts_with("AmazonS3");
+}
+
+}  // namespace
+
 GrabberSpec s3_spec() {
-    return {"s3", kPorts,  Transport::kTcp,
-            true, kFields, [] { return std::unique_ptr<Grabber>(new S3Grabber()); }};
+    GrabberSpec spec{"s3", kPorts,  Transport::kTcp,
+                     true, kFields, [] { return std::unique_ptr<Grabber>(new S3Grabber()); }};
+    spec.might_be = might_be_s3;
+    return spec;
 }
 
 }  // namespace sl::grab

@@ -19,6 +19,7 @@
 
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
+#include "grab/http_root.h"
 
 namespace sl::grab {
 
@@ -93,9 +94,22 @@ class SolrGrabber final : public HttpProductGrabber {
 
 }  // namespace
 
+namespace {
+
+// Solr's Jetty redirects / to /solr/; its auth plugin answers 401; a JSON root is an API.
+bool might_be_solr(const HttpResponse& r) {
+    return r.status == 401 || root_is_json(r) ||
+           r.header("location").find("/solr") != std::string_view::npos ||
+           r.body.find("Solr") != std::string::npos;
+}
+
+}  // namespace
+
 GrabberSpec solr_spec() {
-    return {"solr", kPorts,  Transport::kTcp,
-            true,   kFields, [] { return std::unique_ptr<Grabber>(new SolrGrabber()); }};
+    GrabberSpec spec{"solr", kPorts,  Transport::kTcp,
+                     true,   kFields, [] { return std::unique_ptr<Grabber>(new SolrGrabber()); }};
+    spec.might_be = might_be_solr;
+    return spec;
 }
 
 }  // namespace sl::grab
