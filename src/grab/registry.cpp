@@ -27,6 +27,7 @@
 #include "grab/smtp/smtp.h"
 #include "grab/solr/solr.h"
 #include "grab/ssh/ssh.h"
+#include "grab/telnet/telnet.h"
 #include "grab/vnc/vnc.h"
 #include "grab/zookeeper/zookeeper.h"
 
@@ -70,6 +71,7 @@ std::span<const GrabberSpec> specs() {
         ftp_spec(),            // row 23, server-first: any other "220"
         rsync_spec(),          // row 24, server-first: "@RSYNCD:"
         vnc_spec(),            // row 29, server-first: "RFB 003."
+        telnet_spec(),         // row 30, server-first: IAC negotiation, or a login prompt
         mongodb_spec(),        // row 4
         mqtt_spec(),           // row 22
     };

@@ -113,6 +113,8 @@ std::string evidence_summary(const Record& r, int64_t now_ms, size_t max_len) {
     if (r.has("vnc.desktop_name"))
         add(parts, fmt::format("desktop \"{}\" {}x{}", text(r, "vnc.desktop_name").substr(0, 30),
                                text(r, "vnc.width"), text(r, "vnc.height")));
+    if (r.has("telnet.prompt")) add(parts, text(r, "telnet.prompt") + " prompt");
+    if (flag(r, "tls_cert.client_cert_required")) add(parts, "client certificate required");
     if (r.has("mqtt.clients_connected"))
         add(parts, text(r, "mqtt.clients_connected") + " clients connected");
     if (const Json* nc = r.find("ldap.naming_contexts");

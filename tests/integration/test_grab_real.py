@@ -583,6 +583,33 @@ class RealSlapd(unittest.TestCase):
         self.assertNotIn("entries", svc["ldap"])
 
 
+class RealTelnetd(unittest.TestCase):
+    # inetutils telnetd: we refuse every option and never type; the prompt is the verdict
+    def test_a_shell_without_login_is_open_and_critical(self):
+        ip = "127.0.20.190"
+        with servers.Telnetd(ip, usual_or_free(ip, 23), shell=True) as t:
+            p = fx.run_scan([ip, "-p", str(t.port), "--format", "ndjson", "--no-db",
+                             "--greeting-wait", "300ms"])
+        svc = fx.records(p.stdout, "service")[0]
+        self.assertEqual((svc["protocol"], svc["access"], svc["telnet"]["prompt"]),
+                         ("telnet", "open", "shell"))
+        self.assertIn("TERMINAL-TYPE", svc["telnet"]["options_do"])
+        rules = [f["rule"] for f in fx.records(p.stdout, "finding")]
+        self.assertIn("telnet-open-shell", rules)
+
+    def test_login_prompt_is_auth_required_and_flagged_as_cleartext(self):
+        ip = "127.0.20.191"
+        with servers.Telnetd(ip, fx.free_port(ip)) as t:
+            p = fx.run_scan([ip, "-p", str(t.port), "--format", "ndjson", "--no-db",
+                             "--greeting-wait", "300ms"])
+        svc = fx.records(p.stdout, "service")[0]
+        self.assertEqual((svc["protocol"], svc["access"], svc["telnet"]["prompt"]),
+                         ("telnet", "auth_required", "login"))
+        self.assertTrue(svc["telnet"]["banner"].endswith("login:"))
+        rules = [f["rule"] for f in fx.records(p.stdout, "finding")]
+        self.assertIn("telnet-cleartext-login", rules)
+
+
 class ReconnectPath(unittest.TestCase):
     def test_http10_server_gets_one_connection_per_request(self):
         ip = "127.0.20.30"

@@ -46,6 +46,8 @@ CASES = [
     (servers.TigerVnc, {"auth": True}, "vnc", "auth_required"),
     (servers.Mosquitto, {}, "mqtt", "open"),
     (servers.Mosquitto, {"anonymous": False}, "mqtt", "auth_required"),
+    (servers.Telnetd, {"shell": True}, "telnet", "open"),
+    (servers.Telnetd, {}, "telnet", "auth_required"),
     (servers.Slapd, {}, "ldap", "open"),
     (servers.Slapd, {"anonymous_read": False}, "ldap", "auth_required"),
 ]

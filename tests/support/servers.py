@@ -8,6 +8,7 @@ by the PID we started. Nothing here binds a wildcard address.
     Memcached(ip, port, sasl=False)
     Nginx(ip, port, site="plain"|"autoindex"|"tls"|"tls_expired"|"tls_client_cert"|"basic_auth"|
           "forbidden"|"forbidden_login"|"forbidden_challenge")
+    Telnetd(ip, port, shell=False)
 """
 import os
 import shutil
@@ -847,6 +848,28 @@ class TigerVnc(Server):
                 f.write(os.urandom(8))  # a DES-encrypted 8-byte password, in the vncpasswd format
             return cmd + ["-SecurityTypes", "VncAuth", "-rfbauth", password]
         return cmd + ["-SecurityTypes", "None"]
+
+
+class Telnetd(Server):
+    """inetutils telnetd from Debian (the telnetd package), one per connection under socat, as
+    inetd would run it. shell=False: /bin/login asks "login:"; shell=True: -E runs an
+    interactive /bin/sh with no login at all (what an exposed device shell looks like)."""
+    name = "telnetd"
+
+    def __init__(self, ip, port, shell=False, netns=None, directory=None):
+        super().__init__(ip, port, netns, directory)
+        self.shell = shell
+
+    def command(self):
+        telnetd = "/usr/sbin/telnetd"
+        if self.shell:
+            wrapper = os.path.join(self.dir, "shell.sh")
+            with open(wrapper, "w") as f:
+                f.write("#!/bin/sh\nexec /bin/sh -i\n")
+            os.chmod(wrapper, 0o755)
+            telnetd += f" -E {wrapper}"
+        listen = f"TCP-LISTEN:{self.port},bind={self.ip},reuseaddr,fork"
+        return ["socat", listen, f"EXEC:{telnetd},nofork"]
 
 
 class Mosquitto(Server):
