@@ -57,6 +57,8 @@ LAB = [
     ("slapd", "OpenLDAP readable by anonymous", lambda d: servers.Slapd("127.0.1.33", 389, directory=d)),
     ("nginx-expired", "nginx with a certificate that expired in 2021",
      lambda d: servers.Nginx("127.0.1.34", 443, site="tls_expired", directory=d)),
+    ("telnetd", "telnetd handing out a shell without a login",
+     lambda d: servers.Telnetd("127.0.1.35", 23, shell=True, directory=d)),
 ]
 
 
@@ -78,8 +80,16 @@ def start_time(pid):
 
 
 def ours(entry):
-    """Still the very process we started: same PID and the same start time."""
-    return start_time(entry["pid"]) == entry["started"]
+    """Still the very process we started: same PID and the same start time (a process that
+    was gone before its start time was read is never ours)."""
+    return entry["started"] is not None and start_time(entry["pid"]) == entry["started"]
+
+
+def signal_ours(entry, sig):
+    try:
+        os.kill(entry["pid"], sig)
+    except ProcessLookupError:  # it ended between the check and the signal
+        pass
 
 
 def status():
@@ -134,13 +144,13 @@ def stop():
     pids = load()
     for p in every_process(pids):
         if ours(p):
-            os.kill(p["pid"], signal.SIGTERM)
+            signal_ours(p, signal.SIGTERM)
     deadline = time.time() + 5
     while time.time() < deadline and any(ours(p) for p in every_process(pids)):
         time.sleep(0.1)
     for p in every_process(pids):
         if ours(p):
-            os.kill(p["pid"], signal.SIGKILL)
+            signal_ours(p, signal.SIGKILL)
     if os.path.exists(PIDS):
         os.remove(PIDS)
     print("lab: stopped")
