@@ -8,6 +8,7 @@
 #include "grab/elasticsearch/elasticsearch.h"
 #include "grab/etcd/etcd.h"
 #include "grab/ftp/ftp.h"
+#include "grab/grafana/grafana.h"
 #include "grab/http/http.h"
 #include "grab/imap/imap.h"
 #include "grab/influxdb/influxdb.h"
@@ -51,6 +52,7 @@ std::span<const GrabberSpec> specs() {
         solr_spec(),           // row 36: before the generic HTTP record
         jenkins_spec(),        // row 18: before the generic HTTP record
         s3_spec(),             // row 34: before the generic HTTP record
+        grafana_spec(),        // row 20: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         ldap_spec(),           // row 27: slapd waits silently for the rest of a BER element on
                                // any shorter foreign probe (memcached's, redis's, ZooKeeper's,

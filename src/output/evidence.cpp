@@ -53,6 +53,7 @@ std::string collection_noun(const std::string& protocol) {
     if (protocol == "mysql") return "schemas";
     if (protocol == "ftp") return "entries";
     if (protocol == "rsync") return "modules";
+    if (protocol == "grafana") return "dashboards";
     return "databases";
 }
 

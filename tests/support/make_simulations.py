@@ -562,6 +562,42 @@ def etcd_main():
            (get("/metrics", "text/plain"), response(200, "OK", metrics, (), "text/plain; version=0.0.4"))])
 
 
+GRAFANA_DOCS = [
+    "https://grafana.com/docs/grafana/latest/developers/http_api/other/#health-api",
+    "https://grafana.com/docs/grafana/latest/developers/http_api/folder_dashboard_search/",
+    "https://grafana.com/docs/grafana/latest/developers/http_api/org/#get-current-organization",
+]
+
+
+def grafana_main():
+    global TARGET
+    TARGET = "127.0.6.20:3000"
+    health = response(200, "OK", {"commit": "b2f9f5d3b6", "database": "ok", "version": "10.2.3"})
+    search = [{"id": 1, "uid": "node-exporter", "title": "Node Exporter Full", "uri": "db/node-exporter-full",
+               "url": "/d/node-exporter/node-exporter-full", "slug": "", "type": "dash-db", "tags": [],
+               "isStarred": False, "sortMeta": 0},
+              {"id": 7, "uid": "checkout", "title": "Checkout latency", "uri": "db/checkout-latency",
+               "url": "/d/checkout/checkout-latency", "slug": "", "type": "dash-db", "tags": ["shop"],
+               "isStarred": False, "sortMeta": 0}]
+    org = {"id": 1, "name": "Main Org.", "address": {"address1": "", "address2": "", "city": "",
+                                                    "zipCode": "", "state": "", "country": ""}}
+    exchanges = [(get("/api/health"), health),
+                 (get("/api/search?type=dash-db&limit=1000"), response(200, "OK", search)),
+                 (get("/api/org"), response(200, "OK", org))]
+    write("grafana", "open_anonymous_viewer",
+          ["SIMULATION of Grafana 10.2 with [auth.anonymous] enabled = true (role Viewer), from:"]
+          + GRAFANA_DOCS, exchanges)
+    write("grafana", "truncated_search",
+          ["SIMULATION of Grafana 10.2 as open_anonymous_viewer; the search is cut short, from:"]
+          + GRAFANA_DOCS, exchanges[:2], cut=120)
+    unauthorized = {"extra": None, "message": "Unauthorized", "messageId": "auth.unauthorized",
+                    "statusCode": 401, "traceID": ""}
+    write("grafana", "auth_required_default",
+          ["SIMULATION of Grafana 10.2 with its defaults (anonymous access off), from:"] + GRAFANA_DOCS,
+          [(get("/api/health"), health),
+           (get("/api/search?type=dash-db&limit=1000"), response(401, "Unauthorized", unauthorized))])
+
+
 if __name__ == "__main__":
     main()
     etcd_main()
@@ -575,3 +611,4 @@ if __name__ == "__main__":
     mongo_main()
     docker_main()
     couch_main()
+    grafana_main()
