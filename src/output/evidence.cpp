@@ -54,6 +54,7 @@ std::string collection_noun(const std::string& protocol) {
     if (protocol == "ftp") return "entries";
     if (protocol == "rsync") return "modules";
     if (protocol == "grafana") return "dashboards";
+    if (protocol == "kubernetes") return "namespaces";
     return "databases";
 }
 

@@ -37,8 +37,10 @@ def response(status, reason, body, headers=(), content_type="application/json; c
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-def write(protocol, case, header, exchanges, cut=None, target=None):
+def write(protocol, case, header, exchanges, cut=None, target=None, tls=False):
     out = [f"# {h}" for h in header] + [f"# @target {target or TARGET}"]
+    if tls:
+        out.append("=== connection 1 (tls)")
     for req, resp in exchanges:
         out += lines("> ", req)
         if cut is not None and resp is exchanges[-1][1]:
@@ -598,6 +600,54 @@ def grafana_main():
            (get("/api/search?type=dash-db&limit=1000"), response(401, "Unauthorized", unauthorized))])
 
 
+K8S_DOCS = [
+    "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests",
+    "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#discovery-roles",
+    "https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/namespace-v1/",
+    "https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/status/",
+]
+
+
+def k8s_status(code, reason, message):
+    return response(code, reason, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                   "status": "Failure", "message": message,
+                                   "reason": reason.replace(" ", ""), "details": {}, "code": code})
+
+
+def kubernetes_main():
+    global TARGET
+    TARGET = "127.0.6.21:6443"
+    version = response(200, "OK", {"major": "1", "minor": "28", "gitVersion": "v1.28.4",
+                                   "gitCommit": "bae2c62678db2b5053817bc97181fcc2e8388103",
+                                   "gitTreeState": "clean", "buildDate": "2023-11-15T16:48:54Z",
+                                   "goVersion": "go1.20.11", "compiler": "gc",
+                                   "platform": "linux/amd64"})
+
+    def ns(name):
+        return {"metadata": {"name": name, "uid": f"{name}-0000", "resourceVersion": "1",
+                             "labels": {"kubernetes.io/metadata.name": name}},
+                "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+    namespaces = {"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": "4211"},
+                  "items": [ns(n) for n in ("default", "kube-system", "kube-public", "payments")]}
+    list_path = "/api/v1/namespaces?limit=500"
+    exchanges = [(get("/version"), version), (get(list_path), response(200, "OK", namespaces))]
+    write("kubernetes", "open_anonymous_cluster_admin",
+          ["SIMULATION of a kube-apiserver 1.28 with --anonymous-auth=true and system:anonymous "
+           "bound to cluster-admin, from:"] + K8S_DOCS, exchanges, tls=True)
+    write("kubernetes", "truncated_namespaces",
+          ["SIMULATION as open_anonymous_cluster_admin; the namespace list is cut short, from:"]
+          + K8S_DOCS, exchanges, cut=200, tls=True)
+    forbidden = k8s_status(403, "Forbidden", 'namespaces is forbidden: User "system:anonymous" '
+                           'cannot list resource "namespaces" in API group "" at the cluster scope')
+    write("kubernetes", "auth_required_anonymous_without_rights",
+          ["SIMULATION of a kube-apiserver 1.28 with its defaults: anonymous requests on, RBAC "
+           "gives them /version only, from:"] + K8S_DOCS,
+          [(get("/version"), version), (get(list_path), forbidden)], tls=True)
+    write("kubernetes", "auth_required_anonymous_off",
+          ["SIMULATION of a kube-apiserver 1.28 with --anonymous-auth=false, from:"] + K8S_DOCS,
+          [(get("/version"), k8s_status(401, "Unauthorized", "Unauthorized"))], tls=True)
+
+
 if __name__ == "__main__":
     main()
     etcd_main()
@@ -612,3 +662,4 @@ if __name__ == "__main__":
     docker_main()
     couch_main()
     grafana_main()
+    kubernetes_main()
