@@ -14,6 +14,7 @@
 #include "grab/influxdb/influxdb.h"
 #include "grab/jenkins/jenkins.h"
 #include "grab/kibana/kibana.h"
+#include "grab/kubelet/kubelet.h"
 #include "grab/kubernetes/kubernetes.h"
 #include "grab/ldap/ldap.h"
 #include "grab/memcached/memcached.h"
@@ -55,6 +56,7 @@ std::span<const GrabberSpec> specs() {
         s3_spec(),             // row 34: before the generic HTTP record
         grafana_spec(),        // row 20: before the generic HTTP record
         kubernetes_spec(),     // row 16: before the generic HTTP record
+        kubelet_spec(),        // row 17: before the generic HTTP record
         http_spec(),           // CATALOGUE row 33, and the generic HTTP record
         ldap_spec(),           // row 27: slapd waits silently for the rest of a BER element on
                                // any shorter foreign probe (memcached's, redis's, ZooKeeper's,

@@ -22,14 +22,16 @@ std::vector<std::string> names(const std::vector<Candidate>& plan) {
 // The client-first grabbers in registry order: the HTTP products before the generic HTTP
 // record, then the rest. Adding a grabber changes this one line.
 const std::vector<std::string> kFallbacks = {
-    "elasticsearch", "docker",    "couchdb", "prometheus", "etcd",     "clickhouse", "influxdb",
-    "kibana",        "solr",      "jenkins", "s3",         "grafana",  "kubernetes", "http",
-    "ldap",          "memcached", "redis",   "zookeeper",  "postgres", "mongodb",    "mqtt"};
+    "elasticsearch", "docker",   "couchdb", "prometheus", "etcd",      "clickhouse",
+    "influxdb",      "kibana",   "solr",    "jenkins",    "s3",        "grafana",
+    "kubernetes",    "kubelet",  "http",    "ldap",       "memcached", "redis",
+    "zookeeper",     "postgres", "mongodb", "mqtt"};
 
 // The HTTP grabbers among them (the shared GET / goes before the first one).
-const std::vector<std::string> kHttp = {
-    "elasticsearch", "docker", "couchdb", "prometheus", "etcd",    "clickhouse", "influxdb",
-    "kibana",        "solr",   "jenkins", "s3",         "grafana", "kubernetes", "http"};
+const std::vector<std::string> kHttp = {"elasticsearch", "docker",     "couchdb",  "prometheus",
+                                        "etcd",          "clickhouse", "influxdb", "kibana",
+                                        "solr",          "jenkins",    "s3",       "grafana",
+                                        "kubernetes",    "kubelet",    "http"};
 
 // The plan a port should get: its usual protocol (if any), the greeting stage (plaintext
 // only), then every fallback but the usual one, the first HTTP one after the shared GET /.

@@ -85,7 +85,7 @@ class SharedFirstGet(unittest.TestCase):
         self.assertEqual(got, ("http", "open"))
         self.assertEqual(got_each, got)
         self.assertEqual(shared, 3)  # the greeting wait, GET /, the HTTP record
-        self.assertEqual(each, 15)   # the greeting wait, 13 products, the HTTP record
+        self.assertEqual(each, 16)   # the greeting wait, 14 products, the HTTP record
 
     def test_a_server_that_is_not_http_rules_out_every_http_grabber_at_once(self):
         ip = "127.0.21.61"
@@ -93,7 +93,7 @@ class SharedFirstGet(unittest.TestCase):
             shared, got = self.connections(ip, m.port, [])
             each, _ = self.connections(ip, m.port, ["--no-shared-get"])
         self.assertEqual(got, ("memcached", "open"))
-        self.assertEqual(each - shared, 13)  # 14 HTTP grabbers become the one GET /
+        self.assertEqual(each - shared, 14)  # 15 HTTP grabbers become the one GET /
 
 
 if __name__ == "__main__":

@@ -648,6 +648,46 @@ def kubernetes_main():
           [(get("/version"), k8s_status(401, "Unauthorized", "Unauthorized"))], tls=True)
 
 
+KUBELET_DOCS = [
+    "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/",
+    "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/",
+]
+
+
+def kubelet_main():
+    global TARGET
+    TARGET = "127.0.6.22:10250"
+
+    def pod(name, namespace, image):
+        return {"metadata": {"name": name, "namespace": namespace, "uid": f"{name}-uid"},
+                "spec": {"containers": [{"name": name.split("-")[0], "image": image,
+                                         "resources": {}}], "nodeName": "node-1"},
+                "status": {"phase": "Running"}}
+    pods = {"kind": "PodList", "apiVersion": "v1", "metadata": {},
+            "items": [pod("coredns-5d78c9869d-x2x4q", "kube-system", "registry.k8s.io/coredns/coredns:v1.10.1"),
+                      pod("kube-proxy-8xk2p", "kube-system", "registry.k8s.io/kube-proxy:v1.28.4"),
+                      pod("payments-api-7d9f", "payments", "registry.example.test/payments-api:2.3.1")]}
+    exchanges = [(get("/pods"), response(200, "OK", pods))]
+    write("kubelet", "open_anonymous_always_allow",
+          ["SIMULATION of a kubelet 1.28 with --anonymous-auth=true --authorization-mode=AlwaysAllow, "
+           "from:"] + KUBELET_DOCS, exchanges, tls=True)
+    write("kubelet", "truncated_pods",
+          ["SIMULATION as open_anonymous_always_allow; the pod list is cut short, and a cut list "
+           "proves nothing (not-this-protocol), from:"] + KUBELET_DOCS,
+          exchanges, cut=300, tls=True)
+    write("kubelet", "auth_required_webhook",
+          ["SIMULATION of a kubelet 1.28 with anonymous requests on and --authorization-mode=Webhook, "
+           "from:"] + KUBELET_DOCS,
+          [(get("/pods"), response(403, "Forbidden", b"Forbidden (user=system:anonymous, verb=get, "
+                                   b"resource=nodes, subresource=proxy)", content_type="text/plain; charset=utf-8"))],
+          tls=True)
+    write("kubelet", "auth_required_anonymous_off",
+          ["SIMULATION of a kubelet 1.28 with --anonymous-auth=false (kubeadm's default), from:"]
+          + KUBELET_DOCS + ["replay on its own port: a bare 401 names the kubelet only on 10250"],
+          [(get("/pods"), response(401, "Unauthorized", b"Unauthorized",
+                                   content_type="text/plain; charset=utf-8"))], tls=True)
+
+
 if __name__ == "__main__":
     main()
     etcd_main()
@@ -663,3 +703,4 @@ if __name__ == "__main__":
     couch_main()
     grafana_main()
     kubernetes_main()
+    kubelet_main()

@@ -1,0 +1,5 @@
+#pragma once
+#include "grab/grabber.h"
+namespace sl::grab {
+GrabberSpec kubelet_spec();
+}
