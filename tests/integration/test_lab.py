@@ -40,6 +40,7 @@ EXPECTED = {  # (ip, port): (protocol, access)
     ("127.0.1.33", 389): ("ldap", "open"),
     ("127.0.1.34", 443): ("http", "open"),
     ("127.0.1.35", 23): ("telnet", "open"),
+    ("127.0.1.36", 6443): ("kubernetes", "open"),
 }
 
 
@@ -71,6 +72,8 @@ EXPECTED_FINDINGS = {  # (ip, port, rule): severity -- exactly these, no extras
     ("127.0.1.34", 443, "tls-expired"): "medium",
     ("127.0.1.34", 443, "tls-self-signed"): "low",
     ("127.0.1.35", 23, "telnet-open-shell"): "critical",
+    ("127.0.1.36", 6443, "kubernetes-anonymous-api"): "critical",
+    ("127.0.1.36", 6443, "tls-self-signed"): "low",
 }
 
 
@@ -80,7 +83,7 @@ class Lab(unittest.TestCase):
         try:
             pids = json.load(open(os.path.join(ROOT, ".lab", "pids.json")))
             self.assertEqual(subprocess.run([LAB, "status"], capture_output=True).returncode, 0)
-            p = fx.run_scan(["127.0.1.10-127.0.1.35", "--format", "ndjson", "--rate", "0"])
+            p = fx.run_scan(["127.0.1.10-127.0.1.36", "--format", "ndjson", "--rate", "0"])
             got = {(r["ip"], r["port"]): (r["protocol"], r["access"])
                    for r in fx.records(p.stdout, "service")}
             self.assertEqual(got, EXPECTED)
@@ -88,7 +91,7 @@ class Lab(unittest.TestCase):
                         for r in fx.records(p.stdout, "finding")}
             self.assertEqual(findings, EXPECTED_FINDINGS)
             self.assertEqual(fx.records(p.stdout, "host"), [])  # one service per address
-            table = fx.run_scan(["127.0.1.10-127.0.1.35", "--format", "table", "-q", "--rate", "0"])
+            table = fx.run_scan(["127.0.1.10-127.0.1.36", "--format", "table", "-q", "--rate", "0"])
             self.assertIn("directory listing (3 entries)", table.stdout)
             self.assertIn("auth_required", table.stdout)
             self.assertIn("3.1 TB", table.stdout)

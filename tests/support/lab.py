@@ -59,6 +59,10 @@ LAB = [
      lambda d: servers.Nginx("127.0.1.34", 443, site="tls_expired", directory=d)),
     ("telnetd", "telnetd handing out a shell without a login",
      lambda d: servers.Telnetd("127.0.1.35", 23, shell=True, directory=d)),
+    ("kubernetes-sim", "SIMULATION: a Kubernetes API where system:anonymous is cluster-admin",
+     lambda d: servers.Replay("127.0.1.36", 6443, os.path.join(
+         ROOT, "src", "grab", "kubernetes", "testdata", "open_anonymous_cluster_admin.transcript"),
+         directory=d)),
 ]
 
 

@@ -8,7 +8,9 @@ and does not advance the transcript, so a grabber that sends the wrong probe get
 Connections that send nothing are ignored (the scanner's greeting stage). The scanner's shared
 "GET /" (Connection: close), when it is not the transcript's next request, is answered with the
 transcript's first HTTP response and does not advance the transcript either: the simulation's
-best knowledge of how the product answers its root (the product's own first answer).
+best knowledge of how the product answers its root (the product's own first answer). A
+connection that repeats the first request of a connection already served gets that
+connection's answers again (another grabber asking the same idempotent GET), without advancing.
 
 usage: replay_server.py TRANSCRIPT IP PORT [--cert CERT --key KEY] [--loop]   prints "ready"; runs
 until stdin closes (--loop: starts the transcript again after its last connection, for the lab). Writes one line per connection to stderr: "match N" or "reject N <why>"."""
@@ -68,8 +70,7 @@ def consistent(got, expected):
     return norm(expected).startswith(norm(got[:cut]))
 
 
-def read_exact_request(conn, expected):
-    got = b""
+def read_exact_request(conn, expected, got=b""):
     while True:
         if norm(got) == norm(expected):
             return True, got
@@ -103,7 +104,27 @@ def read_root_probe(conn, got):
     return got if ROOT_PROBE.match(got) else None
 
 
-def serve(conn, script, ctx=None, root_answer=None):
+def repeat_served(conn, got, served, ctx):
+    """A request that opened a connection already served (an idempotent GET asked again by
+    another grabber) gets that connection's answers again, as a real server would give them."""
+    for script in served:
+        blocks = script["blocks"]
+        if not blocks or blocks[0][0] is not True or script["tls"] != served_tls(conn):
+            continue
+        ok, got2 = read_exact_request(conn, blocks[0][1], got)
+        if ok:
+            rest = {"tls": script["tls"], "blocks": blocks[1:]}
+            return "repeat" if serve(conn, rest, ctx) == "match" else "reject"
+        if ok is None:
+            return None
+    return None
+
+
+def served_tls(conn):
+    return isinstance(conn, ssl.SSLSocket)
+
+
+def serve(conn, script, ctx=None, root_answer=None, served=()):
     blocks = script["blocks"]
     for i, (client, data) in enumerate(blocks):
         answered = not any(not c for c, _ in blocks[i:])  # every server block was sent
@@ -125,6 +146,10 @@ def serve(conn, script, ctx=None, root_answer=None):
                 if probe is not None:
                     conn.sendall(root_answer)
                     return "root"
+            if not ok and i == 0 and served:
+                again = repeat_served(conn, got, served, ctx)
+                if again is not None:
+                    return again
             if not ok:
                 return f"mismatch {got[:60]!r}"
         else:
@@ -155,8 +180,11 @@ def main():
     print("ready", flush=True)
     index = 0
     loop = "--loop" in sys.argv
-    while index < len(conns) or loop:
-        if index == len(conns):
+    # After the last connection, connections that repeat an earlier one are still answered
+    # (another grabber asking the same GET); anything else is closed at once.
+    after_last = {"tls": conns[-1]["tls"], "blocks": [[True, b"\x00(every connection served)"]]}
+    while True:
+        if index == len(conns) and loop:
             index = 0
         try:
             conn, _ = ls.accept()
@@ -168,7 +196,7 @@ def main():
         except OSError:
             return
         conn.settimeout(10)
-        script = conns[index]
+        script = conns[index] if index < len(conns) else after_last
         try:
             if script["tls"]:
                 try:
@@ -177,16 +205,15 @@ def main():
                     print(f"reject {index + 1} tls: {e}", file=sys.stderr, flush=True)
                     conn.close()
                     continue
-            result = serve(conn, script, ctx, root_answer)
+            result = serve(conn, script, ctx, root_answer if index < len(conns) else None,
+                           conns[:index])
         except OSError as e:
             result = f"error {e}"
-        verdict = result if result in ("match", "root") else "reject"
+        verdict = result if result in ("match", "root", "repeat") else "reject"
         print(f"{verdict} {index + 1} {result}", file=sys.stderr, flush=True)
         if result == "match":
             index += 1
         conn.close()
-    # every connection was served: later connections are refused by closing the listener
-    ls.close()
 
 
 if __name__ == "__main__":

@@ -391,8 +391,12 @@ class Replay(Server):
 
     def command(self):
         here = os.path.dirname(os.path.abspath(__file__))
-        return ["/usr/bin/python3", os.path.join(here, "replay_server.py"), self.transcript,
-                self.ip, str(self.port), "--loop"]
+        cmd = ["/usr/bin/python3", os.path.join(here, "replay_server.py"), self.transcript,
+               self.ip, str(self.port), "--loop"]
+        if "=== connection 1 (tls)" in open(self.transcript).read():  # served inside TLS
+            key, crt = self_signed(self.dir, cn="replay.searchlight-lab.test")
+            cmd += ["--cert", crt, "--key", key]
+        return cmd
 
 
 class Prometheus(Server):

@@ -86,9 +86,10 @@ class KubeletGrabber final : public HttpProductGrabber {
     }
 };
 
-// The kubelet answers / with Go's 404, or refuses it (401, 403).
+// The kubelet answers / with Go's 404, or refuses it (401, 403); a JSON root is an API that
+// may be the kubelet's.
 bool might_be_kubelet(const HttpResponse& r) {
-    return r.status == 404 || r.status == 401 || r.status == 403;
+    return r.status == 404 || r.status == 401 || r.status == 403 || root_is_json(r);
 }
 
 }  // namespace
