@@ -4,12 +4,13 @@
 // is answered DONT, once per option (RFC 854's rule against negotiation loops). We never type a
 // byte of text: no user name, no password, not even a newline.
 // Open versus auth-required: we read what the server prints until it waits for input. A login
-// prompt ("login:", "Username:", "Password:") is `auth_required`; a shell or CLI prompt at the
-// end of the text ("# ", "$ ", "> ", "%") is `open`: whoever connects has a shell. Anything else
+// prompt ("login:", "Username:", "Password:") is `auth_required`; a shell or CLI prompt ending
+// a short line ("# ", "$ ", "> ", "% ") is `open`: whoever connects has a shell. Anything else
 // within the limits is telnet with access `unknown`.
 // Identification: a server that opens with IAC negotiation (0xFF then WILL/WONT/DO/DONT) is
-// telnet; one that prints text without negotiating is telnet only if that text already ends
-// in a login or shell prompt (so an SSH or FTP greeting is never taken for telnet).
+// telnet (so an SSH or FTP greeting is never taken for it); every telnetd we know negotiates.
+// Prompts are judged at the byte that ends them, so the verdict never depends on how the
+// server's bytes were split into reads.
 // Evidence: the printable banner up to the prompt, which prompt, and the options the server
 // offered (WILL) and asked for (DO), by name. Telnet is cleartext remote administration: a
 // rule flags it even when a login is required.
@@ -83,18 +84,28 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// What the text ends with, once trailing blanks are cut: a login prompt, a shell prompt, or
-// nothing yet.
-std::optional<std::string_view> prompt_of(std::string_view text) {
-    size_t end = text.find_last_not_of(" \t\r\n");
-    if (end == std::string_view::npos) return std::nullopt;
-    std::string tail = lower(text.substr(0, end + 1));
-    for (auto p : {"login:", "username:", "user name:", "user:"})
-        if (tail.ends_with(p)) return "login";
-    for (auto p : {"password:", "passcode:"})
-        if (tail.ends_with(p)) return "password";
-    char last = tail.back();
-    if (last == '#' || last == '$' || last == '>' || last == '%') return "shell";
+constexpr size_t kPromptLine = 64;  // a prompt is the end of a short line
+
+// The prompt that the text's current line ends in, judged at the byte that ends it (so the
+// verdict never depends on how the bytes were split): "login:" and its kin at the colon, a
+// shell or CLI prompt ("# ", "$ ", "> ", "% ") at the space after it, on a short line.
+std::optional<std::string_view> prompt_at(std::string_view text) {
+    size_t nl = text.find_last_of('\n');
+    std::string_view line = nl == std::string_view::npos ? text : text.substr(nl + 1);
+    if (line.empty() || line.size() > kPromptLine) return std::nullopt;
+    std::string low = lower(line);
+    if (low.back() == ':') {
+        if (low.starts_with("last login")) return std::nullopt;  // a banner line, not a prompt
+        for (auto p : {"login:", "username:", "user name:", "user:"})
+            if (low.ends_with(p)) return "login";
+        for (auto p : {"password:", "passcode:"})
+            if (low.ends_with(p)) return "password";
+        return std::nullopt;
+    }
+    if (low.size() < 2 || low.back() != ' ' || low.find('<') != std::string::npos)
+        return std::nullopt;
+    char mark = low[low.size() - 2];
+    if (mark == '#' || mark == '$' || mark == '>' || mark == '%') return "shell";
     return std::nullopt;
 }
 
@@ -107,18 +118,14 @@ class TelnetGrabber final : public Grabber {
         size_t used = parse(s, in.view(), reply);
         in.consume(used);
         if (!reply.empty()) s.send(reply);
-        if (binary_) return not_telnet();
-        if (!negotiated_ && text_.empty()) return Next::kRead;  // half a command so far
-        auto prompt = prompt_of(text_);
-        // Without negotiation only a login prompt says telnet (a '>' may end anything).
-        if (!negotiated_) return prompt && *prompt != "shell" ? finish(s, prompt) : not_telnet();
-        if (prompt || text_.size() >= kMaxText) return finish(s, prompt);
+        if (not_telnet_) return not_telnet();
+        if (prompt_ || text_.size() >= kMaxText) return finish(s, prompt_);
         return Next::kRead;
     }
 
     Verdict on_close(Session& s, CloseReason) override {
         if (verdict_) return *verdict_;
-        if (!negotiated_) return {GrabStatus::kNotThisProtocol, Access::kUnknown};
+        if (!negotiated_ || not_telnet_) return {GrabStatus::kNotThisProtocol, Access::kUnknown};
         finish(s, std::nullopt);  // telnet, but no prompt within the limits
         return *verdict_;
     }
@@ -136,18 +143,23 @@ class TelnetGrabber final : public Grabber {
                 i += b == kIac ? 2 : 1;
                 continue;
             }
+            if (!negotiated_ && b != kIac) {  // telnet opens with negotiation
+                not_telnet_ = true;
+                return i;
+            }
             if (b != kIac) {
-                if (i == 0 && !negotiated_ && text_.empty() && !std::isprint(b) && b != '\r' &&
-                    b != '\n') {
-                    binary_ = true;  // binary that is not negotiation: not telnet
-                    return 0;
-                }
-                if (text_.size() < kMaxText) text_.push_back(static_cast<char>(b));
+                text_.push_back(static_cast<char>(b));
                 ++i;
+                prompt_ = prompt_at(text_);
+                if (prompt_ || text_.size() >= kMaxText) return i;
                 continue;
             }
             if (i + 1 >= v.size()) return i;
             auto cmd = static_cast<uint8_t>(v[i + 1]);
+            if (!negotiated_ && (cmd < kWill || cmd > kDont)) {  // IAC, but not a negotiation
+                not_telnet_ = true;
+                return i;
+            }
             if (cmd == kIac) {  // an escaped 0xFF in the text
                 i += 2;
                 continue;
@@ -208,7 +220,8 @@ class TelnetGrabber final : public Grabber {
     std::string text_;
     bool negotiated_ = false;
     bool in_subnegotiation_ = false;
-    bool binary_ = false;
+    bool not_telnet_ = false;
+    std::optional<std::string_view> prompt_;
     std::bitset<256> will_seen_, do_seen_;
     std::optional<Verdict> verdict_;
 };
