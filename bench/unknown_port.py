@@ -7,7 +7,6 @@ side. Loopback only; every server and forwarder is stopped by this script.
 
 usage: SEARCHLIGHT=... unknown_port.py [RUNS]"""
 import os
-import subprocess
 import sys
 import time
 

@@ -16,6 +16,9 @@ std::string hex_encode(std::string_view bytes);
 // The bytes of lowercase hex text; nothing when the text is not that.
 std::optional<std::string> hex_decode(std::string_view text);
 
+// ASCII letters in lower case; every other byte as it is (protocol keywords, header names).
+std::string ascii_lower(std::string_view text);
+
 // Printable ASCII passes through; every other byte becomes \xNN, and '\' becomes "\\".
 std::string escape_for_terminal(std::string_view text);
 

@@ -13,5 +13,10 @@ TEST(EscapeForTerminal, ControlBytesAndNonAsciiBecomeVisible) {
     EXPECT_EQ(escape_for_terminal("a\\x41"), "a\\\\x41");
 }
 
+TEST(AsciiLower, LettersOnlyAndEveryOtherByteAsItIs) {
+    EXPECT_EQ(ascii_lower("X-Jenkins: 2.426"), "x-jenkins: 2.426");
+    EXPECT_EQ(ascii_lower(std::string_view("A\0\xc4Z", 4)), std::string_view("a\0\xc4z", 4));
+}
+
 }  // namespace
 }  // namespace sl

@@ -4,14 +4,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text.h"
 #include "grab/codecs/http_sequence.h"
 
 namespace sl::grab {
 
 bool mail_like(std::string_view name) {
-    std::string low(name);
-    std::transform(low.begin(), low.end(), low.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string low = ascii_lower(name);
     for (auto w : {"mail", "mbox", "exchange", "pst", "eml", "inbox", "message"})
         if (low.find(w) != std::string::npos) return true;
     return false;

@@ -34,12 +34,6 @@ bool looks_like_json(std::string_view body) {
 
 bool root_is_json(const HttpResponse& root) { return looks_like_json(root.body); }
 
-bool root_has_header(const HttpResponse& root, std::string_view name) {
-    for (const auto& [k, v] : root.headers)
-        if (k == name) return true;
-    return false;
-}
-
 bool any_http_root(const HttpResponse&) { return true; }
 
 bool asks_for_https(const HttpResponse& r) {

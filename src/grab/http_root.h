@@ -33,10 +33,9 @@ class HttpRootProbe final : public Grabber {
     bool wants_tls_ = false;
 };
 
-// Helpers for might_be: the body is JSON (an API answered); a header is present.
+// Helpers for might_be: the body is JSON (an API answered).
 bool looks_like_json(std::string_view body);
 bool root_is_json(const HttpResponse& root);
-bool root_has_header(const HttpResponse& root, std::string_view name);
 // Any HTTP answer: the product cannot be told from / (the generic HTTP record).
 bool any_http_root(const HttpResponse& root);
 // The body says the plain request reached a TLS port (nginx, Apache, Go's net/http).

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "core/text.h"
+
 namespace sl::grab {
 
 namespace {
@@ -33,9 +35,7 @@ constexpr Known kKnown[] = {
 }  // namespace
 
 void name_mail_product(Record& rec, std::string_view greeting) {
-    std::string low(greeting.substr(0, 512));
-    std::transform(low.begin(), low.end(), low.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string low = ascii_lower(greeting.substr(0, 512));
     for (const auto& k : kKnown) {
         size_t at = low.find(k.marker);
         if (at == std::string::npos) continue;

@@ -50,11 +50,10 @@ class TlsStream {
     // Fills tls_cert.* (leaf certificate, chain length, version, cipher, and whether the
     // server asked for a client certificate), replacing an earlier handshake's.
     void describe(Record& record) const;
-    // The server sent a CertificateRequest (we never send a certificate).
-    bool client_cert_requested() const { return client_cert_requested_; }
     // The last failure was the server's alert that a client certificate is required (TLS 1.3's
     // certificate_required, or a handshake failure right after its CertificateRequest).
     bool refused_without_client_cert() const;
+    // The server sent a CertificateRequest (we never send a certificate): OpenSSL's callback.
     void note_client_cert_request() { client_cert_requested_ = true; }
 
   private:

@@ -41,11 +41,13 @@ std::vector<Candidate> plan_candidates(uint16_t port, std::span<const grab::Grab
         if (std::find(s.ports.begin(), s.ports.end(), port) != s.ports.end()) usual.push_back(&s);
     for (const auto* s : usual) plan.push_back({s, tls});
     if (!tls) plan.push_back({nullptr, false});  // the greeting stage
+    bool root_placed = !http_root;
     for (const auto& s : specs) {
         if (!s.client_first || std::find(usual.begin(), usual.end(), &s) != usual.end()) continue;
-        bool first_http = s.might_be && std::none_of(plan.begin(), plan.end(),
-                                                     [](auto& c) { return c.http_root; });
-        if (http_root && first_http) plan.push_back({nullptr, tls, true});
+        if (s.might_be && !root_placed) {
+            plan.push_back({nullptr, tls, true});  // the shared GET / before the first HTTP one
+            root_placed = true;
+        }
         plan.push_back({&s, tls});
     }
     return plan;
@@ -472,8 +474,8 @@ struct GrabRunner::Session final : grab::Session {
             plan.insert(rest, {nullptr, true, true});
             return begin(now);
         }
-        bool tls_pass = current.tls;
         if (broke_off) return begin(now);  // every HTTP grabber may still ask
+        bool tls_pass = current.tls;
         plan.erase(std::remove_if(rest, plan.end(),
                                   [&](const Candidate& c) {
                                       return c.spec && c.spec->might_be && c.tls == tls_pass &&

@@ -119,10 +119,6 @@ class ClickHouseGrabber final : public HttpProductGrabber {
     size_t step_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // ClickHouse answers / with "Ok." and names itself in X-ClickHouse-* headers.
 bool might_be_clickhouse(const HttpResponse& r) { return names_clickhouse(r) || r.body == "Ok.\n"; }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "grab/data_summary.h"
 #include "grab/http_product.h"
 #include "grab/http_root.h"
@@ -52,9 +53,8 @@ std::string path_segment(std::string_view name) {
     return out;
 }
 
-bool ransom_like(std::string name) {
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+bool ransom_like(std::string_view raw) {
+    std::string name = ascii_lower(raw);
     for (auto w : {"meow", "read_me", "readme", "wegeturdb", "recover", "warning"})
         if (name.find(w) != std::string::npos) return true;
     return false;
@@ -175,10 +175,6 @@ class CouchGrabber final : public HttpProductGrabber {
     uint64_t docs_ = 0;
     uint64_t bytes_ = 0;
 };
-
-}  // namespace
-
-namespace {
 
 // GET / is this grabber's own first step: CouchDB's welcome object.
 bool might_be_couchdb(const HttpResponse& r) {

@@ -39,6 +39,12 @@ int64_t count(const nlohmann::json& obj, const char* key) {
     return v && v->is_number_integer() ? v->get<int64_t>() : 0;
 }
 
+// The headers the Docker API puts on every answer.
+bool names_docker(const HttpResponse& r) {
+    return !r.header("api-version").empty() ||
+           r.header("server").find("Docker") != std::string_view::npos;
+}
+
 class DockerGrabber final : public HttpProductGrabber {
   private:
     std::string path() const override { return std::string(kPaths[step_]); }
@@ -56,9 +62,7 @@ class DockerGrabber final : public HttpProductGrabber {
     Next on_version(Session& s) {
         const HttpResponse& r = http_.response();
         Record& rec = s.record();
-        bool docker_header = !r.header("api-version").empty() ||
-                             r.header("server").find("Docker") != std::string_view::npos;
-        if ((r.status == 401 || r.status == 403) && docker_header) {
+        if ((r.status == 401 || r.status == 403) && names_docker(r)) {
             identified_ = true;
             rec.set("product", "Docker Engine");
             rec.set("docker.http_status", static_cast<int64_t>(r.status));
@@ -97,15 +101,8 @@ class DockerGrabber final : public HttpProductGrabber {
     size_t step_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // The Docker API names itself in headers on every answer, / included (a 404).
-bool might_be_docker(const HttpResponse& r) {
-    return root_has_header(r, "api-version") ||
-           r.header("server").find("Docker") != std::string_view::npos;
-}
+bool might_be_docker(const HttpResponse& r) { return names_docker(r); }
 
 }  // namespace
 

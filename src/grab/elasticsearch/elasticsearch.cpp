@@ -40,6 +40,17 @@ constexpr FieldSpec kFields[] = {
 
 constexpr uint16_t kPorts[] = {9200, 9201};
 constexpr std::string_view kPaths[] = {"/", kCatIndicesPath, "/_cluster/health"};
+// A 401/403 from the security layer names the product: OpenSearch's challenge, or
+// Elasticsearch's realm="security" or security_exception.
+std::optional<std::string_view> refusing_product(const HttpResponse& r) {
+    std::string_view auth = r.header("www-authenticate");
+    if (auth.find("OpenSearch") != std::string_view::npos) return "OpenSearch";
+    if (auth.find("realm=\"security\"") != std::string_view::npos ||
+        r.body.find("security_exception") != std::string::npos)
+        return "Elasticsearch";
+    return std::nullopt;
+}
+
 class ElasticsearchGrabber final : public HttpProductGrabber {
   private:
     std::string path() const override { return std::string(kPaths[step_]); }
@@ -81,14 +92,11 @@ class ElasticsearchGrabber final : public HttpProductGrabber {
 
     Next on_root(Session& s, const HttpResponse& r) {
         Record& rec = s.record();
-        std::string_view auth = r.header("www-authenticate");
         if (r.status == 401 || r.status == 403) {
-            bool es = auth.find("realm=\"security\"") != std::string_view::npos ||
-                      r.body.find("security_exception") != std::string::npos;
-            bool os = auth.find("OpenSearch") != std::string_view::npos;
-            if (!es && !os) return end(s, GrabStatus::kNotThisProtocol);
+            std::optional<std::string_view> refusing = refusing_product(r);
+            if (!refusing) return end(s, GrabStatus::kNotThisProtocol);
             rec.set("elasticsearch.http_status", static_cast<int64_t>(r.status));
-            identify(s, os ? "OpenSearch" : "Elasticsearch", Access::kAuthRequired);
+            identify(s, *refusing, Access::kAuthRequired);
             verdict_ = Verdict{GrabStatus::kOk, Access::kAuthRequired};
             return Next::kClose;
         }
@@ -145,16 +153,9 @@ class ElasticsearchGrabber final : public HttpProductGrabber {
     size_t step_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // GET / is this grabber's own first step: a JSON banner, or the security realm's refusal.
 bool might_be_elasticsearch(const HttpResponse& r) {
-    if (r.status == 401 || r.status == 403)
-        return r.header("www-authenticate").find("realm=\"security\"") != std::string_view::npos ||
-               r.header("www-authenticate").find("OpenSearch") != std::string_view::npos ||
-               r.body.find("security_exception") != std::string::npos;
+    if (r.status == 401 || r.status == 403) return refusing_product(r).has_value();
     return r.status == 200 && root_is_json(r);
 }
 

@@ -202,10 +202,6 @@ class EtcdGrabber final : public HttpProductGrabber {
     DataSummary summary_;
 };
 
-}  // namespace
-
-namespace {
-
 // etcd answers / with Go's "404 page not found"; a JSON root is an API that may be etcd's.
 bool might_be_etcd(const HttpResponse& r) {
     return r.status == 404 || root_is_json(r) || r.body.find("etcd") != std::string::npos;

@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 
+#include "core/text.h"
 #include "grab/codecs/http.h"
 #include "grab/codecs/http_sequence.h"
 #include "grab/data_summary.h"
@@ -68,13 +69,6 @@ constexpr ListingProbe kListings[] = {
 };
 constexpr size_t kMaxKeptHeaders = 32;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 std::string trim(std::string_view s) {
     size_t a = s.find_first_not_of(" \t\r\n");
     if (a == std::string_view::npos) return {};
@@ -90,7 +84,7 @@ std::string host_header(const Target& t) {
 }
 
 std::string title_of(std::string_view body) {
-    std::string low = lower(body.substr(0, 16 * 1024));
+    std::string low = ascii_lower(body.substr(0, 16 * 1024));
     size_t open = low.find("<title");
     if (open == std::string::npos) return {};
     size_t gt = low.find('>', open);
@@ -103,21 +97,21 @@ bool interesting_name(std::string_view name) {
     static constexpr std::string_view kExt[] = {".sql", ".bak",    ".pst", ".eml", ".mbox", ".dump",
                                                 ".db",  ".sqlite", ".tar", ".gz",  ".zip",  ".7z",
                                                 ".key", ".pem",    ".ost", ".msg"};
-    std::string low = lower(name);
+    std::string low = ascii_lower(name);
     for (auto e : kExt)
         if (low.ends_with(e)) return true;
     return false;
 }
 
 bool is_listing(std::string_view title, std::string_view body) {
-    std::string low = lower(body.substr(0, 4096));
+    std::string low = ascii_lower(body.substr(0, 4096));
     return title.starts_with("Index of /") || title.starts_with("Directory listing for /") ||
            low.find("<h1>index of /") != std::string::npos;
 }
 
 // A page with a password field (a login form), in its first 16 KiB.
 bool is_login_page(std::string_view body) {
-    std::string low = lower(body.substr(0, 16 * 1024));
+    std::string low = ascii_lower(body.substr(0, 16 * 1024));
     for (auto w : {"type=\"password\"", "type='password'", "type=password"})
         if (low.find(w) != std::string::npos) return true;
     return false;
@@ -143,7 +137,7 @@ void record_listing(Record& rec, std::string_view body, DataSummary& summary) {
 }
 
 bool secret_like(std::string_view name) {
-    std::string low = lower(name);
+    std::string low = ascii_lower(name);
     for (auto p : {"pass", "secret", "token", "key", "aws_", "private", "credential", "auth", "dsn",
                    "database_url"})
         if (low.find(p) != std::string::npos) return true;
@@ -310,7 +304,7 @@ class HttpGrabber final : public Grabber {
             record_listing(rec, resp.body, summary_);
         if (resp.status >= 200 && resp.status < 300 && looks_like_json(resp.body))
             probe_listings_ = true;
-        access_ = judge(resp, lower(location), rec.has("tls_cert.client_cert_requested"));
+        access_ = judge(resp, ascii_lower(location), rec.has("tls_cert.client_cert_requested"));
         if (!s_tls_ && asks_for_https(resp)) needs_tls_ = true;
     }
 

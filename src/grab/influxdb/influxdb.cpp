@@ -192,13 +192,9 @@ class InfluxDbGrabber final : public HttpProductGrabber {
     DataSummary summary_;
 };
 
-}  // namespace
-
-namespace {
-
 // InfluxDB names itself in X-Influxdb-Version / X-Influxdb-Build on every answer.
 bool might_be_influxdb(const HttpResponse& r) {
-    return root_has_header(r, "x-influxdb-version") || root_has_header(r, "x-influxdb-build");
+    return !r.header("x-influxdb-version").empty() || !r.header("x-influxdb-build").empty();
 }
 
 }  // namespace

@@ -52,6 +52,11 @@ std::optional<uint64_t> array_size(const HttpResponse& r, const char* key) {
     return a->size();
 }
 
+// Jenkins names itself in X-Jenkins (or X-Hudson) on every answer.
+bool names_jenkins(const HttpResponse& r) {
+    return !r.header("x-jenkins").empty() || !r.header("x-hudson").empty();
+}
+
 class JenkinsGrabber final : public HttpProductGrabber {
   private:
     HttpRequest request() const override {  // the dashboard is a page; the rest is JSON
@@ -66,8 +71,7 @@ class JenkinsGrabber final : public HttpProductGrabber {
         Record& rec = s.record();
         switch (step_) {
             case kRoot:
-                if (r.header("x-jenkins").empty() && r.header("x-hudson").empty())
-                    return conclude(s);
+                if (!names_jenkins(r)) return conclude(s);
                 identified_ = true;
                 rec.set("product", "Jenkins");
                 if (!r.header("x-jenkins").empty()) rec.set("version", r.header("x-jenkins"));
@@ -117,14 +121,8 @@ class JenkinsGrabber final : public HttpProductGrabber {
     DataSummary summary_;
 };
 
-}  // namespace
-
-namespace {
-
 // GET / is this grabber's own first step: Jenkins names itself in X-Jenkins or X-Hudson.
-bool might_be_jenkins(const HttpResponse& r) {
-    return root_has_header(r, "x-jenkins") || root_has_header(r, "x-hudson");
-}
+bool might_be_jenkins(const HttpResponse& r) { return names_jenkins(r); }
 
 }  // namespace
 

@@ -123,10 +123,6 @@ class KibanaGrabber final : public HttpProductGrabber {
     size_t step_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // Kibana and OpenSearch Dashboards name themselves in kbn-*/osd-* headers, and redirect / into
 // their app or spaces.
 bool might_be_kibana(const HttpResponse& r) {

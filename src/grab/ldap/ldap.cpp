@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "grab/codecs/ber.h"
 
 namespace sl::grab {
@@ -187,8 +188,7 @@ class LdapGrabber final : public Grabber {
 
     void on_rootdse_value(Session& s, std::string_view type, std::string_view value) {
         Record& rec = s.record();
-        std::string low(type);
-        for (char& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string low = ascii_lower(type);
         if (low == "namingcontexts") {
             rec.append("ldap.naming_contexts", value.substr(0, 256));
             if (naming_context_.empty()) naming_context_ = std::string(value.substr(0, 1024));

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "core/text.h"
 #include "grab/codecs/bson.h"
 #include "grab/codecs/http_sequence.h"
 #include "grab/data_summary.h"
@@ -64,9 +65,8 @@ int32_t le32(std::string_view b, size_t at) {
 
 double number(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : 0.0; }
 
-bool ransom_like(std::string name) {
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+bool ransom_like(std::string_view raw) {
+    std::string name = ascii_lower(raw);
     for (auto w : {"read_me", "readme", "meow", "warning", "restore", "recover", "pwned"})
         if (name.find(w) != std::string::npos) return true;
     return false;

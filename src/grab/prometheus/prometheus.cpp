@@ -84,10 +84,6 @@ class PrometheusGrabber final : public HttpProductGrabber {
     size_t step_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // Prometheus redirects / to its UI (/graph, /query in 3.x); behind basic auth it answers 401;
 // a JSON root is an API that may be Prometheus-compatible.
 bool might_be_prometheus(const HttpResponse& r) {

@@ -69,6 +69,12 @@ bool plain_bucket(std::string_view name) {
     return true;
 }
 
+// The headers of an S3 server's answers: AWS's request id, MinIO's or AWS's Server.
+bool names_s3(const HttpResponse& r) {
+    return !r.header("x-amz-request-id").empty() || r.header("server").starts_with("MinIO") ||
+           r.header("server").starts_with("AmazonS3");
+}
+
 class S3Grabber final : public HttpProductGrabber {
   private:
     HttpRequest request() const override {
@@ -97,9 +103,6 @@ class S3Grabber final : public HttpProductGrabber {
     Next on_root(Session& s, const HttpResponse& r) {
         Record& rec = s.record();
         std::string_view body = r.body;
-        bool s3_headers = !r.header("x-amz-request-id").empty() ||
-                          r.header("server").starts_with("MinIO") ||
-                          r.header("server").starts_with("AmazonS3");
         std::string_view server = r.header("server");
         if (r.status == 200 && body.find("<ListAllMyBucketsResult") != std::string_view::npos) {
             identify(s, server);
@@ -123,7 +126,7 @@ class S3Grabber final : public HttpProductGrabber {
             return conclude(s);
         }
         auto code = tag_values(body, "Code", 1);
-        if (!s3_headers || body.find("<Error>") == std::string_view::npos || code.empty())
+        if (!names_s3(r) || body.find("<Error>") == std::string_view::npos || code.empty())
             return conclude(s);
         identify(s, server);
         rec.set("s3.error_code", code[0].substr(0, 64));
@@ -162,16 +165,10 @@ class S3Grabber final : public HttpProductGrabber {
     DataSummary summary_;
 };
 
-}  // namespace
-
-namespace {
-
 // GET / is this grabber's own first step: an S3 listing, or an S3 server's XML error.
 bool might_be_s3(const HttpResponse& r) {
     return r.body.find("<ListAllMyBucketsResult") != std::string::npos ||
-           r.body.find("<ListBucketResult") != std::string::npos ||
-           root_has_header(r, "x-amz-request-id") || r.header("server").starts_with("MinIO") ||
-           r.header("server").starts_with("AmazonS3");
+           r.body.find("<ListBucketResult") != std::string::npos || names_s3(r);
 }
 
 }  // namespace

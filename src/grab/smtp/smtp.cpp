@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "core/text.h"
 #include "grab/codecs/lines.h"
 #include "grab/mail_product.h"
 
@@ -41,10 +42,7 @@ constexpr uint16_t kPorts[] = {25, 587, 465, 2525};
 constexpr uint16_t kSmtpPorts[] = {25, 465, 587};
 
 bool says_smtp(std::string_view text) {
-    std::string low(text.substr(0, 512));
-    std::transform(low.begin(), low.end(), low.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return low.find("smtp") != std::string::npos;
+    return ascii_lower(text.substr(0, 512)).find("smtp") != std::string::npos;
 }
 
 class SmtpGrabber final : public Grabber {

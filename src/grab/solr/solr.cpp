@@ -92,10 +92,6 @@ class SolrGrabber final : public HttpProductGrabber {
     size_t step_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // Solr's Jetty redirects / to /solr/; its auth plugin answers 401; a JSON root is an API.
 bool might_be_solr(const HttpResponse& r) {
     return r.status == 401 || root_is_json(r) ||

@@ -24,6 +24,8 @@
 #include <optional>
 #include <string>
 
+#include "core/text.h"
+
 namespace sl::grab {
 
 namespace {
@@ -78,12 +80,6 @@ std::string option_name(uint8_t option) {
     }
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 constexpr size_t kPromptLine = 64;  // a prompt is the end of a short line
 
 // The prompt that the text's current line ends in, judged at the byte that ends it (so the
@@ -93,7 +89,7 @@ std::optional<std::string_view> prompt_at(std::string_view text) {
     size_t nl = text.find_last_of('\n');
     std::string_view line = nl == std::string_view::npos ? text : text.substr(nl + 1);
     if (line.empty() || line.size() > kPromptLine) return std::nullopt;
-    std::string low = lower(line);
+    std::string low = ascii_lower(line);
     if (low.back() == ':') {
         if (low.starts_with("last login")) return std::nullopt;  // a banner line, not a prompt
         for (auto p : {"login:", "username:", "user name:", "user:"})
